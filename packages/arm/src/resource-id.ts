@@ -1,0 +1,44 @@
+/** Parts of an ARM resource id `/subscriptions/{s}/resourceGroups/{g}/providers/{ns}/{type}/{name}[/{type}/{name}...]`. */
+export interface ResourceIdParts {
+  subscriptionId: string;
+  resourceGroup: string;
+  namespace: string;
+  /** Resource types from the outermost, e.g. `['workspaces', 'computes']`. */
+  types: string[];
+  names: string[];
+}
+
+export function resourceGroupId(subscriptionId: string, resourceGroup: string): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
+}
+
+export function resourceId(
+  subscriptionId: string,
+  resourceGroup: string,
+  namespace: string,
+  segments: Array<[type: string, name: string]>,
+): string {
+  const tail = segments.map(([t, n]) => `${t}/${n}`).join('/');
+  return `${resourceGroupId(subscriptionId, resourceGroup)}/providers/${namespace}/${tail}`;
+}
+
+/** Parses a resource id; segment names are matched case-insensitively as ARM does. Returns undefined if malformed. */
+export function parseResourceId(id: string): ResourceIdParts | undefined {
+  const parts = id.replace(/^\/+/, '').split('/');
+  if (parts.length < 8 || parts.length % 2 !== 0) return undefined;
+  if (parts[0].toLowerCase() !== 'subscriptions' || parts[2].toLowerCase() !== 'resourcegroups') return undefined;
+  if (parts[4].toLowerCase() !== 'providers') return undefined;
+  if (parts.some((p) => p.length === 0)) return undefined;
+  const types: string[] = [];
+  const names: string[] = [];
+  for (let i = 6; i < parts.length; i += 2) {
+    types.push(parts[i]);
+    names.push(parts[i + 1]);
+  }
+  return { subscriptionId: parts[1], resourceGroup: parts[3], namespace: parts[5], types, names };
+}
+
+/** The store's key for an id: ARM ids compare case-insensitively. */
+export function idKey(id: string): string {
+  return id.toLowerCase();
+}

@@ -1,0 +1,49 @@
+import { Command, Option } from 'commander';
+import { resolveHome } from '../home.js';
+import { startServer } from '../server.js';
+import { parseInteger } from '../options.js';
+
+export function upCommand(): Command {
+  return new Command('up')
+    .description('Start Berth: the ARM-compatible API over HTTPS, with its store and operations engine.')
+    .option('--home <dir>', 'Berth home folder (CA, token, SQLite store); env BERTH_HOME', undefined)
+    .option('--port <n>', 'HTTPS port (0 picks a free one)', parseInteger('--port', 0, 65535), 7443)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--store <url>', 'store: a SQLite file path (default <home>/berth.db) or a postgres://... URL')
+    .option('--provisioning-delay-ms <n>', 'how long the local cloud takes to provision resources', parseInteger('--provisioning-delay-ms', 0, 3_600_000), 3000)
+    .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'))
+    .addOption(new Option('--lease-ms <n>', 'how long an operation stays claimed by a process that stops renewing it').argParser(parseInteger('--lease-ms', 500, 600_000)).default(5000).hideHelp())
+    .addHelpText(
+      'after',
+      `
+Examples:
+  berth up                                   # ~/.berth, SQLite, https://127.0.0.1:7443
+  berth up --home /tmp/b --port 0            # a throw-away instance on a free port
+  berth up --store postgres://127.0.0.1/berth   # several processes can share one PostgreSQL
+
+Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the token in <home>/token.`,
+    )
+    .action(async (opts: { home?: string; port: number; host: string; store?: string; provisioningDelayMs: number; logLevel: string; leaseMs: number }) => {
+      const server = await startServer({
+        home: resolveHome(opts.home),
+        host: opts.host,
+        port: opts.port,
+        store: opts.store,
+        provisioningDelayMs: opts.provisioningDelayMs,
+        logLevel: opts.logLevel,
+        leaseMs: opts.leaseMs,
+      });
+      process.stdout.write(`Berth is ready at ${server.url}\n`);
+      await new Promise<void>((resolvePromise) => {
+        const stop = (signal: string) => {
+          process.stderr.write(`Received ${signal}; finishing requests in flight, then stopping.\n`);
+          server.close().then(resolvePromise, (err: Error) => {
+            process.stderr.write(`Stopping failed: ${err.message}\n`);
+            resolvePromise();
+          });
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

@@ -1,0 +1,74 @@
+import { loadOrCreateCa, loadOrCreateServerCertificate } from '@berth/pki';
+import { openStore, type Store } from '@berth/store';
+import { OperationsEngine } from '@berth/operations';
+import { bootstrapStore, buildApp } from '@berth/front-door';
+import { machineLearningProvider } from '@berth/provider-ml';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { join } from 'node:path';
+import { homeFiles, loadOrCreateAdminToken, writeHomeConfig } from './home.js';
+
+export interface ServerOptions {
+  home: string;
+  host: string;
+  port: number;
+  /** SQLite file path or `postgres://` URL; defaults to `<home>/berth.db`. */
+  store?: string;
+  provisioningDelayMs: number;
+  logLevel: string;
+  leaseMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  engine: OperationsEngine;
+  /** Stops accepting requests, lets in-flight ones finish, and leaves operations resumable. */
+  close(): Promise<void>;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Brings up the embedded default: home folder, CA, store, operations engine and the HTTPS front door. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const ca = await loadOrCreateCa(options.home);
+  const serverCert = await loadOrCreateServerCertificate(options.home, ca, options.host);
+  const adminToken = await loadOrCreateAdminToken(options.home);
+  const store = await openStore(options.store ?? join(options.home, homeFiles.database));
+  try {
+    await bootstrapStore(store.db, adminToken);
+    const logger = pino({ level: options.logLevel }, process.stderr);
+    const engine = new OperationsEngine({ db: store.db, leaseMs: options.leaseMs, log: logger });
+    const settings = { provisioningDelayMs: options.provisioningDelayMs };
+    const app = await buildApp({
+      context: { db: store.db, engine, settings },
+      providers: [machineLearningProvider(settings)],
+      tls: { key: serverCert.keyPem, cert: serverCert.certPem },
+      logger,
+    });
+    await app.listen({ host: options.host, port: options.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    const url = `https://${urlHost(options.host)}:${port}`;
+    await writeHomeConfig(options.home, { endpoint: url });
+    engine.start();
+    return {
+      url,
+      app,
+      store,
+      engine,
+      async close() {
+        await app.close();
+        await engine.stop();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

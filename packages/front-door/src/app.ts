@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { OperationHandler } from '@berth/operations';
+import type { BerthContext } from './context.js';
+import { armErrors } from './plugins/arm-errors.js';
+import { auth } from './plugins/auth.js';
+import { requestId } from './plugins/request-id.js';
+import { healthRoutes } from './routes/health.js';
+import { operationStatusRoutes } from './routes/operation-status.js';
+import { providerFallbackRoutes } from './routes/provider-fallback.js';
+import { deleteResourceGroupHandler, resourceGroupRoutes } from './routes/resource-groups.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
+import { tokenRoutes } from './routes/tokens.js';
+
+/** A resource provider plugs its routes and operation kinds into the front door. */
+export interface ResourceProvider {
+  namespace: string;
+  routes: FastifyPluginAsync;
+  operationHandlers: OperationHandler<any>[];
+}
+
+export interface BuildAppOptions {
+  context: BerthContext;
+  providers: ResourceProvider[];
+  /** TLS key and certificate (PEM); Berth serves HTTPS only. */
+  tls: { key: string; cert: string };
+  /** A pino logger; none logs nothing. */
+  logger?: FastifyBaseLogger;
+}
+
+/** 1 MiB, as ARM's own request limit is a few MiB and no Berth body is near it. */
+const BODY_LIMIT = 1024 * 1024;
+
+/** Builds the front door (no socket yet): shared plugins first, then one encapsulated plugin per provider. */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    https: { key: options.tls.key, cert: options.tls.cert },
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => randomUUID(),
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 1000 },
+    ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
+    forceCloseConnections: false,
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+
+  app.decorate('berth', options.context);
+  for (const provider of options.providers) {
+    for (const handler of provider.operationHandlers) options.context.engine.register(handler);
+  }
+  options.context.engine.register(deleteResourceGroupHandler);
+
+  await app.register(armErrors);
+  await app.register(requestId);
+  await app.register(auth);
+  await app.register(healthRoutes);
+  await app.register(tokenRoutes);
+  await app.register(subscriptionRoutes);
+  await app.register(resourceGroupRoutes);
+  await app.register(operationStatusRoutes);
+  for (const provider of options.providers) await app.register(provider.routes);
+  await app.register(providerFallbackRoutes(['Microsoft.Resources', ...options.providers.map((p) => p.namespace)]));
+  return app;
+}

@@ -1,0 +1,20 @@
+import type { Db } from '@berth/store';
+import type { OperationsEngine } from '@berth/operations';
+import type { Principal } from './roles.js';
+
+/** Shared services every route plugin may use. */
+export interface BerthContext {
+  db: Db;
+  engine: OperationsEngine;
+  /** Settings that shape simulated provisioning. */
+  settings: { provisioningDelayMs: number };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    berth: BerthContext;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}

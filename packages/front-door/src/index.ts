@@ -1,0 +1,12 @@
+export { buildApp } from './app.js';
+export type { BuildAppOptions, ResourceProvider } from './app.js';
+export { bootstrapStore } from './bootstrap.js';
+export type { BerthContext } from './context.js';
+export { requireApiVersion } from './plugins/api-version.js';
+export { isWrite } from './plugins/auth.js';
+export { apiVersionOf, baseUrl, normalizeLocation, nowIso, operationUrls, page, pageOf, sendAccepted } from './arm-http.js';
+export { requireResourceGroup, RESOURCE_GROUP_TYPE } from './resource-groups-store.js';
+export type { ResourceGroupBody } from './resource-groups-store.js';
+export { ArmErrorResponse, OperationStatus, Tags } from './schemas/common.js';
+export { canWrite, hashToken, isRole, newToken, roleFor, roles } from './roles.js';
+export type { Principal, Role, RoleMap } from './roles.js';

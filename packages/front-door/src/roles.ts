@@ -1,0 +1,33 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+export const roles = ['Reader', 'Contributor', 'Owner'] as const;
+export type Role = (typeof roles)[number];
+
+/** Roles a token holds, by subscription id (lower-cased) or `*` for every subscription. */
+export type RoleMap = Record<string, Role>;
+
+export interface Principal {
+  name: string;
+  roles: RoleMap;
+}
+
+export function roleFor(principal: Principal, subscriptionId: string): Role | undefined {
+  return principal.roles[subscriptionId.toLowerCase()] ?? principal.roles['*'];
+}
+
+export function canWrite(role: Role | undefined): boolean {
+  return role === 'Contributor' || role === 'Owner';
+}
+
+export function isRole(value: string): value is Role {
+  return (roles as readonly string[]).includes(value);
+}
+
+/** A new bearer token; only its hash is stored. */
+export function newToken(): string {
+  return `berth_${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { ArmError, type ArmErrorDetail } from '@berth/arm';
+import type { OperationRow } from '@berth/store';
+import { OperationStatus } from '../schemas/common.js';
+
+const Params = Type.Object({ subscriptionId: Type.String(), namespace: Type.String(), location: Type.String(), operationId: Type.String() });
+
+/** ARM status codes for an operation's failure as seen through its `Location` URL. */
+function statusCodeFor(error: ArmErrorDetail): number {
+  if (/NotFound$/.test(error.code)) return 404;
+  if (/Conflict|AlreadyExists|InProgress/.test(error.code)) return 409;
+  if (/Internal/.test(error.code)) return 500;
+  return 400;
+}
+
+/**
+ * Polling endpoints for every provider's long-running operations. Clients append
+ * the original call's query (e.g. `underlyingResourceAction`), so any query is accepted.
+ */
+export async function operationStatusRoutes(parent: FastifyInstance): Promise<void> {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const { engine } = app.berth;
+  const base = '/subscriptions/:subscriptionId/providers/:namespace/locations/:location';
+
+  async function find(params: { subscriptionId: string; operationId: string }): Promise<OperationRow> {
+    const op = await engine.get(params.operationId);
+    if (!op || op.subscription_key !== params.subscriptionId.toLowerCase()) {
+      throw new ArmError(404, 'OperationNotFound', `The operation '${params.operationId}' could not be found in subscription '${params.subscriptionId}'.`);
+    }
+    return op;
+  }
+
+  app.get(`${base}/operationStatuses/:operationId`, { schema: { params: Params, response: { 200: OperationStatus } } }, async (request, reply) => {
+    const op = await find(request.params);
+    if (op.status === 'InProgress') reply.header('Retry-After', '1');
+    return {
+      id: request.url.split('?')[0],
+      name: op.id,
+      status: op.status,
+      startTime: op.start_time,
+      ...(op.end_time ? { endTime: op.end_time } : {}),
+      ...(op.error ? { error: JSON.parse(op.error) as ArmErrorDetail } : {}),
+    };
+  });
+
+  app.get(`${base}/operationResults/:operationId`, { schema: { params: Params } }, async (request, reply) => {
+    const op = await find(request.params);
+    if (op.status === 'InProgress') {
+      reply.header('Retry-After', '1');
+      reply.header('Location', `${request.protocol}://${request.host}${request.url}`);
+      return reply.code(202).send();
+    }
+    if (op.status === 'Failed' && op.error) {
+      const error = JSON.parse(op.error) as ArmErrorDetail;
+      return reply.code(statusCodeFor(error)).send({ error });
+    }
+    return reply.code(204).send();
+  });
+}

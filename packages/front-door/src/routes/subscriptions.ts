@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { ArmError } from '@berth/arm';
+import {
+  getSubscription,
+  getSubscriptionByAlias,
+  insertSubscription,
+  isUniqueViolation,
+  listSubscriptions,
+  type SubscriptionRow,
+} from '@berth/store';
+import { requireApiVersion } from '../plugins/api-version.js';
+import { canWrite, roleFor } from '../roles.js';
+import { nowIso } from '../arm-http.js';
+
+const Subscription = Type.Object({
+  id: Type.String(),
+  subscriptionId: Type.String(),
+  tenantId: Type.String(),
+  displayName: Type.String(),
+  state: Type.String(),
+  authorizationSource: Type.String(),
+  managedByTenants: Type.Array(Type.Object({ tenantId: Type.String() })),
+  subscriptionPolicies: Type.Object({ locationPlacementId: Type.String(), quotaId: Type.String(), spendingLimit: Type.String() }),
+});
+
+const Alias = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  type: Type.String(),
+  properties: Type.Object({ subscriptionId: Type.String(), provisioningState: Type.String() }),
+});
+
+const AliasBody = Type.Object({
+  properties: Type.Object({
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    workload: Type.Optional(Type.Union([Type.Literal('Production'), Type.Literal('DevTest')])),
+    billingScope: Type.Optional(Type.String()),
+    subscriptionId: Type.Optional(Type.String()),
+    resellerId: Type.Optional(Type.String()),
+  }),
+});
+
+const AliasName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-zA-Z0-9][-a-zA-Z0-9_.]*$' });
+
+function toSubscription(row: SubscriptionRow) {
+  return {
+    id: `/subscriptions/${row.subscription_id}`,
+    subscriptionId: row.subscription_id,
+    tenantId: row.tenant_id,
+    displayName: row.display_name,
+    state: row.state,
+    authorizationSource: 'RoleBased',
+    managedByTenants: [],
+    subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'PayAsYouGo_2014-09-01', spendingLimit: 'Off' },
+  };
+}
+
+function toAlias(row: SubscriptionRow) {
+  return {
+    id: `/providers/Microsoft.Subscription/aliases/${row.alias}`,
+    name: row.alias ?? '',
+    type: 'Microsoft.Subscription/aliases',
+    properties: { subscriptionId: row.subscription_id, provisioningState: 'Succeeded' },
+  };
+}
+
+/** Subscriptions, and the alias API that creates more of them. */
+export async function subscriptionRoutes(parent: FastifyInstance): Promise<void> {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const { db } = app.berth;
+
+  function visible(request: FastifyRequest, row: SubscriptionRow): boolean {
+    return request.principal !== null && roleFor(request.principal, row.subscription_id) !== undefined;
+  }
+
+  await app.register(async (scope) => {
+    const subs = scope.withTypeProvider<TypeBoxTypeProvider>();
+    subs.addHook('onRequest', requireApiVersion({ minimum: '2020-01-01', what: 'subscriptions' }));
+    subs.get('/subscriptions', { schema: { response: { 200: Type.Object({ value: Type.Array(Subscription) }) } } }, async (request) => {
+      const rows = await listSubscriptions(db);
+      return { value: rows.filter((r) => visible(request, r)).map(toSubscription) };
+    });
+    subs.get('/subscriptions/:subscriptionId', { schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: Subscription } } }, async (request) => {
+      const row = await getSubscription(db, request.params.subscriptionId);
+      if (!row) throw new ArmError(404, 'SubscriptionNotFound', `The subscription '${request.params.subscriptionId}' could not be found.`);
+      return toSubscription(row);
+    });
+  });
+
+  await app.register(async (scope) => {
+    const aliases = scope.withTypeProvider<TypeBoxTypeProvider>();
+    aliases.addHook('onRequest', requireApiVersion({ minimum: '2021-10-01', what: 'Microsoft.Subscription/aliases' }));
+    const route = '/providers/Microsoft.Subscription/aliases/:aliasName';
+    const params = Type.Object({ aliasName: AliasName });
+
+    aliases.get(route, { schema: { params, response: { 200: Alias } } }, async (request) => {
+      const row = await getSubscriptionByAlias(db, request.params.aliasName);
+      if (!row || !visible(request, row)) throw new ArmError(404, 'ResourceNotFound', `The subscription alias '${request.params.aliasName}' could not be found.`);
+      return toAlias(row);
+    });
+
+    aliases.put(route, { schema: { params, body: AliasBody, response: { 200: Alias, 201: Alias } } }, async (request, reply) => {
+      if (!canWrite(request.principal?.roles['*'])) {
+        throw new ArmError(403, 'AuthorizationFailed', 'Creating a subscription needs a token with the Contributor or Owner role on every subscription (the admin token).');
+      }
+      const alias = request.params.aliasName.toLowerCase();
+      const existing = await getSubscriptionByAlias(db, alias);
+      if (existing) return reply.code(200).send(toAlias(existing));
+      const first = (await listSubscriptions(db))[0];
+      const row: SubscriptionRow = {
+        subscription_id: randomUUID(),
+        display_name: request.body.properties.displayName ?? request.params.aliasName,
+        state: 'Enabled',
+        tenant_id: first.tenant_id,
+        alias,
+        created_at: nowIso(),
+      };
+      try {
+        await insertSubscription(db, row);
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        return reply.code(200).send(toAlias((await getSubscriptionByAlias(db, alias))!));
+      }
+      return reply.code(201).send(toAlias(row));
+    });
+  });
+}

@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto';
+import { ArmError, type ArmErrorDetail } from '@berth/arm';
+import {
+  claimOperations,
+  findActiveOperation,
+  getOperation,
+  insertOperation,
+  renewLeases,
+  saveOperation,
+  type Db,
+  type OperationRow,
+} from '@berth/store';
+
+/** What one step of an operation decided. */
+export type StepResult =
+  /** Go on with `step` (after `afterMs`, default at once), saving `data`. */
+  | { next: string; data?: unknown; afterMs?: number }
+  /** The operation succeeded. */
+  | { done: true }
+  /** The operation failed for a reason the user must act on; no retry. */
+  | { failed: ArmErrorDetail };
+
+export interface StepContext<TData = unknown> {
+  operation: OperationRow;
+  step: string;
+  data: TData;
+  db: Db;
+  /** 1 for a step's first run, higher on retries. */
+  attempt: number;
+}
+
+/**
+ * The code behind one kind of operation. Each step reads current state, does one
+ * idempotent action and says what comes next, so replaying a step after a crash
+ * changes nothing.
+ */
+export interface OperationHandler<TData = unknown> {
+  kind: string;
+  run(ctx: StepContext<TData>): Promise<StepResult>;
+  /** Records a terminal failure on the resource (e.g. `provisioningState: Failed`). */
+  onFailed?(ctx: StepContext<TData>, error: ArmErrorDetail): Promise<void>;
+}
+
+export interface EngineOptions {
+  db: Db;
+  /** How long a claim lasts without renewal; a dead process's work is taken over after it. */
+  leaseMs?: number;
+  pollIntervalMs?: number;
+  concurrency?: number;
+  /** Retries of a step that throws an unexpected error, with exponential backoff, before the operation fails. */
+  maxAttempts?: number;
+  log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+export interface BeginOptions {
+  kind: string;
+  resourceId: string;
+  subscriptionId: string;
+  step: string;
+  data?: unknown;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Runs persisted operations with leases: several processes on one database share the work. */
+export class OperationsEngine {
+  readonly owner = randomUUID();
+  private readonly db: Db;
+  private readonly handlers = new Map<string, OperationHandler<any>>();
+  private readonly leaseMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly concurrency: number;
+  private readonly maxAttempts: number;
+  private readonly log: NonNullable<EngineOptions['log']>;
+  private readonly running = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private ticking: Promise<void> | undefined;
+  private kicked = false;
+  private readonly idleWaiters = new Set<() => void>();
+
+  constructor(options: EngineOptions) {
+    this.db = options.db;
+    this.leaseMs = options.leaseMs ?? 5000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.concurrency = options.concurrency ?? 16;
+    this.maxAttempts = options.maxAttempts ?? 6;
+    this.log = options.log ?? { warn: () => {}, error: () => {} };
+  }
+
+  register(handler: OperationHandler<any>): void {
+    this.handlers.set(handler.kind, handler);
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.schedule(0);
+    this.heartbeat = setInterval(() => {
+      renewLeases(this.db, this.owner, [...this.running.keys()], iso(Date.now() + this.leaseMs)).catch((err) =>
+        this.log.error({ err }, 'renewing operation leases failed'),
+      );
+    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    this.heartbeat.unref();
+  }
+
+  /** Stops claiming work, lets running steps finish, and releases their leases so another process resumes at once. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.ticking;
+    await Promise.allSettled([...this.running.values()]);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+  }
+
+  /** Persists a new operation and wakes the worker. */
+  async begin(options: BeginOptions): Promise<OperationRow> {
+    const now = iso(Date.now());
+    const row: OperationRow = {
+      id: randomUUID(),
+      kind: options.kind,
+      resource_id: options.resourceId,
+      subscription_key: options.subscriptionId.toLowerCase(),
+      status: 'InProgress',
+      step: options.step,
+      data: JSON.stringify(options.data ?? {}),
+      attempt: 0,
+      next_run_at: now,
+      lease_owner: null,
+      lease_until: null,
+      error: null,
+      start_time: now,
+      end_time: null,
+    };
+    await insertOperation(this.db, row);
+    this.kick();
+    return row;
+  }
+
+  get(id: string): Promise<OperationRow | undefined> {
+    return getOperation(this.db, id);
+  }
+
+  active(resourceId: string): Promise<OperationRow | undefined> {
+    return findActiveOperation(this.db, resourceId);
+  }
+
+  /** Resolves when this process has no operation running and nothing runnable is left to claim now. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0 || this.ticking) {
+      await new Promise<void>((resolve) => this.idleWaiters.add(resolve));
+    }
+  }
+
+  kick(): void {
+    if (this.stopping) return;
+    this.kicked = true;
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopping) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), delayMs);
+  }
+
+  private tick(): void {
+    if (this.ticking || this.stopping) return;
+    this.kicked = false;
+    this.ticking = this.claimAndRun()
+      .catch((err) => this.log.error({ err }, 'claiming operations failed'))
+      .finally(() => {
+        this.ticking = undefined;
+        this.notifyIdle();
+        this.schedule(this.kicked ? 0 : this.pollIntervalMs);
+      });
+  }
+
+  private async claimAndRun(): Promise<void> {
+    const free = this.concurrency - this.running.size;
+    if (free <= 0) return;
+    const now = Date.now();
+    const claimed = await claimOperations(this.db, this.owner, iso(now), iso(now + this.leaseMs), free);
+    for (const operation of claimed) {
+      const run = this.drive(operation).finally(() => {
+        this.running.delete(operation.id);
+        this.notifyIdle();
+        this.kick();
+      });
+      this.running.set(operation.id, run);
+    }
+  }
+
+  private notifyIdle(): void {
+    if (this.running.size > 0 || this.ticking) return;
+    for (const resolve of this.idleWaiters) resolve();
+    this.idleWaiters.clear();
+  }
+
+  /** Runs an operation's steps while it holds the lease and they follow each other without a wait. */
+  private async drive(initial: OperationRow): Promise<void> {
+    let operation = initial;
+    const handler = this.handlers.get(operation.kind);
+    if (!handler) {
+      // Another version of Berth may know this kind: leave it for that process.
+      await saveOperation(this.db, operation.id, this.owner, { lease_owner: null, lease_until: null, next_run_at: iso(Date.now() + this.leaseMs) });
+      this.log.warn({ operationId: operation.id, kind: operation.kind }, 'no handler for operation kind');
+      return;
+    }
+    for (;;) {
+      const ctx: StepContext = {
+        operation,
+        step: operation.step,
+        data: JSON.parse(operation.data),
+        db: this.db,
+        attempt: operation.attempt + 1,
+      };
+      let result: StepResult;
+      try {
+        result = await handler.run(ctx);
+      } catch (err) {
+        result = this.onThrow(operation, err);
+        if ('next' in result && result.next === operation.step) {
+          const saved = await saveOperation(this.db, operation.id, this.owner, {
+            attempt: operation.attempt + 1,
+            next_run_at: iso(Date.now() + (result.afterMs ?? 0)),
+            lease_owner: null,
+            lease_until: null,
+          });
+          if (!saved) this.log.warn({ operationId: operation.id }, 'lost the lease of an operation');
+          return;
+        }
+      }
+      if ('failed' in result) {
+        await handler.onFailed?.(ctx, result.failed);
+        await this.finish(operation, 'Failed', result.failed);
+        return;
+      }
+      if ('done' in result) {
+        await this.finish(operation, 'Succeeded');
+        return;
+      }
+      const afterMs = result.afterMs ?? 0;
+      const data = result.data === undefined ? operation.data : JSON.stringify(result.data);
+      const continueNow = afterMs <= 0 && !this.stopping;
+      const update = {
+        step: result.next,
+        data,
+        attempt: result.next === operation.step ? operation.attempt : 0,
+        next_run_at: iso(Date.now() + afterMs),
+        ...(continueNow ? {} : { lease_owner: null, lease_until: null }),
+      };
+      if (!(await saveOperation(this.db, operation.id, this.owner, update))) {
+        this.log.warn({ operationId: operation.id }, 'lost the lease of an operation');
+        return;
+      }
+      if (!continueNow) return;
+      operation = { ...operation, ...update };
+    }
+  }
+
+  private onThrow(operation: OperationRow, err: unknown): StepResult {
+    if (err instanceof ArmError) return { failed: err.toDetail() };
+    const attempt = operation.attempt + 1;
+    if (attempt >= this.maxAttempts) {
+      return {
+        failed: {
+          code: 'InternalOperationError',
+          message: `Step '${operation.step}' failed ${attempt} times; the last error was: ${(err as Error)?.message ?? String(err)}`,
+        },
+      };
+    }
+    this.log.warn({ operationId: operation.id, step: operation.step, attempt, err }, 'operation step failed; retrying');
+    return { next: operation.step, afterMs: Math.min(30_000, 200 * 2 ** attempt) };
+  }
+
+  private async finish(operation: OperationRow, status: 'Succeeded' | 'Failed', error?: ArmErrorDetail): Promise<void> {
+    await saveOperation(this.db, operation.id, this.owner, {
+      status,
+      error: error ? JSON.stringify(error) : null,
+      end_time: iso(Date.now()),
+      lease_owner: null,
+      lease_until: null,
+    });
+  }
+}

@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { ArmError, idKey, resourceGroupId, resourceId } from '@berth/arm';
+import { getResource, getSubscription, insertResource, isUniqueViolation, listResources, updateResourceBody, type ResourceRow } from '@berth/store';
+import {
+  baseUrl,
+  normalizeLocation,
+  nowIso,
+  page,
+  pageOf,
+  requireApiVersion,
+  requireResourceGroup,
+  sendAccepted,
+} from '@berth/front-door';
+import { Workspace, WorkspaceList, WorkspacePatch, WorkspacePut } from '../schemas/workspace.js';
+import { checkWorkspaceName } from './workspace-name.js';
+import { CREATE_WORKSPACE, DELETE_WORKSPACE } from './workspace-operations.js';
+
+export const NAMESPACE = 'Microsoft.MachineLearningServices';
+export const WORKSPACE_TYPE = `${NAMESPACE}/workspaces`;
+export const ML_API_VERSIONS = ['2021-04-01', '2022-05-01', '2022-10-01'] as const;
+const typeKey = WORKSPACE_TYPE.toLowerCase();
+
+const GroupParams = Type.Object({ subscriptionId: Type.String(), resourceGroupName: Type.String() });
+const WorkspaceParams = Type.Object({ subscriptionId: Type.String(), resourceGroupName: Type.String(), workspaceName: Type.String() });
+
+function toWorkspace(row: ResourceRow): Workspace {
+  return JSON.parse(row.body) as Workspace;
+}
+
+function principalName(request: FastifyRequest): string {
+  return request.principal?.name ?? 'unknown';
+}
+
+/** What a PUT asks for, for comparing a repeated PUT with the resource it created. */
+function requested(body: WorkspacePut) {
+  return { location: normalizeLocation(body.location), tags: body.tags, sku: body.sku, properties: body.properties ?? {} };
+}
+
+/** `Microsoft.MachineLearningServices/workspaces`: PUT (long-running create), GET, PATCH, DELETE (long-running), list. */
+export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  app.addHook('onRequest', requireApiVersion({ versions: ML_API_VERSIONS, what: NAMESPACE }));
+  const { db, engine } = app.berth;
+  const groupBase = `/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/${NAMESPACE}/workspaces`;
+  const one = `${groupBase}/:workspaceName`;
+
+  async function load(params: { subscriptionId: string; resourceGroupName: string; workspaceName: string }): Promise<ResourceRow> {
+    const id = resourceId(params.subscriptionId, params.resourceGroupName, NAMESPACE, [['workspaces', params.workspaceName]]);
+    const row = await getResource(db, idKey(id));
+    if (!row) {
+      await requireResourceGroup(db, params.subscriptionId, params.resourceGroupName);
+      throw new ArmError(404, 'ResourceNotFound', `The Resource '${WORKSPACE_TYPE}/${params.workspaceName}' under resource group '${params.resourceGroupName}' was not found.`);
+    }
+    return row;
+  }
+
+  app.get(`/subscriptions/:subscriptionId/providers/${NAMESPACE}/workspaces`, {
+    schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: WorkspaceList } },
+  }, async (request) => {
+    const { after, limit } = pageOf(request);
+    const rows = await listResources(db, { typeKey, subscriptionKey: request.params.subscriptionId.toLowerCase() }, { after, limit });
+    return page(request, rows.map(toWorkspace), rows.map((r) => r.id_key), limit);
+  });
+
+  app.get(groupBase, { schema: { params: GroupParams, response: { 200: WorkspaceList } } }, async (request) => {
+    const { subscriptionId, resourceGroupName } = request.params;
+    await requireResourceGroup(db, subscriptionId, resourceGroupName);
+    const { after, limit } = pageOf(request);
+    const rows = await listResources(db, { typeKey, parentKey: idKey(resourceGroupId(subscriptionId, resourceGroupName)) }, { after, limit });
+    return page(request, rows.map(toWorkspace), rows.map((r) => r.id_key), limit);
+  });
+
+  app.get(one, { schema: { params: WorkspaceParams, response: { 200: Workspace } } }, async (request) => toWorkspace(await load(request.params)));
+
+  app.put(one, { schema: { params: WorkspaceParams, body: WorkspacePut, response: { 200: Workspace, 201: Workspace } } }, async (request, reply) => {
+    const { subscriptionId, resourceGroupName, workspaceName } = request.params;
+    checkWorkspaceName(workspaceName);
+    const group = await requireResourceGroup(db, subscriptionId, resourceGroupName);
+    const groupName = group.name;
+    const id = resourceId(subscriptionId, groupName, NAMESPACE, [['workspaces', workspaceName]]);
+    const location = normalizeLocation(request.body.location);
+    const now = nowIso();
+    const existing = await getResource(db, idKey(id));
+    if (existing) return updateExisting(request, reply, existing, request.body);
+
+    const subscription = await getSubscription(db, subscriptionId);
+    const tenantId = subscription!.tenant_id;
+    const props = request.body.properties ?? {};
+    const identityType = request.body.identity?.type ?? 'None';
+    const workspaceId = randomUUID();
+    const body: Workspace = {
+      id,
+      name: workspaceName,
+      type: WORKSPACE_TYPE,
+      location,
+      ...(request.body.tags ? { tags: request.body.tags } : {}),
+      identity: {
+        type: identityType,
+        ...(identityType.includes('SystemAssigned') ? { principalId: randomUUID(), tenantId } : {}),
+        ...(request.body.identity?.userAssignedIdentities
+          ? {
+              userAssignedIdentities: Object.fromEntries(
+                Object.keys(request.body.identity.userAssignedIdentities).map((k) => [k, { principalId: randomUUID(), clientId: randomUUID() }]),
+              ),
+            }
+          : {}),
+      },
+      ...(request.body.sku ? { sku: request.body.sku } : {}),
+      ...(request.body.kind ? { kind: request.body.kind } : {}),
+      systemData: { createdBy: principalName(request), createdByType: 'User', createdAt: now, lastModifiedBy: principalName(request), lastModifiedByType: 'User', lastModifiedAt: now },
+      properties: {
+        workspaceId,
+        provisioningState: 'Creating',
+        ...(props.friendlyName !== undefined ? { friendlyName: props.friendlyName } : {}),
+        ...(props.description !== undefined ? { description: props.description } : {}),
+        ...(props.keyVault ? { keyVault: props.keyVault } : {}),
+        ...(props.applicationInsights ? { applicationInsights: props.applicationInsights } : {}),
+        ...(props.containerRegistry ? { containerRegistry: props.containerRegistry } : {}),
+        ...(props.storageAccount ? { storageAccount: props.storageAccount } : {}),
+        ...(props.imageBuildCompute ? { imageBuildCompute: props.imageBuildCompute } : {}),
+        ...(props.primaryUserAssignedIdentity ? { primaryUserAssignedIdentity: props.primaryUserAssignedIdentity } : {}),
+        discoveryUrl: `${baseUrl(request)}/discovery/workspaces/${workspaceId}`,
+        hbiWorkspace: props.hbiWorkspace ?? false,
+        allowPublicAccessWhenBehindVnet: props.allowPublicAccessWhenBehindVnet ?? false,
+        publicNetworkAccess: props.publicNetworkAccess ?? 'Enabled',
+        v1LegacyMode: props.v1LegacyMode ?? false,
+        serviceProvisionedResourceGroup: `${workspaceName}_${workspaceId.replace(/-/g, '').slice(0, 16)}`,
+        privateLinkCount: 0,
+        tenantId,
+        storageHbiWorkspace: false,
+        mlFlowTrackingUri: `azureml://${location}.api.azureml.ms/mlflow/v1.0${id}`,
+      },
+    };
+    try {
+      await insertResource(db, {
+        id_key: idKey(id),
+        id,
+        type_key: typeKey,
+        subscription_key: subscriptionId.toLowerCase(),
+        group_key: groupName.toLowerCase(),
+        parent_key: idKey(resourceGroupId(subscriptionId, groupName)),
+        name: workspaceName,
+        body: JSON.stringify(body),
+        created_at: now,
+        updated_at: now,
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // A concurrent PUT created it between our read and insert.
+      return updateExisting(request, reply, (await getResource(db, idKey(id)))!, request.body);
+    }
+    const op = await engine.begin({ kind: CREATE_WORKSPACE, resourceId: id, subscriptionId, step: 'provision', data: { idKey: idKey(id) } });
+    return sendAccepted(request, reply, op, { namespace: NAMESPACE, location, statusCode: 201, body });
+  });
+
+  /** A PUT on an existing workspace updates it; while it is still being created, only a repeat of the same PUT is accepted. */
+  async function updateExisting(request: FastifyRequest, reply: FastifyReply, row: ResourceRow, put: WorkspacePut) {
+    const body = toWorkspace(row);
+    const want = requested(put);
+    if (body.location !== want.location) {
+      throw new ArmError(
+        409,
+        'InvalidResourceLocation',
+        `The resource '${body.name}' already exists in location '${body.location}' in resource group '${row.group_key}'. A resource with the same name cannot be created in location '${want.location}'. Delete it first or use another name.`,
+      );
+    }
+    const active = await engine.active(body.id);
+    if (active) {
+      if (active.kind === CREATE_WORKSPACE && isDeepStrictEqual(want, requested(creationRequestOf(body)))) {
+        return sendAccepted(request, reply, active, { namespace: NAMESPACE, location: body.location, statusCode: 201, body });
+      }
+      throw new ArmError(409, 'OperationInProgress', `The workspace '${body.name}' is ${body.properties.provisioningState.toLowerCase()}; wait for that operation to finish, then retry.`);
+    }
+    const updated: Workspace = {
+      ...body,
+      ...(put.tags ? { tags: put.tags } : {}),
+      ...(put.sku ? { sku: put.sku } : {}),
+      systemData: { ...body.systemData, lastModifiedBy: principalName(request), lastModifiedAt: nowIso() },
+      properties: { ...body.properties, ...definedOnly((put.properties ?? {}) as Record<string, unknown>) },
+    };
+    await updateResourceBody(db, row.id_key, JSON.stringify(updated), nowIso());
+    return reply.code(200).send(updated);
+  }
+
+  app.patch(one, { schema: { params: WorkspaceParams, body: WorkspacePatch, response: { 200: Workspace } } }, async (request) => {
+    const row = await load(request.params);
+    const body = toWorkspace(row);
+    if (body.properties.provisioningState === 'Deleting') {
+      throw new ArmError(409, 'OperationInProgress', `The workspace '${body.name}' is being deleted.`);
+    }
+    const updated: Workspace = {
+      ...body,
+      ...(request.body.tags ? { tags: request.body.tags } : {}),
+      ...(request.body.sku ? { sku: request.body.sku } : {}),
+      systemData: { ...body.systemData, lastModifiedBy: principalName(request), lastModifiedAt: nowIso() },
+      properties: { ...body.properties, ...definedOnly((request.body.properties ?? {}) as Record<string, unknown>) },
+    };
+    await updateResourceBody(db, row.id_key, JSON.stringify(updated), nowIso());
+    return updated;
+  });
+
+  app.delete(one, { schema: { params: WorkspaceParams } }, async (request, reply) => {
+    const { subscriptionId, resourceGroupName, workspaceName } = request.params;
+    const id = resourceId(subscriptionId, resourceGroupName, NAMESPACE, [['workspaces', workspaceName]]);
+    const row = await getResource(db, idKey(id));
+    if (!row) {
+      await requireResourceGroup(db, subscriptionId, resourceGroupName);
+      return reply.code(204).send();
+    }
+    const body = toWorkspace(row);
+    const active = await engine.active(body.id);
+    if (active?.kind === DELETE_WORKSPACE) {
+      return sendAccepted(request, reply, active, { namespace: NAMESPACE, location: body.location, statusCode: 202, withLocation: true });
+    }
+    if (active) {
+      throw new ArmError(409, 'OperationInProgress', `The workspace '${body.name}' is ${body.properties.provisioningState.toLowerCase()}; wait for that operation to finish, then delete it.`);
+    }
+    body.properties.provisioningState = 'Deleting';
+    await updateResourceBody(db, row.id_key, JSON.stringify(body), nowIso());
+    const op = await engine.begin({ kind: DELETE_WORKSPACE, resourceId: body.id, subscriptionId, step: 'delete', data: { idKey: row.id_key } });
+    return sendAccepted(request, reply, op, { namespace: NAMESPACE, location: body.location, statusCode: 202, withLocation: true });
+  });
+}
+
+function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+}
+
+/** The PUT body that would have produced `body`, for recognising a repeated create. */
+function creationRequestOf(body: Workspace): WorkspacePut {
+  const p = body.properties;
+  const properties = definedOnly({
+    friendlyName: p.friendlyName,
+    description: p.description,
+    keyVault: p.keyVault,
+    applicationInsights: p.applicationInsights,
+    containerRegistry: p.containerRegistry,
+    storageAccount: p.storageAccount,
+    imageBuildCompute: p.imageBuildCompute,
+  });
+  return { location: body.location, tags: body.tags, sku: body.sku, properties };
+}

@@ -1,0 +1,11 @@
+export { isPostgresUrl, isUniqueViolation, openStore } from './connect.js';
+export type { Db, Store } from './connect.js';
+export type { Database } from './tables/database.js';
+export type { OperationRow, NewOperation, OperationUpdate } from './tables/operations.table.js';
+export type { ResourceRow, NewResource } from './tables/resources.table.js';
+export type { SubscriptionRow } from './tables/subscriptions.table.js';
+export type { TokenRow } from './tables/tokens.table.js';
+export * from './repositories/subscriptions.js';
+export * from './repositories/resources.js';
+export * from './repositories/operations.js';
+export * from './repositories/tokens.js';

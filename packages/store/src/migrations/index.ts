@@ -1,0 +1,11 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initial from './2026-11-27_initial.js';
+
+/** Migrations in order; names are date-prefixed so they sort. */
+const migrations: Record<string, Migration> = {
+  '2026-11-27_initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

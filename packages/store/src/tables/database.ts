@@ -1,0 +1,11 @@
+import type { OperationsTable } from './operations.table.js';
+import type { ResourcesTable } from './resources.table.js';
+import type { SubscriptionsTable } from './subscriptions.table.js';
+import type { TokensTable } from './tokens.table.js';
+
+export interface Database {
+  subscriptions: SubscriptionsTable;
+  resources: ResourcesTable;
+  operations: OperationsTable;
+  tokens: TokensTable;
+}
