@@ -1,0 +1,132 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Agent, request as undiciRequest } from 'undici';
+import { startServer, type RunningServer } from '@berth/cli';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** Store kinds the suite runs on: SQLite always, PostgreSQL when BERTH_TEST_PG holds a URL. */
+export function testStores(): StoreKind[] {
+  return process.env.BERTH_TEST_PG ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+/** A fresh, empty PostgreSQL database for one test server; dropped by the returned function. */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = process.env.BERTH_TEST_PG!;
+  const name = `berth_test_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+  text: string;
+}
+
+export interface TestBerth {
+  url: string;
+  home: string;
+  token: string;
+  ca: string;
+  subscriptionId: string;
+  server: RunningServer;
+  /** An HTTPS call with the admin token unless `token` (or `null` for none) is given. */
+  request(method: string, path: string, options?: { body?: unknown; rawBody?: string; token?: string | null; headers?: Record<string, string> }): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+export async function httpsRequest(
+  url: string,
+  ca: string,
+  method: string,
+  options: { body?: unknown; rawBody?: string; token?: string | null; headers?: Record<string, string> } = {},
+): Promise<HttpResponse> {
+  const dispatcher = new Agent({ connect: { ca } });
+  try {
+    const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    const res = await undiciRequest(url, {
+      method: method as 'GET',
+      dispatcher,
+      headers: {
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...options.headers,
+      },
+      body: payload,
+    });
+    const text = await res.body.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: res.statusCode, headers: res.headers, body, text };
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+/** Starts Berth in this process on a free port with a temporary home folder, on the given store. */
+export async function startTestBerth(options: { store?: StoreKind; provisioningDelayMs?: number; home?: string; storeUrl?: string; leaseMs?: number } = {}): Promise<TestBerth> {
+  const home = options.home ?? (await mkdtemp(join(tmpdir(), 'berth-test-')));
+  const pgDb = !options.storeUrl && options.store === 'postgres' ? await freshPostgresDatabase() : undefined;
+  const server = await startServer({
+    home,
+    host: '127.0.0.1',
+    port: 0,
+    store: options.storeUrl ?? pgDb?.url,
+    provisioningDelayMs: options.provisioningDelayMs ?? 0,
+    logLevel: 'silent',
+    leaseMs: options.leaseMs,
+  });
+  const token = (await readFile(join(home, 'token'), 'utf8')).trim();
+  const ca = await readFile(join(home, 'ca.pem'), 'utf8');
+  const berth: TestBerth = {
+    url: server.url,
+    home,
+    token,
+    ca,
+    subscriptionId: '',
+    server,
+    request: (method, path, o = {}) => httpsRequest(new URL(path, server.url).toString(), ca, method, { ...o, token: o.token === undefined ? token : o.token }),
+    async close() {
+      await server.close();
+      await pgDb?.drop();
+      if (!options.home) await rm(home, { recursive: true, force: true });
+    },
+  };
+  const subs = await berth.request('GET', '/subscriptions?api-version=2020-01-01');
+  berth.subscriptionId = subs.body.value[0].subscriptionId;
+  return berth;
+}
+
+/** Polls an `Azure-AsyncOperation` URL until the operation ends. */
+export async function waitForOperation(berth: TestBerth, statusUrl: string, timeoutMs = 20_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await berth.request('GET', statusUrl);
+    if (res.status !== 200) throw new Error(`operation status answered ${res.status}: ${res.text}`);
+    if (res.body.status !== 'InProgress') return res.body;
+    if (Date.now() > deadline) throw new Error(`operation still InProgress after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
