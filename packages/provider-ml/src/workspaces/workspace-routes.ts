@@ -161,6 +161,19 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
     return sendAccepted(request, reply, op, { namespace: NAMESPACE, location, statusCode: 201, body });
   });
 
+  /** Applies the settable fields of a PUT or PATCH to a stored workspace and saves it. */
+  async function saveChanges(request: FastifyRequest, key: string, body: Workspace, change: WorkspacePatch): Promise<Workspace> {
+    const updated: Workspace = {
+      ...body,
+      ...(change.tags ? { tags: change.tags } : {}),
+      ...(change.sku ? { sku: change.sku } : {}),
+      systemData: { ...body.systemData, lastModifiedBy: principalName(request), lastModifiedAt: nowIso() },
+      properties: { ...body.properties, ...definedOnly((change.properties ?? {}) as Record<string, unknown>) },
+    };
+    await updateResourceBody(db, key, JSON.stringify(updated), nowIso());
+    return updated;
+  }
+
   /** A PUT on an existing workspace updates it; while it is still being created, only a repeat of the same PUT is accepted. */
   async function updateExisting(request: FastifyRequest, reply: FastifyReply, row: ResourceRow, put: WorkspacePut) {
     const body = toWorkspace(row);
@@ -179,15 +192,7 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
       }
       throw new ArmError(409, 'OperationInProgress', `The workspace '${body.name}' is ${body.properties.provisioningState.toLowerCase()}; wait for that operation to finish, then retry.`);
     }
-    const updated: Workspace = {
-      ...body,
-      ...(put.tags ? { tags: put.tags } : {}),
-      ...(put.sku ? { sku: put.sku } : {}),
-      systemData: { ...body.systemData, lastModifiedBy: principalName(request), lastModifiedAt: nowIso() },
-      properties: { ...body.properties, ...definedOnly((put.properties ?? {}) as Record<string, unknown>) },
-    };
-    await updateResourceBody(db, row.id_key, JSON.stringify(updated), nowIso());
-    return reply.code(200).send(updated);
+    return reply.code(200).send(await saveChanges(request, row.id_key, body, put));
   }
 
   app.patch(one, { schema: { params: WorkspaceParams, body: WorkspacePatch, response: { 200: Workspace } } }, async (request) => {
@@ -196,15 +201,7 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
     if (body.properties.provisioningState === 'Deleting') {
       throw new ArmError(409, 'OperationInProgress', `The workspace '${body.name}' is being deleted.`);
     }
-    const updated: Workspace = {
-      ...body,
-      ...(request.body.tags ? { tags: request.body.tags } : {}),
-      ...(request.body.sku ? { sku: request.body.sku } : {}),
-      systemData: { ...body.systemData, lastModifiedBy: principalName(request), lastModifiedAt: nowIso() },
-      properties: { ...body.properties, ...definedOnly((request.body.properties ?? {}) as Record<string, unknown>) },
-    };
-    await updateResourceBody(db, row.id_key, JSON.stringify(updated), nowIso());
-    return updated;
+    return saveChanges(request, row.id_key, body, request.body);
   });
 
   app.delete(one, { schema: { params: WorkspaceParams } }, async (request, reply) => {
