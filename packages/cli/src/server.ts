@@ -1,4 +1,5 @@
-import { loadOrCreateCa, loadOrCreateServerCertificate } from '@berth/pki';
+import { loadOrCreateCa, loadOrCreateSecretBox, loadOrCreateServerCertificate } from '@berth/pki';
+import { createLocalCloud } from '@berth/local-cloud';
 import { openStore, type Store } from '@berth/store';
 import { OperationsEngine } from '@berth/operations';
 import { bootstrapStore, buildApp } from '@berth/front-door';
@@ -38,15 +39,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const ca = await loadOrCreateCa(options.home);
   const serverCert = await loadOrCreateServerCertificate(options.home, ca, options.host);
   const adminToken = await loadOrCreateAdminToken(options.home);
+  const box = await loadOrCreateSecretBox(options.home);
   const store = await openStore(options.store ?? join(options.home, homeFiles.database));
   try {
     await bootstrapStore(store.db, adminToken);
     const logger = pino({ level: options.logLevel }, process.stderr);
     const engine = new OperationsEngine({ db: store.db, leaseMs: options.leaseMs, log: logger });
     const settings = { provisioningDelayMs: options.provisioningDelayMs };
+    const localCloud = createLocalCloud({ db: store.db, box, caPem: ca.certPem, settings, log: logger });
     const app = await buildApp({
       context: { db: store.db, engine, settings },
-      providers: [machineLearningProvider(settings)],
+      providers: [machineLearningProvider(settings), ...localCloud.providers],
       tls: { key: serverCert.keyPem, cert: serverCert.certPem },
       logger,
     });
@@ -56,6 +59,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const url = `https://${urlHost(options.host)}:${port}`;
     await writeHomeConfig(options.home, { endpoint: url });
     engine.start();
+    await localCloud.start();
     return {
       url,
       app,
@@ -64,6 +68,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       async close() {
         await app.close();
         await engine.stop();
+        await localCloud.stop();
         await store.close();
       },
     };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { OperationHandler } from '@berth/operations';
+import type { ResourceDeleteHook } from './routes/resource-groups.js';
 import type { BerthContext } from './context.js';
 import { armErrors } from './plugins/arm-errors.js';
 import { auth } from './plugins/auth.js';
@@ -17,6 +18,10 @@ export interface ResourceProvider {
   namespace: string;
   routes: FastifyPluginAsync;
   operationHandlers: OperationHandler<any>[];
+  /** Clean-up to run, by lower-cased resource type, when a resource group deletion removes such a resource. */
+  deleteHooks?: Record<string, ResourceDeleteHook>;
+  /** Path prefixes whose routes authenticate requests themselves (e.g. a cluster's Kubernetes API). */
+  selfAuthenticatedPrefixes?: string[];
 }
 
 export interface BuildAppOptions {
@@ -48,11 +53,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   for (const provider of options.providers) {
     for (const handler of provider.operationHandlers) options.context.engine.register(handler);
   }
-  options.context.engine.register(deleteResourceGroupHandler);
+  options.context.engine.register(deleteResourceGroupHandler(Object.assign({}, ...options.providers.map((p) => p.deleteHooks ?? {}))));
 
   await app.register(armErrors);
   await app.register(requestId);
-  await app.register(auth);
+  await app.register(auth, { selfAuthenticatedPrefixes: options.providers.flatMap((p) => p.selfAuthenticatedPrefixes ?? []) });
   await app.register(healthRoutes);
   await app.register(tokenRoutes);
   await app.register(subscriptionRoutes);

@@ -41,12 +41,12 @@ export function operationUrls(request: FastifyRequest, op: OperationRow, namespa
   };
 }
 
-/** Answers a call that started `op` (201 for a create, 202 otherwise) with the polling headers. */
+/** Answers a call that started `op` (201 for a create, 200 for an update, 202 for a delete) with the polling headers. */
 export function sendAccepted(
   request: FastifyRequest,
   reply: FastifyReply,
   op: OperationRow,
-  options: { namespace: string; location: string; statusCode: 201 | 202; body?: unknown; withLocation?: boolean },
+  options: { namespace: string; location: string; statusCode: 200 | 201 | 202; body?: unknown; withLocation?: boolean },
 ): FastifyReply {
   const urls = operationUrls(request, op, options.namespace, options.location);
   reply.header('Azure-AsyncOperation', urls.status);

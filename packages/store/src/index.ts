@@ -9,3 +9,5 @@ export * from './repositories/subscriptions.js';
 export * from './repositories/resources.js';
 export * from './repositories/operations.js';
 export * from './repositories/tokens.js';
+export type { KubeClusterRow, KubeEventRow, KubeObjectRow, NewKubeObject } from './tables/kube.table.js';
+export * from './repositories/kube.js';

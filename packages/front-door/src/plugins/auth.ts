@@ -29,7 +29,8 @@ function subscriptionOf(url: string): string | undefined {
  * Owner write.
  */
 export const auth = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, options: { selfAuthenticatedPrefixes?: string[] }) => {
+    const ownAuth = options.selfAuthenticatedPrefixes ?? [];
     const cache = new Map<string, { principal: Principal; until: number }>();
     const knownSubscriptions = new Set<string>();
     app.decorateRequest('principal', null);
@@ -47,7 +48,7 @@ export const auth = fp(
 
     app.addHook('onRequest', async (request) => {
       const path = request.url.split('?')[0];
-      if (PUBLIC_PATHS.has(path)) return;
+      if (PUBLIC_PATHS.has(path) || ownAuth.some((prefix) => path.startsWith(prefix))) return;
       const header = request.headers.authorization;
       if (!header) {
         throw unauthorized('AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing. Send 'Authorization: Bearer <token>' (the admin token is in Berth's home folder, file 'token').");

@@ -10,6 +10,8 @@ import {
   listGroupContents,
   listResources,
   updateResourceBody,
+  type Db,
+  type ResourceRow,
 } from '@berth/store';
 import type { OperationHandler } from '@berth/operations';
 import { requireApiVersion } from '../plugins/api-version.js';
@@ -26,19 +28,29 @@ import {
 const typeKey = RESOURCE_GROUP_TYPE.toLowerCase();
 export const DELETE_RESOURCE_GROUP = 'Microsoft.Resources/resourceGroups/delete';
 
-/** Deletes everything in a group, then the group, one resource per step so a crash resumes where it was. */
-export const deleteResourceGroupHandler: OperationHandler<{ groupIdKey: string; subscriptionKey: string; groupKey: string }> = {
-  kind: DELETE_RESOURCE_GROUP,
-  async run({ db, data }) {
-    const contents = await listGroupContents(db, data.subscriptionKey, data.groupKey, data.groupIdKey);
-    if (contents.length > 0) {
-      await deleteResourceTree(db, contents[0].id_key);
-      return { next: 'delete-contents' };
-    }
-    await deleteResourceTree(db, data.groupIdKey);
-    return { done: true };
-  },
-};
+export type ResourceDeleteHook = (db: Db, row: ResourceRow) => Promise<void>;
+
+/**
+ * Deletes everything in a group, then the group, one resource per step so a
+ * crash resumes where it was; a provider's hook cleans up what a resource owns
+ * outside the resources table first.
+ */
+export function deleteResourceGroupHandler(hooks: Record<string, ResourceDeleteHook>): OperationHandler<{ groupIdKey: string; subscriptionKey: string; groupKey: string }> {
+  return {
+    kind: DELETE_RESOURCE_GROUP,
+    async run({ db, data }) {
+      const contents = await listGroupContents(db, data.subscriptionKey, data.groupKey, data.groupIdKey);
+      if (contents.length > 0) {
+        const next = contents[0];
+        await hooks[next.type_key]?.(db, next);
+        await deleteResourceTree(db, next.id_key);
+        return { next: 'delete-contents' };
+      }
+      await deleteResourceTree(db, data.groupIdKey);
+      return { done: true };
+    },
+  };
+}
 
 /** `Microsoft.Resources/resourceGroups`: PUT, GET, HEAD, PATCH, DELETE (long-running) and list. */
 export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void> {

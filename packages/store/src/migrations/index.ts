@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './2026-11-27_initial.js';
+import * as kubernetes from './2026-11-28_kubernetes.js';
 
 /** Migrations in order; names are date-prefixed so they sort. */
 const migrations: Record<string, Migration> = {
   '2026-11-27_initial': initial,
+  '2026-11-28_kubernetes': kubernetes,
 };
 
 export const migrationProvider: MigrationProvider = {

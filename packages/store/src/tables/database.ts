@@ -1,3 +1,4 @@
+import type { KubeClustersTable, KubeEventsTable, KubeObjectsTable } from './kube.table.js';
 import type { OperationsTable } from './operations.table.js';
 import type { ResourcesTable } from './resources.table.js';
 import type { SubscriptionsTable } from './subscriptions.table.js';
@@ -8,4 +9,7 @@ export interface Database {
   resources: ResourcesTable;
   operations: OperationsTable;
   tokens: TokensTable;
+  kube_clusters: KubeClustersTable;
+  kube_objects: KubeObjectsTable;
+  kube_events: KubeEventsTable;
 }

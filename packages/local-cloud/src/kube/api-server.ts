@@ -1,0 +1,471 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parse as parseYaml } from 'yaml';
+import type { SecretBox } from '@berth/pki';
+import { listKubeObjectsInNamespace, type Db } from '@berth/store';
+import { addressInRanges } from '../network/cidr.js';
+import type { ClusterDirectory } from './cluster-directory.js';
+import type { ClusterRole, ClusterSettings } from './cluster-settings.js';
+import { roleOfToken } from './credentials.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiDocument, openApiIndex, versionInfo } from './discovery.js';
+import { matchesFields, parseFieldSelector } from './field-selector.js';
+import { clone, type KubeObject } from './kube-object.js';
+import { matchesLabels, parseLabelSelector, SelectorParseError } from './label-selector.js';
+import type { KubeObjectStore } from './object-store.js';
+import { checkName, prepareNew, prepareUpdate, type RuleContext } from './object-rules.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from './patch.js';
+import { findResourceType, resourceTypeByKey, resourceTypes, type ResourceType } from './resource-types.js';
+import {
+  badRequest,
+  conflict,
+  forbidden,
+  invalid,
+  KubeError,
+  methodNotAllowed,
+  notFound,
+  pathNotFound,
+  unauthorized,
+} from './status.js';
+import { toTable } from './table.js';
+import { serveWatch } from './watch.js';
+import { decodeKubeProtobuf, PROTOBUF } from './protobuf.js';
+
+export interface KubeApiOptions {
+  db: Db;
+  store: KubeObjectStore;
+  box: SecretBox;
+  clusters: ClusterDirectory;
+}
+
+/** Namespaces a cluster starts with; they cannot be deleted. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+const NAMESPACES = resourceTypeByKey('core/namespaces');
+const PATCH_TYPES = ['application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json'];
+const APPLY_PATCH = 'application/apply-patch+yaml';
+
+interface Target {
+  type: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+interface Call {
+  clusterId: string;
+  settings: ClusterSettings;
+  role: ClusterRole;
+  query: Record<string, string | undefined>;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+function asObject(body: unknown): KubeObject {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
+  const obj = body as KubeObject;
+  if (obj.metadata === undefined) obj.metadata = {};
+  if (typeof obj.metadata !== 'object' || obj.metadata === null) throw badRequest('metadata must be an object');
+  return obj;
+}
+
+function wantsTable(request: FastifyRequest): boolean {
+  return /as=Table/.test(String(request.headers.accept ?? ''));
+}
+
+function labelsOf(obj: KubeObject): Record<string, string> | undefined {
+  return obj.metadata?.labels;
+}
+
+/** Routes the path after `/clusters/{id}` to discovery, OpenAPI or a resource. */
+function parsePath(segments: string[]): { kind: 'resource'; target: Target } | { kind: 'doc'; body: object } | undefined {
+  const [root, a, b, ...rest] = segments;
+  let group: string;
+  let version: string;
+  let tail: string[];
+  if (root === 'api') {
+    if (a === undefined) return undefined;
+    group = '';
+    version = a;
+    tail = b === undefined ? [] : [b, ...rest];
+  } else if (root === 'apis') {
+    if (a === undefined || b === undefined) return undefined;
+    group = a;
+    version = b;
+    tail = rest;
+  } else {
+    return undefined;
+  }
+  if (tail.length === 0) return undefined;
+  // namespaces/{ns}/{plural}/... addresses a namespaced resource; namespaces/{name}[/status] the namespace itself.
+  if (tail[0] === 'namespaces' && tail.length >= 3 && findResourceType(group, version, tail[2])?.namespaced) {
+    const type = findResourceType(group, version, tail[2])!;
+    if (tail.length > 5) return undefined;
+    return { kind: 'resource', target: { type, namespace: tail[1], name: tail[3], subresource: tail[4] } };
+  }
+  const type = findResourceType(group, version, tail[0]);
+  if (!type || tail.length > 3) return undefined;
+  return { kind: 'resource', target: { type, name: tail[1], subresource: tail[2] } };
+}
+
+/** The Kubernetes API of every local cluster, under `/clusters/{clusterId}`. */
+export function kubeApiRoutes(options: KubeApiOptions) {
+  const { store, box, clusters, db } = options;
+
+  return async function routes(app: FastifyInstance): Promise<void> {
+    for (const type of PATCH_TYPES) {
+      app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => {
+        try {
+          done(null, JSON.parse(body as string));
+        } catch (err) {
+          done(badRequest(`the patch body is not valid JSON: ${(err as Error).message}`), undefined);
+        }
+      });
+    }
+    app.addContentTypeParser(PROTOBUF, { parseAs: 'buffer' }, (_req, body, done) => {
+      try {
+        done(null, decodeKubeProtobuf(body as Buffer));
+      } catch (err) {
+        done(err as Error, undefined);
+      }
+    });
+    app.addContentTypeParser([APPLY_PATCH, 'application/yaml'], { parseAs: 'string' }, (_req, body, done) => {
+      try {
+        done(null, parseYaml(body as string));
+      } catch (err) {
+        done(badRequest(`the body is not valid YAML: ${(err as Error).message}`), undefined);
+      }
+    });
+
+    app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
+      const kubeError =
+        err instanceof KubeError
+          ? err
+          : err instanceof SelectorParseError
+            ? badRequest(err.message)
+            : err instanceof PatchError
+              ? new KubeError(422, 'Invalid', err.message)
+              : err.statusCode && err.statusCode < 500
+                ? new KubeError(err.statusCode, err.statusCode === 413 ? 'RequestEntityTooLarge' : 'BadRequest', err.message)
+                : undefined;
+      if (!kubeError) request.log.error({ err }, 'kubernetes API request failed');
+      const status = kubeError ?? new KubeError(500, 'InternalError', `Internal error occurred: request ${request.id} failed`);
+      return reply.code(status.code).type('application/json').send(status.toStatus());
+    });
+
+    const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+      const { clusterId } = request.params as { clusterId: string };
+      const rest = ((request.params as { '*'?: string })['*'] ?? '').split('?')[0];
+      const settings = await clusters.get(clusterId);
+      if (!settings) throw new KubeError(404, 'NotFound', `no cluster "${clusterId}" here`);
+      const match = /^Bearer\s+(\S+)$/i.exec(String(request.headers.authorization ?? ''));
+      const role = match ? roleOfToken(box, clusterId, match[1]) : undefined;
+      if (!role) throw unauthorized();
+      if (settings.authorizedIPRanges.length > 0 && !addressInRanges(request.ip, settings.authorizedIPRanges)) {
+        throw forbidden(`the API server of cluster "${settings.clusterName}" only accepts requests from its authorized IP ranges (${settings.authorizedIPRanges.join(', ')}); ${request.ip} is not in them`);
+      }
+      const query = request.query as Record<string, string | undefined>;
+      const call: Call = { clusterId, settings, role, query, request, reply };
+      const segments = rest.split('/').filter(Boolean).map(decodeURIComponent);
+      return route(call, segments, request.method);
+    };
+    app.all('/', handler);
+    app.all('/*', handler);
+
+    async function route(call: Call, segments: string[], method: string): Promise<unknown> {
+      const path = `/${segments.join('/')}`;
+      const prefix = `/clusters/${call.clusterId}`;
+      // kubectl may resolve OpenAPI paths with or without the kubeconfig's path prefix.
+      if (segments[0] === 'clusters' && segments[1] === call.clusterId) return route(call, segments.slice(2), method);
+      if (method === 'GET') {
+        switch (path) {
+          case '/':
+            return { paths: ['/api', '/api/v1', '/apis', ...resourceTypes.filter((t) => t.group).map((t) => `/apis/${t.group}/v1`), '/healthz', '/openapi/v3', '/version'] };
+          case '/version':
+            return versionInfo(call.settings.kubernetesVersion);
+          case '/healthz':
+          case '/livez':
+          case '/readyz':
+            return call.reply.type('text/plain').send('ok');
+          case '/api':
+            return apiVersions(call.request.host);
+          case '/apis':
+            return apiGroupList();
+          case '/openapi/v3':
+            return openApiIndex('');
+        }
+        if (segments[0] === 'openapi' && segments[1] === 'v3') {
+          const doc = openApiDocument(segments.slice(2).join('/'));
+          if (doc) return doc;
+        }
+        if (segments[0] === 'api' && segments.length === 2) {
+          const list = apiResourceList('', segments[1]);
+          if (list) return list;
+        }
+        if (segments[0] === 'apis' && segments.length === 2) {
+          const group = apiGroup(segments[1]);
+          if (group) return group;
+        }
+        if (segments[0] === 'apis' && segments.length === 3) {
+          const list = apiResourceList(segments[1], segments[2]);
+          if (list) return list;
+        }
+      }
+      const parsed = parsePath(segments);
+      if (!parsed || parsed.kind !== 'resource') throw pathNotFound(`${method} ${prefix}${path}`);
+      return resource(call, parsed.target, method);
+    }
+
+    async function resource(call: Call, target: Target, method: string): Promise<unknown> {
+      const { type, name, subresource } = target;
+      const namespace = type.namespaced ? target.namespace : undefined;
+      if (subresource !== undefined && !type.subresources.includes(subresource)) throw pathNotFound(`${type.plural}/${subresource}`);
+      const write = !['GET', 'HEAD'].includes(method);
+      if (write) authorizeWrite(call, type, namespace ?? (type === NAMESPACES ? name : undefined), method);
+      if (name === undefined) {
+        switch (method) {
+          case 'GET':
+            return isWatch(call.query) ? watch(call, type, namespace) : list(call, type, namespace);
+          case 'POST':
+            return create(call, type, namespace, asObject(call.request.body));
+          case 'DELETE':
+            return deleteCollection(call, type, namespace);
+          default:
+            throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+        }
+      }
+      if (subresource === 'scale') return scale(call, type, namespace!, name, method);
+      switch (method) {
+        case 'GET': {
+          const obj = await store.get(call.clusterId, type, namespace ?? '', name);
+          if (!obj) throw notFound(type, name);
+          return present(call, type, [obj], obj.metadata.resourceVersion ?? '', true);
+        }
+        case 'PUT':
+          return update(call, type, namespace, name, asObject(call.request.body), subresource);
+        case 'PATCH':
+          return patch(call, type, namespace, name, subresource);
+        case 'DELETE':
+          if (subresource) throw methodNotAllowed('the server does not allow this method on the requested resource');
+          return remove(call, type, namespace, name);
+        default:
+          throw methodNotAllowed('the server does not allow this method on the requested resource');
+      }
+    }
+
+    function authorizeWrite(call: Call, type: ResourceType, namespace: string | undefined, method: string): void {
+      if (call.role === 'admin') return;
+      const verb = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[method] ?? method.toLowerCase();
+      if (namespace === 'kube-system' || type.key === 'core/nodes') {
+        const where = namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope';
+        throw forbidden(`${type.plural} is forbidden: User "clusterUser" cannot ${verb} resource "${type.plural}" in API group "${type.group}"${where}`);
+      }
+    }
+
+    function isWatch(query: Call['query']): boolean {
+      return query.watch === 'true' || query.watch === '1';
+    }
+
+    function selectorsOf(query: Call['query']) {
+      const labels = parseLabelSelector(query.labelSelector ?? '');
+      const fields = parseFieldSelector(query.fieldSelector ?? '');
+      return (obj: KubeObject) => matchesLabels(labels, labelsOf(obj)) && matchesFields(fields, obj);
+    }
+
+    function present(call: Call, type: ResourceType, items: KubeObject[], resourceVersion: string, single: boolean): unknown {
+      if (wantsTable(call.request)) {
+        const includeObject = (call.query.includeObject as 'None' | 'Object' | 'Metadata' | undefined) ?? 'Metadata';
+        return toTable(type.kind, items, { resourceVersion, includeObject });
+      }
+      if (single) return items[0];
+      return { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata: { resourceVersion }, items };
+    }
+
+    async function list(call: Call, type: ResourceType, namespace?: string) {
+      const matches = selectorsOf(call.query);
+      const { items, resourceVersion } = await store.list(call.clusterId, type, namespace);
+      return present(call, type, items.filter(matches), String(resourceVersion), false);
+    }
+
+    async function watch(call: Call, type: ResourceType, namespace?: string): Promise<void> {
+      const matches = selectorsOf(call.query);
+      const timeout = call.query.timeoutSeconds === undefined ? undefined : Number(call.query.timeoutSeconds);
+      await serveWatch(call.reply, store, {
+        clusterId: call.clusterId,
+        type,
+        matches: (ns, obj) => (namespace === undefined || ns === namespace) && matches(obj),
+        resourceVersion: call.query.resourceVersion,
+        timeoutSeconds: Number.isFinite(timeout) && timeout! > 0 ? timeout : undefined,
+        bookmarks: call.query.allowWatchBookmarks === 'true',
+        present: (obj, rv) => (wantsTable(call.request) ? present(call, type, [obj], rv, true) : obj),
+        initial: async () => {
+          const snapshot = await store.list(call.clusterId, type, namespace);
+          return { items: snapshot.items.filter(matches), resourceVersion: snapshot.resourceVersion };
+        },
+      });
+    }
+
+    function ruleContext(call: Call): RuleContext {
+      return {
+        serviceCidr: call.settings.serviceCidr,
+        dnsServiceIP: call.settings.dnsServiceIP,
+        takenClusterIps: async () => {
+          const services = await store.list(call.clusterId, resourceTypeByKey('core/services'));
+          return new Set(services.items.map((s) => (s.spec as { clusterIP?: string })?.clusterIP).filter((ip): ip is string => !!ip));
+        },
+      };
+    }
+
+    function dryRun(call: Call): boolean {
+      return call.query.dryRun === 'All';
+    }
+
+    async function requireNamespace(call: Call, type: ResourceType, namespace: string | undefined): Promise<void> {
+      if (!type.namespaced) return;
+      const ns = await store.get(call.clusterId, NAMESPACES, '', namespace!);
+      if (!ns) throw notFound(NAMESPACES, namespace!);
+      if ((ns.status as { phase?: string })?.phase === 'Terminating') {
+        throw forbidden(`unable to create new content in namespace ${namespace} because it is being terminated`);
+      }
+    }
+
+    async function create(call: Call, type: ResourceType, namespace: string | undefined, obj: KubeObject) {
+      if (obj.metadata.namespace && namespace !== undefined && obj.metadata.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      if (type.namespaced) obj.metadata.namespace = namespace;
+      else delete obj.metadata.namespace;
+      if (!obj.metadata.name && obj.metadata.generateName) {
+        obj.metadata.name = `${obj.metadata.generateName}${Math.random().toString(36).slice(2, 7)}`;
+      }
+      const causes = checkName(type, obj.metadata.name);
+      if (causes.length > 0) throw invalid(type, obj.metadata.name ?? '', causes);
+      if (obj.kind !== undefined && obj.kind !== type.kind) throw badRequest(`the kind "${obj.kind}" does not match the resource "${type.plural}"`);
+      await requireNamespace(call, type, namespace);
+      const prepared = await prepareNew(type, obj, ruleContext(call));
+      const created = dryRun(call) ? prepared : await store.create(call.clusterId, type, prepared);
+      return call.reply.code(201).send(created);
+    }
+
+    async function update(call: Call, type: ResourceType, namespace: string | undefined, name: string, obj: KubeObject, subresource?: string) {
+      if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
+        throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+      }
+      obj.metadata.name = name;
+      if (type.namespaced) obj.metadata.namespace = namespace;
+      const existing = await store.get(call.clusterId, type, namespace ?? '', name);
+      if (!existing) {
+        if (subresource) throw notFound(type, name);
+        // PUT of a missing object creates it, as the API server does for these kinds.
+        return create(call, type, namespace, obj);
+      }
+      const expected = obj.metadata.resourceVersion || undefined;
+      if (expected !== undefined && expected !== existing.metadata.resourceVersion) throw conflict(type, name);
+      const prepared = prepareUpdate(type, existing, obj, subresource);
+      return dryRun(call) ? prepared : store.replace(call.clusterId, type, prepared, existing.metadata.resourceVersion);
+    }
+
+    async function patch(call: Call, type: ResourceType, namespace: string | undefined, name: string, subresource?: string) {
+      const contentType = String(call.request.headers['content-type'] ?? '').split(';')[0].trim();
+      const body = call.request.body;
+      if (contentType === APPLY_PATCH) {
+        if (!call.query.fieldManager) throw new KubeError(400, 'BadRequest', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+      } else if (!PATCH_TYPES.includes(contentType)) {
+        throw new KubeError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${[...PATCH_TYPES, APPLY_PATCH].join(', ')}`);
+      }
+      // Patches apply to the current object; a concurrent write between read and save retries.
+      for (let attempt = 0; ; attempt++) {
+        const existing = await store.get(call.clusterId, type, namespace ?? '', name);
+        if (!existing) {
+          if (contentType === APPLY_PATCH && !subresource) {
+            const obj = asObject(clone(body));
+            obj.metadata.name ??= name;
+            return create(call, type, namespace, obj);
+          }
+          throw notFound(type, name);
+        }
+        let patched: KubeObject;
+        switch (contentType) {
+          case 'application/merge-patch+json':
+            patched = applyMergePatch(existing, body);
+            break;
+          case 'application/json-patch+json':
+            patched = applyJsonPatch(existing, body);
+            break;
+          default:
+            // Server-side apply is approximated by a strategic merge of the applied configuration.
+            patched = applyStrategicMergePatch(existing, body, type.kind);
+        }
+        patched = asObject(patched);
+        if (patched.metadata.name !== name) throw badRequest('a patch may not change the object name');
+        const requested = (body as { metadata?: { resourceVersion?: string } })?.metadata?.resourceVersion;
+        if (requested !== undefined && requested !== existing.metadata.resourceVersion) throw conflict(type, name);
+        const prepared = prepareUpdate(type, existing, patched, subresource);
+        if (dryRun(call)) return prepared;
+        try {
+          return await store.replace(call.clusterId, type, prepared, existing.metadata.resourceVersion);
+        } catch (err) {
+          if (!(err instanceof KubeError && err.reason === 'Conflict') || requested !== undefined || attempt >= 4) throw err;
+        }
+      }
+    }
+
+    async function remove(call: Call, type: ResourceType, namespace: string | undefined, name: string) {
+      const options = (call.request.body ?? {}) as { preconditions?: { resourceVersion?: string; uid?: string } };
+      const existing = await store.get(call.clusterId, type, namespace ?? '', name);
+      if (!existing) throw notFound(type, name);
+      if (options.preconditions?.uid && options.preconditions.uid !== existing.metadata.uid) throw conflict(type, name);
+      if (dryRun(call)) return existing;
+      if (type === NAMESPACES) return deleteNamespace(call, existing);
+      return store.remove(call.clusterId, type, namespace ?? '', name, options.preconditions?.resourceVersion);
+    }
+
+    async function deleteNamespace(call: Call, ns: KubeObject) {
+      const name = ns.metadata.name!;
+      if (SYSTEM_NAMESPACES.includes(name)) throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`);
+      const terminating = await store.replace(call.clusterId, NAMESPACES, { ...ns, status: { phase: 'Terminating' } });
+      for (const row of await listKubeObjectsInNamespace(db, call.clusterId, name)) {
+        await store.remove(call.clusterId, resourceTypeByKey(row.resource), name, row.name).catch((err) => {
+          if (!(err instanceof KubeError && err.code === 404)) throw err;
+        });
+      }
+      await store.remove(call.clusterId, NAMESPACES, '', name);
+      return terminating;
+    }
+
+    async function deleteCollection(call: Call, type: ResourceType, namespace?: string) {
+      const matches = selectorsOf(call.query);
+      const { items, resourceVersion } = await store.list(call.clusterId, type, namespace);
+      const doomed = items.filter(matches).filter((o) => !(type === NAMESPACES && SYSTEM_NAMESPACES.includes(o.metadata.name!)));
+      if (!dryRun(call)) {
+        for (const obj of doomed) await store.remove(call.clusterId, type, obj.metadata.namespace ?? '', obj.metadata.name!);
+      }
+      return { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata: { resourceVersion: String(resourceVersion) }, items: doomed };
+    }
+
+    /** `deployments/{name}/scale`: the autoscaling/v1 Scale view of spec.replicas (what `kubectl scale` uses). */
+    async function scale(call: Call, type: ResourceType, namespace: string, name: string, method: string) {
+      const toScale = (d: KubeObject) => ({
+        kind: 'Scale',
+        apiVersion: 'autoscaling/v1',
+        metadata: { name, namespace, uid: d.metadata.uid, resourceVersion: d.metadata.resourceVersion, creationTimestamp: d.metadata.creationTimestamp },
+        spec: { replicas: (d.spec as { replicas?: number }).replicas ?? 1 },
+        status: { replicas: (d.status as { replicas?: number })?.replicas ?? 0, selector: Object.entries(((d.spec as any).selector?.matchLabels ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',') },
+      });
+      const existing = await store.get(call.clusterId, type, namespace, name);
+      if (!existing) throw notFound(type, name);
+      if (method === 'GET') return toScale(existing);
+      let wanted: unknown;
+      if (method === 'PUT') wanted = (call.request.body as { spec?: { replicas?: unknown } })?.spec?.replicas;
+      else if (method === 'PATCH') {
+        const contentType = String(call.request.headers['content-type'] ?? '').split(';')[0].trim();
+        const current = toScale(existing);
+        const patched = contentType === 'application/json-patch+json' ? applyJsonPatch(current, call.request.body) : applyMergePatch(current, call.request.body);
+        wanted = patched.spec?.replicas;
+      } else throw methodNotAllowed('the server does not allow this method on the requested resource');
+      if (!Number.isInteger(wanted) || (wanted as number) < 0) {
+        throw invalid(type, name, [{ field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(wanted)}: must be greater than or equal to 0` }]);
+      }
+      const updated = prepareUpdate(type, existing, { ...existing, spec: { ...(existing.spec as object), replicas: wanted } });
+      const saved = dryRun(call) ? updated : await store.replace(call.clusterId, type, updated, existing.metadata.resourceVersion);
+      return toScale(saved);
+    }
+  };
+}

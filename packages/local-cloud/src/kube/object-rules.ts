@@ -1,0 +1,276 @@
+import { isDeepStrictEqual } from 'node:util';
+import { createHash } from 'node:crypto';
+import type { KubeObject } from './kube-object.js';
+import { clone } from './kube-object.js';
+import type { ResourceType } from './resource-types.js';
+import { RBAC_GROUP } from './resource-types.js';
+import { invalid, type StatusCause } from './status.js';
+import { selectorFromLabelSelector, matchesLabels } from './label-selector.js';
+import { addressAt, parseCidr, type Cidr } from '../network/cidr.js';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_NAMES = new Set(['namespaces', 'services']);
+
+/** What the object rules need to know of the cluster. */
+export interface RuleContext {
+  serviceCidr: string;
+  dnsServiceIP: string;
+  /** Cluster IPs already taken, to allocate a free one. */
+  takenClusterIps(): Promise<Set<string>>;
+}
+
+/** Kinds whose `status` only the status subresource (or the cluster's controllers) may change. */
+const HAS_STATUS = new Set(['core/namespaces', 'core/nodes', 'core/services', 'core/pods', 'apps/deployments']);
+
+export function checkName(t: ResourceType, name: string | undefined): StatusCause[] {
+  if (!name) return [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'Required value: name or generateName is required' }];
+  if (t.group === RBAC_GROUP) {
+    return /[/%]/.test(name) || name === '.' || name === '..'
+      ? [{ field: 'metadata.name', message: `Invalid value: "${name}": may not contain '/' or '%'` }]
+      : [];
+  }
+  const label = LABEL_NAMES.has(t.plural);
+  const ok = label ? DNS_LABEL.test(name) && name.length <= 63 : DNS_SUBDOMAIN.test(name) && name.length <= 253;
+  if (ok) return [];
+  return [
+    {
+      field: 'metadata.name',
+      message: label
+        ? `Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name', or '123-abc'), at most 63 characters`
+        : `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com')`,
+    },
+  ];
+}
+
+function isBase64(value: unknown): boolean {
+  return typeof value === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0;
+}
+
+function podSpecCauses(spec: any, field: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const containers = spec?.containers;
+  if (!Array.isArray(containers) || containers.length === 0) {
+    causes.push({ field: `${field}.containers`, reason: 'FieldValueRequired', message: 'Required value' });
+    return causes;
+  }
+  containers.forEach((c: any, i: number) => {
+    if (!c?.name) causes.push({ field: `${field}.containers[${i}].name`, reason: 'FieldValueRequired', message: 'Required value' });
+    if (!c?.image) causes.push({ field: `${field}.containers[${i}].image`, reason: 'FieldValueRequired', message: 'Required value' });
+  });
+  return causes;
+}
+
+function hashOf(value: string): number {
+  return createHash('sha256').update(value).digest().readUInt32BE(0);
+}
+
+async function allocateClusterIp(ctx: RuleContext, seed: string): Promise<string> {
+  const cidr: Cidr = parseCidr(ctx.serviceCidr)!;
+  const taken = await ctx.takenClusterIps();
+  taken.add(ctx.dnsServiceIP);
+  const size = Math.min(cidr.size, 65536);
+  // Hash then probe: deterministic per service, never the network address or the first one (kubernetes' own).
+  for (let i = 0; i < size; i++) {
+    const offset = 2 + ((hashOf(seed) + i) % (size - 3));
+    const ip = addressAt(cidr, offset);
+    if (!taken.has(ip)) return ip;
+  }
+  throw invalid({ kind: 'Service', plural: 'services', group: '' } as ResourceType, seed, [{ field: 'spec.clusterIP', message: 'no free address in the service CIDR' }]);
+}
+
+/** Validates and defaults an object about to be created, as the API server's admission would. */
+export async function prepareNew(t: ResourceType, input: KubeObject, ctx: RuleContext): Promise<KubeObject> {
+  const obj = clone(input);
+  obj.apiVersion = t.apiVersion;
+  obj.kind = t.kind;
+  const name = obj.metadata.name!;
+  const causes: StatusCause[] = [];
+  switch (t.key) {
+    case 'core/namespaces':
+      obj.spec = { finalizers: ['kubernetes'] };
+      obj.status = { phase: 'Active' };
+      break;
+    case 'core/secrets': {
+      obj.type ??= 'Opaque';
+      normalizeSecret(obj, causes);
+      break;
+    }
+    case 'core/configmaps':
+      for (const [k, v] of Object.entries((obj.data as Record<string, unknown>) ?? {})) {
+        if (typeof v !== 'string') causes.push({ field: `data[${k}]`, message: 'Invalid value: must be a string' });
+      }
+      break;
+    case 'apps/deployments':
+      causes.push(...deploymentCauses(obj));
+      if (causes.length === 0) defaultDeployment(obj);
+      obj.metadata.generation = 1;
+      obj.status = {};
+      break;
+    case 'core/services':
+      causes.push(...serviceCauses(obj));
+      if (causes.length === 0) await defaultService(obj, ctx, `${obj.metadata.namespace}/${name}`);
+      break;
+    case 'core/pods':
+      causes.push(...podSpecCauses(obj.spec, 'spec'));
+      obj.status = { phase: 'Pending' };
+      break;
+  }
+  if (causes.length > 0) throw invalid(t, name, causes);
+  return obj;
+}
+
+/**
+ * Validates an update of `existing` to `input` (the main resource, or the `status`
+ * subresource when `subresource` is 'status'): immutable fields stay, status only
+ * changes through its subresource, and `generation` follows spec changes.
+ */
+export function prepareUpdate(t: ResourceType, existing: KubeObject, input: KubeObject, subresource?: string): KubeObject {
+  let obj = clone(input);
+  obj.apiVersion = t.apiVersion;
+  obj.kind = t.kind;
+  if (subresource === 'status') {
+    obj = { ...clone(existing), status: obj.status };
+  } else if (HAS_STATUS.has(t.key)) {
+    obj.status = clone(existing.status);
+  }
+  const name = existing.metadata.name!;
+  const causes: StatusCause[] = [];
+  switch (t.key) {
+    case 'core/secrets':
+      obj.type ??= existing.type;
+      if (obj.type !== existing.type) causes.push({ field: 'type', message: 'Invalid value: field is immutable' });
+      normalizeSecret(obj, causes);
+      if (existing.immutable === true && !isDeepStrictEqual(obj.data, existing.data)) causes.push({ field: 'data', message: 'Forbidden: field is immutable when `immutable` is set' });
+      break;
+    case 'apps/deployments':
+      causes.push(...deploymentCauses(obj));
+      if (causes.length === 0) {
+        defaultDeployment(obj);
+        if (!isDeepStrictEqual((obj.spec as any).selector, (existing.spec as any)?.selector)) {
+          causes.push({ field: 'spec.selector', message: 'Invalid value: field is immutable' });
+        }
+      }
+      break;
+    case 'core/services': {
+      causes.push(...serviceCauses(obj));
+      const spec = obj.spec as any;
+      const before = existing.spec as any;
+      if (spec && before) {
+        if (!spec.clusterIP) spec.clusterIP = before.clusterIP;
+        if (spec.clusterIP !== before.clusterIP) causes.push({ field: 'spec.clusterIP', message: 'Invalid value: field is immutable' });
+        spec.clusterIPs = [spec.clusterIP];
+        spec.type ??= 'ClusterIP';
+        spec.sessionAffinity ??= 'None';
+        assignNodePorts(spec, before);
+      }
+      break;
+    }
+    case 'core/pods':
+      causes.push(...podSpecCauses(obj.spec, 'spec'));
+      break;
+  }
+  if (causes.length > 0) throw invalid(t, name, causes);
+  const specChanged = !isDeepStrictEqual(obj.spec, existing.spec);
+  obj.metadata.generation = (existing.metadata.generation ?? 1) + (subresource !== 'status' && specChanged && existing.metadata.generation !== undefined ? 1 : 0);
+  if (existing.metadata.generation === undefined) delete obj.metadata.generation;
+  return obj;
+}
+
+function normalizeSecret(obj: KubeObject, causes: StatusCause[]): void {
+  const data: Record<string, string> = { ...((obj.data as Record<string, string>) ?? {}) };
+  for (const [k, v] of Object.entries(data)) {
+    if (!isBase64(v)) causes.push({ field: `data[${k}]`, message: 'Invalid value: must be base64-encoded' });
+  }
+  for (const [k, v] of Object.entries((obj.stringData as Record<string, unknown>) ?? {})) {
+    data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  }
+  delete obj.stringData;
+  if (Object.keys(data).length > 0 || obj.data !== undefined) obj.data = data;
+  if (obj.type === 'kubernetes.io/tls' && (!data['tls.crt'] || !data['tls.key'])) {
+    causes.push({ field: 'data', message: 'Required value: kubernetes.io/tls secrets need tls.crt and tls.key' });
+  }
+}
+
+function deploymentCauses(obj: KubeObject): StatusCause[] {
+  const spec = obj.spec as any;
+  if (!spec || typeof spec !== 'object') return [{ field: 'spec', reason: 'FieldValueRequired', message: 'Required value' }];
+  const causes: StatusCause[] = [];
+  if (!spec.selector || (!spec.selector.matchLabels && !spec.selector.matchExpressions)) {
+    causes.push({ field: 'spec.selector', reason: 'FieldValueRequired', message: 'Required value' });
+  } else if (!matchesLabels(selectorFromLabelSelector(spec.selector), spec.template?.metadata?.labels)) {
+    causes.push({ field: 'spec.template.metadata.labels', message: `Invalid value: ${JSON.stringify(spec.template?.metadata?.labels ?? {})}: \`selector\` does not match template \`labels\`` });
+  }
+  if (spec.replicas !== undefined && (!Number.isInteger(spec.replicas) || spec.replicas < 0)) {
+    causes.push({ field: 'spec.replicas', message: `Invalid value: ${spec.replicas}: must be greater than or equal to 0` });
+  }
+  causes.push(...podSpecCauses(spec.template?.spec, 'spec.template.spec'));
+  return causes;
+}
+
+function defaultDeployment(obj: KubeObject): void {
+  const spec = obj.spec as any;
+  spec.replicas ??= 1;
+  spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } };
+  spec.revisionHistoryLimit ??= 10;
+  spec.progressDeadlineSeconds ??= 600;
+  for (const c of spec.template.spec.containers) {
+    c.imagePullPolicy ??= String(c.image).endsWith(':latest') || !String(c.image).includes(':') ? 'Always' : 'IfNotPresent';
+    c.terminationMessagePath ??= '/dev/termination-log';
+    c.terminationMessagePolicy ??= 'File';
+    c.resources ??= {};
+  }
+  spec.template.spec.restartPolicy ??= 'Always';
+  spec.template.spec.dnsPolicy ??= 'ClusterFirst';
+  spec.template.spec.schedulerName ??= 'default-scheduler';
+  spec.template.spec.terminationGracePeriodSeconds ??= 30;
+}
+
+function serviceCauses(obj: KubeObject): StatusCause[] {
+  const spec = obj.spec as any;
+  if (!spec || typeof spec !== 'object') return [{ field: 'spec.ports', reason: 'FieldValueRequired', message: 'Required value' }];
+  const causes: StatusCause[] = [];
+  const types = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
+  if (spec.type !== undefined && !types.includes(spec.type)) causes.push({ field: 'spec.type', reason: 'FieldValueNotSupported', message: `Unsupported value: "${spec.type}": supported values: "${types.join('", "')}"` });
+  if (spec.type !== 'ExternalName' && spec.clusterIP !== 'None' && (!Array.isArray(spec.ports) || spec.ports.length === 0)) {
+    causes.push({ field: 'spec.ports', reason: 'FieldValueRequired', message: 'Required value' });
+  }
+  (spec.ports ?? []).forEach((p: any, i: number) => {
+    if (!Number.isInteger(p?.port) || p.port < 1 || p.port > 65535) causes.push({ field: `spec.ports[${i}].port`, message: `Invalid value: ${p?.port}: must be between 1 and 65535, inclusive` });
+  });
+  return causes;
+}
+
+function assignNodePorts(spec: any, before?: any): void {
+  if (spec.type !== 'LoadBalancer' && spec.type !== 'NodePort') return;
+  const used = new Set<number>((spec.ports ?? []).map((p: any) => p.nodePort).filter(Boolean));
+  for (const p of spec.ports ?? []) {
+    p.protocol ??= 'TCP';
+    p.targetPort ??= p.port;
+    if (p.nodePort) continue;
+    const previous = before?.ports?.find((q: any) => q.port === p.port && q.protocol === p.protocol)?.nodePort;
+    let port = previous ?? 30000 + (hashOf(`${p.port}/${p.protocol}`) % 2768);
+    while (used.has(port)) port = port >= 32767 ? 30000 : port + 1;
+    used.add(port);
+    p.nodePort = port;
+  }
+}
+
+async function defaultService(obj: KubeObject, ctx: RuleContext, seed: string): Promise<void> {
+  const spec = obj.spec as any;
+  spec.type ??= 'ClusterIP';
+  spec.sessionAffinity ??= 'None';
+  for (const p of spec.ports ?? []) {
+    p.protocol ??= 'TCP';
+    p.targetPort ??= p.port;
+  }
+  if (spec.type !== 'ExternalName') {
+    if (!spec.clusterIP) spec.clusterIP = await allocateClusterIp(ctx, seed);
+    spec.clusterIPs = [spec.clusterIP];
+    spec.ipFamilies = ['IPv4'];
+    spec.ipFamilyPolicy = 'SingleStack';
+  }
+  if (spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+  assignNodePorts(spec);
+  obj.status = { loadBalancer: {} };
+}

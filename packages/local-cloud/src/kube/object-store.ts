@@ -1,0 +1,172 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type { SecretBox } from '@berth/pki';
+import {
+  currentKubeResourceVersion,
+  deleteKubeObject,
+  getKubeObject,
+  insertKubeEvent,
+  listKubeEvents,
+  listKubeObjects,
+  nextKubeResourceVersion,
+  oldestKubeEvent,
+  pruneKubeEvents,
+  putKubeObject,
+  type Db,
+  type KubeEventRow,
+} from '@berth/store';
+import type { KubeObject } from './kube-object.js';
+import { alreadyExists, conflict, notFound } from './status.js';
+import { resourceTypeByKey, type ResourceType } from './resource-types.js';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface ObjectChange {
+  clusterId: string;
+  type: WatchEventType;
+  resource: ResourceType;
+  namespace: string;
+  name: string;
+  object: KubeObject;
+  resourceVersion: number;
+}
+
+export interface StoredEvent {
+  type: WatchEventType;
+  resource: ResourceType;
+  namespace: string;
+  object: KubeObject;
+  resourceVersion: number;
+}
+
+/** How many writes of a cluster the change log keeps for watches to resume from. */
+const EVENT_LOG_LENGTH = 5000;
+const SECRETS = 'core/secrets';
+
+/**
+ * Kubernetes objects of the local clusters, in Berth's store. Every write takes
+ * the cluster's next resourceVersion and appends to its change log in one
+ * transaction, then tells in-process listeners ('change'). Secret objects are
+ * encrypted at rest.
+ */
+export class KubeObjectStore extends EventEmitter<{ change: [ObjectChange] }> {
+  constructor(
+    private readonly db: Db,
+    private readonly box: SecretBox,
+  ) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  private seal(resource: string, body: string): string {
+    return resource === SECRETS ? this.box.encrypt(body) : body;
+  }
+
+  private open(resource: string, body: string): KubeObject {
+    return JSON.parse(resource === SECRETS ? this.box.decrypt(body) : body) as KubeObject;
+  }
+
+  async get(clusterId: string, t: ResourceType, namespace: string, name: string): Promise<KubeObject | undefined> {
+    const row = await getKubeObject(this.db, { clusterId, resource: t.key, namespace, name });
+    return row ? this.open(t.key, row.body) : undefined;
+  }
+
+  /** Objects of a type (in one namespace, or all) and the resourceVersion the list is consistent with. */
+  async list(clusterId: string, t: ResourceType, namespace?: string): Promise<{ items: KubeObject[]; resourceVersion: number }> {
+    const resourceVersion = await currentKubeResourceVersion(this.db, clusterId);
+    const rows = await listKubeObjects(this.db, clusterId, t.key, namespace);
+    return { items: rows.map((r) => this.open(t.key, r.body)), resourceVersion };
+  }
+
+  async create(clusterId: string, t: ResourceType, object: KubeObject): Promise<KubeObject> {
+    return this.write(clusterId, t, object, async (existing) => {
+      if (existing) throw alreadyExists(t, object.metadata.name!);
+      return 'ADDED';
+    });
+  }
+
+  /** Replaces an object; with `expectedResourceVersion`, only if it is still that version (409 Conflict otherwise). */
+  async replace(clusterId: string, t: ResourceType, object: KubeObject, expectedResourceVersion?: string): Promise<KubeObject> {
+    return this.write(clusterId, t, object, async (existing) => {
+      if (!existing) throw notFound(t, object.metadata.name!);
+      if (expectedResourceVersion !== undefined && existing.metadata.resourceVersion !== expectedResourceVersion) throw conflict(t, object.metadata.name!);
+      object.metadata.uid = existing.metadata.uid;
+      object.metadata.creationTimestamp = existing.metadata.creationTimestamp;
+      return 'MODIFIED';
+    });
+  }
+
+  async remove(clusterId: string, t: ResourceType, namespace: string, name: string, expectedResourceVersion?: string): Promise<KubeObject> {
+    let removed: KubeObject | undefined;
+    let rv = 0;
+    await this.db.transaction().execute(async (trx) => {
+      rv = await nextKubeResourceVersion(trx, clusterId);
+      const row = await getKubeObject(trx, { clusterId, resource: t.key, namespace, name });
+      if (!row) throw notFound(t, name);
+      const existing = this.open(t.key, row.body);
+      if (expectedResourceVersion !== undefined && existing.metadata.resourceVersion !== expectedResourceVersion) throw conflict(t, name);
+      existing.metadata.resourceVersion = String(rv);
+      removed = existing;
+      await deleteKubeObject(trx, { clusterId, resource: t.key, namespace, name });
+      await insertKubeEvent(trx, { cluster_id: clusterId, resource_version: rv, type: 'DELETED', resource: t.key, namespace, name, body: this.seal(t.key, JSON.stringify(existing)) });
+    });
+    await this.afterWrite(clusterId, rv);
+    this.emit('change', { clusterId, type: 'DELETED', resource: t, namespace, name, object: removed!, resourceVersion: rv });
+    return removed!;
+  }
+
+  private async write(
+    clusterId: string,
+    t: ResourceType,
+    object: KubeObject,
+    decide: (existing: KubeObject | undefined) => Promise<WatchEventType>,
+  ): Promise<KubeObject> {
+    const namespace = t.namespaced ? (object.metadata.namespace ?? '') : '';
+    const name = object.metadata.name!;
+    let type: WatchEventType = 'ADDED';
+    let rv = 0;
+    await this.db.transaction().execute(async (trx) => {
+      // Taking the version first locks the cluster's counter row: writes to one cluster are serialized.
+      rv = await nextKubeResourceVersion(trx, clusterId);
+      const row = await getKubeObject(trx, { clusterId, resource: t.key, namespace, name });
+      type = await decide(row ? this.open(t.key, row.body) : undefined);
+      if (type === 'ADDED') {
+        object.metadata.uid = randomUUID();
+        object.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      }
+      object.metadata.resourceVersion = String(rv);
+      const body = this.seal(t.key, JSON.stringify(object));
+      await putKubeObject(trx, { cluster_id: clusterId, resource: t.key, namespace, name, uid: object.metadata.uid!, resource_version: rv, body });
+      await insertKubeEvent(trx, { cluster_id: clusterId, resource_version: rv, type, resource: t.key, namespace, name, body });
+    });
+    await this.afterWrite(clusterId, rv);
+    this.emit('change', { clusterId, type, resource: t, namespace, name, object, resourceVersion: rv });
+    return object;
+  }
+
+  private async afterWrite(clusterId: string, rv: number): Promise<void> {
+    if (rv % 500 === 0) await pruneKubeEvents(this.db, clusterId, rv - EVENT_LOG_LENGTH);
+  }
+
+  /** Logged changes after `afterResourceVersion`, oldest first. */
+  async eventsAfter(clusterId: string, afterResourceVersion: number, limit = 500): Promise<StoredEvent[]> {
+    const rows = await listKubeEvents(this.db, clusterId, afterResourceVersion, limit);
+    return rows.map((r: KubeEventRow) => ({
+      type: r.type,
+      resource: resourceTypeByKey(r.resource),
+      namespace: r.namespace,
+      object: this.open(r.resource, r.body),
+      resourceVersion: Number(r.resource_version),
+    }));
+  }
+
+  /** The oldest resourceVersion a watch can resume after (older ones get 410 Gone). */
+  async oldestResumable(clusterId: string): Promise<number> {
+    const oldest = await oldestKubeEvent(this.db, clusterId);
+    return oldest === undefined ? await currentKubeResourceVersion(this.db, clusterId) : oldest - 1;
+  }
+
+  currentResourceVersion(clusterId: string): Promise<number> {
+    return currentKubeResourceVersion(this.db, clusterId);
+  }
+}

@@ -1,0 +1,75 @@
+/** A Kubernetes resource the local cluster API serves, as discovery describes it. */
+export interface ResourceType {
+  /** '' for the core group. */
+  group: string;
+  version: string;
+  plural: string;
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  subresources: string[];
+  /** Store key: `<group or core>/<plural>`. */
+  key: string;
+  /** `v1` or `<group>/v1`. */
+  apiVersion: string;
+}
+
+const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+function type(group: string, plural: string, kind: string, namespaced: boolean, extra: Partial<ResourceType> = {}): ResourceType {
+  return {
+    group,
+    version: 'v1',
+    plural,
+    singular: kind.toLowerCase(),
+    kind,
+    namespaced,
+    shortNames: [],
+    categories: [],
+    subresources: [],
+    key: `${group || 'core'}/${plural}`,
+    apiVersion: group ? `${group}/v1` : 'v1',
+    ...extra,
+  };
+}
+
+export const RBAC_GROUP = 'rbac.authorization.k8s.io';
+
+/** What the local API serves: the kinds the installer and kubectl users need (see DESIGN.md, local cloud). */
+export const resourceTypes: ResourceType[] = [
+  type('', 'namespaces', 'Namespace', false, { shortNames: ['ns'], subresources: ['status'] }),
+  type('', 'nodes', 'Node', false, { shortNames: ['no'], subresources: ['status'] }),
+  type('', 'secrets', 'Secret', true),
+  type('', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
+  type('', 'services', 'Service', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
+  type('', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }),
+  type('', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status'] }),
+  type('', 'events', 'Event', true, { shortNames: ['ev'] }),
+  type('apps', 'deployments', 'Deployment', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
+  type(RBAC_GROUP, 'roles', 'Role', true),
+  type(RBAC_GROUP, 'rolebindings', 'RoleBinding', true),
+  type(RBAC_GROUP, 'clusterroles', 'ClusterRole', false),
+  type(RBAC_GROUP, 'clusterrolebindings', 'ClusterRoleBinding', false),
+];
+
+export const verbsOf = (_t: ResourceType): string[] => ALL_VERBS;
+
+const byKey = new Map(resourceTypes.map((t) => [t.key, t]));
+
+export function findResourceType(group: string, version: string, plural: string): ResourceType | undefined {
+  if (version !== 'v1') return undefined;
+  return byKey.get(`${group || 'core'}/${plural}`);
+}
+
+export function resourceTypeByKey(key: string): ResourceType {
+  const t = byKey.get(key);
+  if (!t) throw new Error(`unknown resource ${key}`);
+  return t;
+}
+
+/** API groups other than core, for `/apis`. */
+export function apiGroups(): string[] {
+  return [...new Set(resourceTypes.filter((t) => t.group !== '').map((t) => t.group))];
+}
