@@ -1,14 +1,17 @@
 import { Command, CommanderError } from 'commander';
 import { upCommand } from './commands/up.js';
 import { tokenCommand } from './commands/token.js';
+import { aksCommand } from './commands/aks.js';
 import { CliError } from './errors.js';
+import { BerthConnectionError, BerthRestError, ConnectionSettingsError, OperationFailedError } from '@berth/sdk';
 
 export function program(): Command {
   const root = new Command('berth')
     .description('Berth: create, attach and manage Kubernetes inference clusters for ML workspaces.')
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(upCommand())
-    .addCommand(tokenCommand());
+    .addCommand(tokenCommand())
+    .addCommand(aksCommand());
   // Usage errors exit 2, failures 1, as the Azure CLI does.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();
@@ -30,6 +33,18 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CliError) {
       process.stderr.write(`ERROR: ${err.message}\n`);
       return err.exitCode;
+    }
+    if (err instanceof BerthRestError || err instanceof OperationFailedError) {
+      const code = err instanceof BerthRestError ? err.code : err.error.code;
+      const details = err instanceof BerthRestError ? err.details : (err.error.details ?? []);
+      const message = err instanceof BerthRestError ? err.message : err.error.message;
+      const lines = details.length > 1 ? details.map((d) => `  - (${d.code}) ${d.target ? `${d.target}: ` : ''}${d.message}`) : [];
+      process.stderr.write([`ERROR: (${code}) ${details.length > 1 ? `${details.length} problems:` : message}`, ...lines].join('\n') + '\n');
+      return 1;
+    }
+    if (err instanceof BerthConnectionError || err instanceof ConnectionSettingsError) {
+      process.stderr.write(`ERROR: ${err.message}\n`);
+      return 1;
     }
     process.stderr.write(`ERROR: ${(err as Error)?.message ?? String(err)}\n`);
     return 1;

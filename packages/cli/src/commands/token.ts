@@ -1,9 +1,8 @@
 import { Command, Option } from 'commander';
-import { callApi, connectionFrom } from '../api-client.js';
-import { resolveHome } from '../home.js';
+import { ArmRestClient, resolveConnection } from '@berth/sdk';
 
 export function tokenCommand(): Command {
-  const token = new Command('token').description('Manage bearer tokens for Berth\'s API.');
+  const token = new Command('token').description("Manage bearer tokens for Berth's API.");
   token
     .command('create')
     .description('Create a bearer token with a role on one subscription (or on all of them) and print it.')
@@ -16,8 +15,8 @@ Examples:
   berth token create --role Reader
   berth token create --role Contributor --subscription 00000000-0000-0000-0000-000000000000 --name ci`)
     .action(async (opts: { role: string; subscription?: string; name?: string; home?: string }) => {
-      const connection = connectionFrom(resolveHome(opts.home));
-      const res = await callApi(connection, 'POST', '/berth/tokens', { role: opts.role, subscription: opts.subscription, name: opts.name });
+      const client = new ArmRestClient(resolveConnection({ home: opts.home }));
+      const res = await client.request('POST', '/berth/tokens', { body: { role: opts.role, subscription: opts.subscription, name: opts.name } });
       process.stdout.write(`${(res.body as { token: string }).token}\n`);
     });
   return token;
