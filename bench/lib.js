@@ -59,11 +59,24 @@ export async function pool(items, concurrency, fn) {
   }));
 }
 
-/** Load with autocannon over HTTPS (the CA is trusted for the run). */
-export function load(url, { token, ca, connections = 10, duration = 10 }) {
+/**
+ * Load with autocannon over HTTPS (the CA is trusted for the run). GET by default;
+ * `method`, `body` and `headers` change the request, and `setupRequest(request)`
+ * may vary each one (autocannon's hook, e.g. a different body per request).
+ */
+export function load(url, { token, ca, connections = 10, duration = 10, method = 'GET', body, headers = {}, setupRequest }) {
   return new Promise((resolve, reject) => {
     autocannon(
-      { url, connections, duration, headers: token ? { authorization: `Bearer ${token}` } : {}, tlsOptions: { ca } },
+      {
+        url,
+        connections,
+        duration,
+        method,
+        ...(body === undefined ? {} : { body }),
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+        ...(setupRequest ? { requests: [{ setupRequest }] } : {}),
+        tlsOptions: { ca },
+      },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
   });

@@ -86,7 +86,9 @@ export async function httpsRequest(
 }
 
 /** Starts Berth in this process on a free port with a temporary home folder, on the given store. */
-export async function startTestBerth(options: { store?: StoreKind; provisioningDelayMs?: number; home?: string; storeUrl?: string; leaseMs?: number } = {}): Promise<TestBerth> {
+export async function startTestBerth(
+  options: { store?: StoreKind; provisioningDelayMs?: number; home?: string; storeUrl?: string; leaseMs?: number; containerServiceEndpoint?: string; resyncIntervalMs?: number } = {},
+): Promise<TestBerth> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), 'berth-test-')));
   const pgDb = !options.storeUrl && options.store === 'postgres' ? await freshPostgresDatabase() : undefined;
   const server = await startServer({
@@ -97,6 +99,8 @@ export async function startTestBerth(options: { store?: StoreKind; provisioningD
     provisioningDelayMs: options.provisioningDelayMs ?? 0,
     logLevel: 'silent',
     leaseMs: options.leaseMs,
+    containerServiceEndpoint: options.containerServiceEndpoint,
+    resyncIntervalMs: options.resyncIntervalMs,
   });
   const token = (await readFile(join(home, 'token'), 'utf8')).trim();
   const ca = await readFile(join(home, 'ca.pem'), 'utf8');

@@ -18,6 +18,13 @@ export interface ServerOptions {
   provisioningDelayMs: number;
   logLevel: string;
   leaseMs?: number;
+  /** ContainerService API the ML provider creates clusters through; default: the local cloud at Berth's own URL. */
+  containerServiceEndpoint?: string;
+  /** Addresses clusters see Berth's calls come from (R10). */
+  controlPlaneAddresses?: string[];
+  frontEndImage?: string;
+  cloudappZone?: string;
+  resyncIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -47,9 +54,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const engine = new OperationsEngine({ db: store.db, leaseMs: options.leaseMs, log: logger });
     const settings = { provisioningDelayMs: options.provisioningDelayMs };
     const localCloud = createLocalCloud({ db: store.db, box, caPem: ca.certPem, settings, log: logger });
+    let ownUrl = '';
+    const machineLearning = machineLearningProvider({
+      db: store.db,
+      settings,
+      box,
+      ca,
+      containerService: {
+        endpoint: () => options.containerServiceEndpoint ?? ownUrl,
+        credential: { getToken: async () => ({ token: process.env.BERTH_CONTAINER_SERVICE_TOKEN ?? adminToken, expiresOnTimestamp: Date.now() + 3_600_000 }) },
+        ca: ca.certPem,
+      },
+      controlPlaneAddresses: options.controlPlaneAddresses ?? ['127.0.0.1'],
+      frontEndImage: options.frontEndImage ?? 'berth/azureml-fe:1.0.0',
+      cloudappZone: options.cloudappZone ?? 'azure.com',
+      resyncIntervalMs: options.resyncIntervalMs,
+      log: logger,
+    });
     const app = await buildApp({
       context: { db: store.db, engine, settings },
-      providers: [machineLearningProvider(settings), ...localCloud.providers],
+      providers: [machineLearning, ...localCloud.providers],
       tls: { key: serverCert.keyPem, cert: serverCert.certPem },
       logger,
     });
@@ -57,9 +81,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     const url = `https://${urlHost(options.host)}:${port}`;
+    ownUrl = url;
     await writeHomeConfig(options.home, { endpoint: url });
     engine.start();
     await localCloud.start();
+    await machineLearning.start();
     return {
       url,
       app,
@@ -68,6 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       async close() {
         await app.close();
         await engine.stop();
+        await machineLearning.stop();
         await localCloud.stop();
         await store.close();
       },

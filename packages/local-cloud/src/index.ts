@@ -12,7 +12,6 @@ import { CONTAINER_SERVICE, MANAGED_CLUSTER_TYPE_KEY } from './managed-clusters/
 import { AUTHORIZATION, policyRoutes } from './policy/policy-routes.js';
 import { versionRoutes } from './versions/version-routes.js';
 
-export { networkProblems, nodeSubnetOf } from './managed-clusters/managed-cluster-spec.js';
 export { CONTAINER_SERVICE, MANAGED_CLUSTER_API_VERSIONS } from './managed-clusters/names.js';
 
 export interface LocalCloudOptions {

@@ -27,6 +27,8 @@ export interface StepContext<TData = unknown> {
   db: Db;
   /** 1 for a step's first run, higher on retries. */
   attempt: number;
+  /** Aborts when the step has run too long; a step that hangs is retried like one that failed. */
+  signal: AbortSignal;
 }
 
 /**
@@ -49,6 +51,8 @@ export interface EngineOptions {
   concurrency?: number;
   /** Retries of a step that throws an unexpected error, with exponential backoff, before the operation fails. */
   maxAttempts?: number;
+  /** How long one step may run before it is aborted and retried. */
+  stepTimeoutMs?: number;
   log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -71,6 +75,7 @@ export class OperationsEngine {
   private readonly pollIntervalMs: number;
   private readonly concurrency: number;
   private readonly maxAttempts: number;
+  private readonly stepTimeoutMs: number;
   private readonly log: NonNullable<EngineOptions['log']>;
   private readonly running = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -86,6 +91,7 @@ export class OperationsEngine {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.concurrency = options.concurrency ?? 16;
     this.maxAttempts = options.maxAttempts ?? 6;
+    this.stepTimeoutMs = options.stepTimeoutMs ?? 60_000;
     this.log = options.log ?? { warn: () => {}, error: () => {} };
   }
 
@@ -214,6 +220,7 @@ export class OperationsEngine {
         data: JSON.parse(operation.data),
         db: this.db,
         attempt: operation.attempt + 1,
+        signal: AbortSignal.timeout(this.stepTimeoutMs),
       };
       let result: StepResult;
       try {

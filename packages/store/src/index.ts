@@ -11,3 +11,4 @@ export * from './repositories/operations.js';
 export * from './repositories/tokens.js';
 export type { KubeClusterRow, KubeEventRow, KubeObjectRow, NewKubeObject } from './tables/kube.table.js';
 export * from './repositories/kube.js';
+export * from './repositories/resource-secrets.js';

@@ -12,6 +12,11 @@ export function upCommand(): Command {
     .option('--store <url>', 'store: a SQLite file path (default <home>/berth.db) or a postgres://... URL')
     .option('--provisioning-delay-ms <n>', 'how long the local cloud takes to provision resources', parseInteger('--provisioning-delay-ms', 0, 3_600_000), 3000)
     .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'))
+    .option('--container-service-endpoint <url>', 'ContainerService API for the clusters Berth creates and attaches (default: the local cloud at this URL)')
+    .option('--control-plane-address <ip...>', "addresses clusters see Berth's calls come from; authorized IP ranges must admit one", ['127.0.0.1'])
+    .option('--front-end-image <image>', 'image of the inference front end installed in clusters', 'berth/azureml-fe:1.0.0')
+    .option('--cloudapp-zone <zone>', 'DNS zone of generated TLS host names (<label>######.<region>.cloudapp.<zone>)', 'azure.com')
+    .addOption(new Option('--resync-interval-ms <n>', 'how often installed components are re-applied even without a watch event').argParser(parseInteger('--resync-interval-ms', 1000, 86_400_000)).default(30_000))
     .addOption(new Option('--lease-ms <n>', 'how long an operation stays claimed by a process that stops renewing it').argParser(parseInteger('--lease-ms', 500, 600_000)).default(5000).hideHelp())
     .addHelpText(
       'after',
@@ -23,7 +28,7 @@ Examples:
 
 Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the token in <home>/token.`,
     )
-    .action(async (opts: { home?: string; port: number; host: string; store?: string; provisioningDelayMs: number; logLevel: string; leaseMs: number }) => {
+    .action(async (opts: { home?: string; port: number; host: string; store?: string; provisioningDelayMs: number; logLevel: string; leaseMs: number; containerServiceEndpoint?: string; controlPlaneAddress: string[]; frontEndImage: string; cloudappZone: string; resyncIntervalMs: number }) => {
       const server = await startServer({
         home: resolveHome(opts.home),
         host: opts.host,
@@ -32,6 +37,11 @@ Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the to
         provisioningDelayMs: opts.provisioningDelayMs,
         logLevel: opts.logLevel,
         leaseMs: opts.leaseMs,
+        containerServiceEndpoint: opts.containerServiceEndpoint,
+        controlPlaneAddresses: opts.controlPlaneAddress,
+        frontEndImage: opts.frontEndImage,
+        cloudappZone: opts.cloudappZone,
+        resyncIntervalMs: opts.resyncIntervalMs,
       });
       process.stdout.write(`Berth is ready at ${server.url}\n`);
       await new Promise<void>((resolvePromise) => {

@@ -1,8 +1,9 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import type { SecretBox } from '@berth/pki';
 import { listKubeObjectsInNamespace, type Db } from '@berth/store';
-import { addressInRanges } from '../network/cidr.js';
+import { addressInRanges } from '@berth/arm';
 import type { ClusterDirectory } from './cluster-directory.js';
 import type { ClusterRole, ClusterSettings } from './cluster-settings.js';
 import { roleOfToken } from './credentials.js';
@@ -110,6 +111,10 @@ export function kubeApiRoutes(options: KubeApiOptions) {
   const { store, box, clusters, db } = options;
 
   return async function routes(app: FastifyInstance): Promise<void> {
+    // client-node sends `Content-Type: application/json` with an empty body on DELETE; the API server reads that as no options.
+    const json = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => (body === '' ? done(null, undefined) : json(request, body as string, done)));
     for (const type of PATCH_TYPES) {
       app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => {
         try {
@@ -295,10 +300,7 @@ export function kubeApiRoutes(options: KubeApiOptions) {
         timeoutSeconds: Number.isFinite(timeout) && timeout! > 0 ? timeout : undefined,
         bookmarks: call.query.allowWatchBookmarks === 'true',
         present: (obj, rv) => (wantsTable(call.request) ? present(call, type, [obj], rv, true) : obj),
-        initial: async () => {
-          const snapshot = await store.list(call.clusterId, type, namespace);
-          return { items: snapshot.items.filter(matches), resourceVersion: snapshot.resourceVersion };
-        },
+        current: () => store.list(call.clusterId, type, namespace),
       });
     }
 
@@ -358,8 +360,14 @@ export function kubeApiRoutes(options: KubeApiOptions) {
       }
       const expected = obj.metadata.resourceVersion || undefined;
       if (expected !== undefined && expected !== existing.metadata.resourceVersion) throw conflict(type, name);
-      const prepared = prepareUpdate(type, existing, obj, subresource);
-      return dryRun(call) ? prepared : store.replace(call.clusterId, type, prepared, existing.metadata.resourceVersion);
+      return save(call, type, existing, prepareUpdate(type, existing, obj, subresource));
+    }
+
+    /** Saves an update. One that changes nothing is not written, as the API server skips it: same resourceVersion, no watch event. */
+    async function save(call: Call, type: ResourceType, existing: KubeObject, prepared: KubeObject): Promise<KubeObject> {
+      const { uid, creationTimestamp, resourceVersion } = existing.metadata;
+      if (isDeepStrictEqual({ ...prepared, metadata: { ...prepared.metadata, uid, creationTimestamp, resourceVersion } }, existing)) return existing;
+      return dryRun(call) ? prepared : store.replace(call.clusterId, type, prepared, resourceVersion);
     }
 
     async function patch(call: Call, type: ResourceType, namespace: string | undefined, name: string, subresource?: string) {
@@ -397,10 +405,8 @@ export function kubeApiRoutes(options: KubeApiOptions) {
         if (patched.metadata.name !== name) throw badRequest('a patch may not change the object name');
         const requested = (body as { metadata?: { resourceVersion?: string } })?.metadata?.resourceVersion;
         if (requested !== undefined && requested !== existing.metadata.resourceVersion) throw conflict(type, name);
-        const prepared = prepareUpdate(type, existing, patched, subresource);
-        if (dryRun(call)) return prepared;
         try {
-          return await store.replace(call.clusterId, type, prepared, existing.metadata.resourceVersion);
+          return await save(call, type, existing, prepareUpdate(type, existing, patched, subresource));
         } catch (err) {
           if (!(err instanceof KubeError && err.reason === 'Conflict') || requested !== undefined || attempt >= 4) throw err;
         }
@@ -463,9 +469,7 @@ export function kubeApiRoutes(options: KubeApiOptions) {
       if (!Number.isInteger(wanted) || (wanted as number) < 0) {
         throw invalid(type, name, [{ field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(wanted)}: must be greater than or equal to 0` }]);
       }
-      const updated = prepareUpdate(type, existing, { ...existing, spec: { ...(existing.spec as object), replicas: wanted } });
-      const saved = dryRun(call) ? updated : await store.replace(call.clusterId, type, updated, existing.metadata.resourceVersion);
-      return toScale(saved);
+      return toScale(await save(call, type, existing, prepareUpdate(type, existing, { ...existing, spec: { ...(existing.spec as object), replicas: wanted } })));
     }
   };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { findVmSize } from '@berth/catalog';
 import { listKubeClusters, type Db } from '@berth/store';
-import { addressAt, parseCidr } from '../network/cidr.js';
+import { addressAt, contains, parseCidr, type Cidr } from '@berth/arm';
 import type { ClusterDirectory } from './cluster-directory.js';
 import type { ClusterSettings } from './cluster-settings.js';
 import { clone, type KubeObject } from './kube-object.js';
@@ -329,6 +329,20 @@ export class SimulatedControllers {
     await this.store.replace(clusterId, PODS, running, pod.metadata.resourceVersion).catch(() => undefined);
   }
 
+  /** Private addresses in use in the cluster's vnet, each with what holds it: '' for a node, `namespace/name` for a service. */
+  private async privateAddressHolders(clusterId: string): Promise<Map<string, string[]>> {
+    const holders = new Map<string, string[]>();
+    const hold = (ip: string, holder: string) => holders.set(ip, [...(holders.get(ip) ?? []), holder].sort());
+    for (const node of (await this.store.list(clusterId, NODES)).items) {
+      for (const a of (node.status as any)?.addresses ?? []) if (a.type === 'InternalIP') hold(a.address, '');
+    }
+    for (const s of (await this.store.list(clusterId, SERVICES)).items) {
+      const ip: string | undefined = (s.status as any)?.loadBalancer?.ingress?.[0]?.ip;
+      if (ip) hold(ip, `${s.metadata.namespace}/${s.metadata.name}`);
+    }
+    return holders;
+  }
+
   /** A LoadBalancer Service gets a public address, or with the internal annotation a private one from its subnet. */
   private async reconcileService(clusterId: string, settings: ClusterSettings, namespace: string, name: string): Promise<void> {
     const service = await this.store.get(clusterId, SERVICES, namespace, name);
@@ -341,9 +355,12 @@ export class SimulatedControllers {
       const seed = `${clusterId}/${namespace}/${name}`;
       if (annotations[INTERNAL_LB] === 'true') {
         const cidr = parseCidr(subnetCidr(settings, annotations[INTERNAL_LB_SUBNET]))!;
-        const fits = current !== undefined && cidr.base <= ipInt(current) && ipInt(current) < cidr.base + cidr.size;
-        // Azure keeps the first four addresses of a subnet; the nodes sit just above them.
-        desired = fits ? current : addressAt(cidr, 100 + (hashInt(seed) % Math.max(1, cidr.size - 110)));
+        const holders = await this.privateAddressHolders(clusterId);
+        const key = `${namespace}/${name}`;
+        // Two services given one address at once both keep seeing it taken; the one that sorts first keeps it.
+        const holder = current === undefined ? undefined : holders.get(current)?.find((h) => h !== key);
+        const fits = current !== undefined && contains(cidr, current) && (holder === undefined || holder > key);
+        desired = fits ? current : freeAddress(cidr, hashInt(seed), holders);
       } else {
         const isPublic = current !== undefined && current.startsWith('20.');
         desired = isPublic ? current : `20.${40 + (hashInt(seed) % 200)}.${hashInt(`${seed}/b`) % 256}.${1 + (hashInt(`${seed}/c`) % 254)}`;
@@ -357,6 +374,16 @@ export class SimulatedControllers {
   }
 }
 
-function ipInt(ip: string): number {
-  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+/**
+ * A free address of the subnet for a load balancer, from a per-service starting point.
+ * Azure keeps the first four addresses of a subnet and the nodes sit just above
+ * them, so load balancers start at the hundredth; none when the subnet is full.
+ */
+function freeAddress(cidr: Cidr, start: number, taken: Map<string, string[]>): string | undefined {
+  const span = Math.max(1, cidr.size - 110);
+  for (let i = 0; i < span; i++) {
+    const ip = addressAt(cidr, 100 + ((start + i) % span));
+    if (!taken.has(ip)) return ip;
+  }
+  return undefined;
 }

@@ -6,7 +6,7 @@ import type { ResourceType } from './resource-types.js';
 import { RBAC_GROUP } from './resource-types.js';
 import { invalid, type StatusCause } from './status.js';
 import { selectorFromLabelSelector, matchesLabels } from './label-selector.js';
-import { addressAt, parseCidr, type Cidr } from '../network/cidr.js';
+import { addressAt, parseCidr, type Cidr } from '@berth/arm';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -219,6 +219,8 @@ function defaultDeployment(obj: KubeObject): void {
     c.terminationMessagePath ??= '/dev/termination-log';
     c.terminationMessagePolicy ??= 'File';
     c.resources ??= {};
+    // The API server defaults each container port's protocol, as it does a Service port's.
+    for (const port of c.ports ?? []) port.protocol ??= 'TCP';
   }
   spec.template.spec.restartPolicy ??= 'Always';
   spec.template.spec.dnsPolicy ??= 'ClusterFirst';

@@ -124,6 +124,12 @@ export function managedClusterOperationHandlers(runtime: LocalCloudRuntime): Ope
     {
       kind: UPDATE_CLUSTER,
       async run({ db, data, step, operation }) {
+        if (step === 'policy') {
+          // A cluster whose create failed never got its public IP: a PUT that retries it creates one, so the policy applies again (R10).
+          const provisioned = await getKubeClusterByManagedCluster(db, data.idKey);
+          const denial = !provisioned && needsPublicIp(data.spec) ? await policyDenial(db, data.subscriptionId, data.id, ['Microsoft.Network/publicIPAddresses']) : undefined;
+          return denial ? { failed: denial } : { next: 'provision' };
+        }
         if (step === 'provision') {
           // Scaling takes the local cloud a fraction of a create.
           const wait = remainingMs(operation.start_time, settings.provisioningDelayMs / 2);

@@ -122,7 +122,7 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
         clusterId: kube?.cluster_id ?? randomUUID().replace(/-/g, ''),
         spec,
       };
-      const op = await engine.begin({ kind: UPDATE_CLUSTER, resourceId: current.id, subscriptionId: row.subscription_key, step: 'provision', data });
+      const op = await engine.begin({ kind: UPDATE_CLUSTER, resourceId: current.id, subscriptionId: row.subscription_key, step: 'policy', data });
       return sendAccepted(request, reply, op, { namespace: CONTAINER_SERVICE, location: spec.location, statusCode: 200, body: updated });
     }
 

@@ -213,6 +213,10 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
       return reply.code(204).send();
     }
     const body = toWorkspace(row);
+    const computes = await listResources(db, { typeKey: `${WORKSPACE_TYPE}/computes`.toLowerCase(), parentKey: row.id_key }, { limit: 1 });
+    if (computes.length > 0) {
+      throw new ArmError(409, 'WorkspaceHasComputes', `The workspace '${body.name}' still has computes (such as '${computes[0].name}'). Detach or delete them first (berth ml computetarget detach -n ${computes[0].name}), so no cluster is left with Berth's objects in it.`);
+    }
     const active = await engine.active(body.id);
     if (active?.kind === DELETE_WORKSPACE) {
       return sendAccepted(request, reply, active, { namespace: NAMESPACE, location: body.location, statusCode: 202, withLocation: true });

@@ -20,6 +20,7 @@ export async function updateResourceBody(db: Db, idKey: string, body: string, up
 export async function deleteResourceTree(db: Db, idKey: string): Promise<void> {
   const children = await db.selectFrom('resources').select('id_key').where('parent_key', '=', idKey).execute();
   for (const child of children) await deleteResourceTree(db, child.id_key);
+  await db.deleteFrom('resource_secrets').where('id_key', '=', idKey).execute();
   await db.deleteFrom('resources').where('id_key', '=', idKey).execute();
 }
 

@@ -1,4 +1,5 @@
 import type { KubeClustersTable, KubeEventsTable, KubeObjectsTable } from './kube.table.js';
+import type { ResourceSecretsTable } from './resource-secrets.table.js';
 import type { OperationsTable } from './operations.table.js';
 import type { ResourcesTable } from './resources.table.js';
 import type { SubscriptionsTable } from './subscriptions.table.js';
@@ -12,4 +13,5 @@ export interface Database {
   kube_clusters: KubeClustersTable;
   kube_objects: KubeObjectsTable;
   kube_events: KubeEventsTable;
+  resource_secrets: ResourceSecretsTable;
 }

@@ -1,0 +1,38 @@
+/** The installer's own version, stamped on every object it writes; a different stamp on a live object means "upgrade it". */
+export const INSTALLER_VERSION = '1.0.0';
+
+/** The namespace the inference front end lives in. */
+export const NAMESPACE = 'azureml';
+
+/** Fixed object names (deterministic, so a repeated create collides instead of forking). */
+export const FE_NAME = 'azureml-fe';
+export const CONFIG_NAME = 'azuremlfeconfig';
+export const TLS_SECRET_NAME = 'azuremlfessl';
+
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const LABEL_NAME = 'app.kubernetes.io/name';
+export const LABEL_COMPONENT = 'app.kubernetes.io/component';
+export const LABEL_COMPUTE = 'berth.dev/compute';
+export const MANAGED_BY = 'berth';
+
+export const ANNOTATION_COMPUTE_ID = 'berth.dev/compute-id';
+export const ANNOTATION_VERSION = 'berth.dev/installer-version';
+export const ANNOTATION_CONFIG_HASH = 'berth.dev/config-hash';
+
+export const INTERNAL_LB = 'service.beta.kubernetes.io/azure-load-balancer-internal';
+export const INTERNAL_LB_SUBNET = 'service.beta.kubernetes.io/azure-load-balancer-internal-subnet';
+
+/** Container ports of the front end and the Service ports in front of them. */
+export const HTTP_PORT = 9001;
+export const HTTPS_PORT = 9443;
+export const TLS_MOUNT_PATH = '/etc/azureml-fe/tls';
+
+/** Label keys Berth sets; any other label on a live object belongs to someone else and is kept. */
+export function isOwnedLabel(key: string): boolean {
+  return key === LABEL_MANAGED_BY || key === LABEL_NAME || key === LABEL_COMPONENT || key.startsWith('berth.dev/');
+}
+
+/** Annotation keys Berth sets (or removes, like the internal load-balancer ones when the type changes). */
+export function isOwnedAnnotation(key: string): boolean {
+  return key.startsWith('berth.dev/') || key === INTERNAL_LB || key === INTERNAL_LB_SUBNET;
+}

@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+
+/** What to install for one ML compute. */
+export interface InstallSpec {
+  /** ARM id of the compute, e.g. `/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w/computes/myaks`. */
+  computeId: string;
+  computeName: string;
+  workspaceName: string;
+  /** ARM id of the workspace. */
+  workspaceId: string;
+  clusterPurpose: 'FastProd' | 'DenseProd' | 'DevTest';
+  loadBalancerType: 'PublicIp' | 'InternalLoadBalancer';
+  loadBalancerSubnet?: string;
+  /** TLS termination is on when set (R8). */
+  tls?: { certPem: string; keyPem: string; cname?: string };
+  /** The front end's image. */
+  image: string;
+}
+
+/** A Kubernetes object as plain JSON. */
+export type KubeObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    resourceVersion?: string;
+    uid?: string;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+};
+
+/**
+ * The label value that marks a compute's objects. ARM ids are case-insensitive,
+ * so the id is lower-cased before hashing; label values are at most 63
+ * characters, so a short hash stands for the id (the full id is an annotation).
+ */
+export function computeLabel(computeId: string): string {
+  return createHash('sha256').update(computeId.trim().toLowerCase()).digest('hex').slice(0, 20);
+}
+
+/** Front-end replicas per cluster purpose (R2): no fault tolerance for dev/test, highly available otherwise. */
+export function replicasFor(purpose: InstallSpec['clusterPurpose']): number {
+  return purpose === 'DevTest' ? 1 : 3;
+}

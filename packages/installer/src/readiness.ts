@@ -1,0 +1,52 @@
+import { FE_NAME, NAMESPACE } from './constants.js';
+import type { ClusterClient } from './cluster-client.js';
+import { replicasFor, type InstallSpec } from './install-spec.js';
+
+/** Whether the front end serves: each fact that is missing says so in `reason`. */
+export interface Readiness {
+  ready: boolean;
+  reason: string;
+  endpointIp?: string;
+  desiredReplicas: number;
+  readyReplicas: number;
+}
+
+interface Condition {
+  type?: string;
+  status?: string;
+  reason?: string;
+  message?: string;
+}
+
+/**
+ * Ready when the Deployment runs the spec's image with all desired replicas
+ * ready and updated and is Available, and the Service has a load-balancer address.
+ */
+export async function checkReadiness(client: ClusterClient, spec: InstallSpec): Promise<Readiness> {
+  const desiredReplicas = replicasFor(spec.clusterPurpose);
+  const [deployment, service] = await Promise.all([
+    client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: NAMESPACE, name: FE_NAME }),
+    client.get({ apiVersion: 'v1', kind: 'Service', namespace: NAMESPACE, name: FE_NAME }),
+  ]);
+  const ingress = ((service?.status as any)?.loadBalancer?.ingress ?? []) as Array<{ ip?: string; hostname?: string }>;
+  const endpointIp = ingress.find((i) => i.ip)?.ip ?? ingress.find((i) => i.hostname)?.hostname;
+  const status = (deployment?.status ?? {}) as { observedGeneration?: number; readyReplicas?: number; updatedReplicas?: number; conditions?: Condition[] };
+  const readyReplicas = status.readyReplicas ?? 0;
+  const answer = (reason: string, ready = false): Readiness => ({ ready, reason, desiredReplicas, readyReplicas, ...(endpointIp ? { endpointIp } : {}) });
+
+  if (!deployment) return answer(`Deployment ${NAMESPACE}/${FE_NAME} does not exist`);
+  if (deployment.metadata.deletionTimestamp) return answer(`Deployment ${NAMESPACE}/${FE_NAME} is being deleted`);
+  const container = (((deployment.spec as any)?.template?.spec?.containers ?? []) as Array<{ name?: string; image?: string }>).find((c) => c.name === FE_NAME);
+  if (container?.image !== spec.image) return answer(`Deployment ${NAMESPACE}/${FE_NAME} runs image ${container?.image ?? '(none)'}, not ${spec.image}, yet`);
+  const generation = (deployment.metadata.generation as number | undefined) ?? 0;
+  if ((status.observedGeneration ?? 0) < generation) return answer(`Deployment ${NAMESPACE}/${FE_NAME} is rolling out (generation ${generation} not yet observed)`);
+  if ((status.updatedReplicas ?? 0) < desiredReplicas) return answer(`Deployment ${NAMESPACE}/${FE_NAME} has ${status.updatedReplicas ?? 0}/${desiredReplicas} replicas updated`);
+  if (readyReplicas < desiredReplicas) return answer(`Deployment ${NAMESPACE}/${FE_NAME} has ${readyReplicas}/${desiredReplicas} replicas ready`);
+  const available = status.conditions?.find((c) => c.type === 'Available');
+  if (available?.status !== 'True') {
+    return answer(`Deployment ${NAMESPACE}/${FE_NAME} is not Available${available?.reason ? ` (${available.reason}${available.message ? `: ${available.message}` : ''})` : ''}`);
+  }
+  if (!service) return answer(`Service ${NAMESPACE}/${FE_NAME} does not exist`);
+  if (!endpointIp) return answer(`Service ${NAMESPACE}/${FE_NAME} has no load-balancer address yet`);
+  return answer(`${readyReplicas}/${desiredReplicas} front-end replicas ready; scoring endpoint ${endpointIp}`, true);
+}
