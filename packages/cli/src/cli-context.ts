@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { ArmRestClient, berthHome, resolveConnection } from '@berth/sdk';
+import { ArmRestClient, BerthClient, berthHome, resolveConnection } from '@berth/sdk';
 import { CliError } from './errors.js';
 import { formatOutput, outputFormats, type OutputFormat, type TableTransformer } from './output.js';
 
@@ -48,11 +48,15 @@ export async function writeDefaults(home: string | undefined, defaults: CliDefau
 /** What a command needs to call Berth: the REST client and the subscription to work in. */
 export class CliContext {
   readonly client: ArmRestClient;
+  /** The SDK over the same connection. */
+  readonly berth: BerthClient;
   readonly defaults: CliDefaults;
   private subscriptionId?: string;
 
   constructor(readonly options: GlobalOptions) {
-    this.client = new ArmRestClient(resolveConnection({ home: options.home }));
+    const connection = resolveConnection({ home: options.home });
+    this.berth = new BerthClient(connection.endpoint, connection.token, { ca: connection.ca });
+    this.client = this.berth.rest;
     this.defaults = readDefaults(options.home);
     this.subscriptionId = options.subscription ?? this.defaults.subscription;
   }
@@ -71,6 +75,13 @@ export class CliContext {
     const group = value ?? this.defaults.group;
     if (!group) throw new CliError('Give a resource group with -g/--resource-group, or set a default: berth configure --defaults group=<name>.', 2);
     return group;
+  }
+
+  /** The workspace from `-w`, else `berth configure --defaults workspace=...`. */
+  workspace(value?: string): string {
+    const workspace = value ?? this.defaults.workspace;
+    if (!workspace) throw new CliError('Give a workspace with -w/--workspace-name, or set a default: berth configure --defaults workspace=<name>.', 2);
+    return workspace;
   }
 
   print(value: unknown, table?: TableTransformer): void {

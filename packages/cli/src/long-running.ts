@@ -1,4 +1,4 @@
-import { OperationFailedError, type ArmRestClient, type RestResponse } from '@berth/sdk';
+import { OperationFailedError, type ArmRestClient, type BerthPoller, type RestResponse } from '@berth/sdk';
 import { Progress } from './progress.js';
 
 /**
@@ -12,6 +12,22 @@ export async function waitForOperation(client: ArmRestClient, started: RestRespo
   const began = Date.now();
   try {
     await client.pollOperation(statusUrl, { onProgress: (s, ms) => progress.update(s, ms) });
+    progress.done('Succeeded', Date.now() - began);
+  } catch (err) {
+    if (err instanceof OperationFailedError) progress.done(err.status, Date.now() - began);
+    throw err;
+  }
+  return true;
+}
+
+/** Follows an SDK poller with progress on stderr, unless `noWait`. Returns whether it waited. */
+export async function followPoller(poller: BerthPoller<unknown>, what: string, noWait: boolean): Promise<boolean> {
+  if (noWait || poller.isDone) return !noWait;
+  const progress = new Progress(what);
+  const began = Date.now();
+  poller.onProgress((state, ms) => progress.update(state, ms));
+  try {
+    await poller.pollUntilDone();
     progress.done('Succeeded', Date.now() - began);
   } catch (err) {
     if (err instanceof OperationFailedError) progress.done(err.status, Date.now() - began);

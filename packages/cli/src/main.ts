@@ -2,8 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { upCommand } from './commands/up.js';
 import { tokenCommand } from './commands/token.js';
 import { aksCommand } from './commands/aks.js';
+import { configureCommand } from './commands/configure.js';
+import { groupCommand } from './commands/group.js';
+import { mlCommand } from './commands/ml.js';
 import { CliError } from './errors.js';
-import { BerthConnectionError, BerthRestError, ConnectionSettingsError, OperationFailedError } from '@berth/sdk';
+import { BerthConnectionError, BerthRestError, ComputeConfigurationError, ConnectionSettingsError, OperationFailedError } from '@berth/sdk';
 
 export function program(): Command {
   const root = new Command('berth')
@@ -11,6 +14,9 @@ export function program(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(upCommand())
     .addCommand(tokenCommand())
+    .addCommand(configureCommand())
+    .addCommand(groupCommand())
+    .addCommand(mlCommand())
     .addCommand(aksCommand());
   // Usage errors exit 2, failures 1, as the Azure CLI does.
   const exitOverride = (cmd: Command) => {
@@ -40,6 +46,10 @@ export async function main(argv: string[]): Promise<number> {
       const message = err instanceof BerthRestError ? err.message : err.error.message;
       const lines = details.length > 1 ? details.map((d) => `  - (${d.code}) ${d.target ? `${d.target}: ` : ''}${d.message}`) : [];
       process.stderr.write([`ERROR: (${code}) ${details.length > 1 ? `${details.length} problems:` : message}`, ...lines].join('\n') + '\n');
+      return 1;
+    }
+    if (err instanceof ComputeConfigurationError) {
+      process.stderr.write(`ERROR: (ComputeValidationFailed) ${err.details.length} problem${err.details.length === 1 ? '' : 's'} with the configuration; nothing was sent:\n${err.details.map((d) => `  - (${d.code}) ${d.message}`).join('\n')}\n`);
       return 1;
     }
     if (err instanceof BerthConnectionError || err instanceof ConnectionSettingsError) {

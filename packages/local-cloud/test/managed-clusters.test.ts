@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerServiceClient, type ManagedCluster } from '@azure/arm-containerservice';
 import type { TokenCredential } from '@azure/core-auth';
 import { startTestBerth, testStores, waitForOperation, type TestBerth } from '../../../test-support/berth.js';
-import { clusterBody, kubeApi, kubeconfigParts, managedClusterPath, putManagedCluster } from '../../../test-support/kube.js';
+import { clusterBody, clusterCredential, kubeApi, kubeconfigParts, managedClusterPath, putManagedCluster } from '../../../test-support/kube.js';
 
 const RG_API = 'api-version=2021-04-01';
 const POLICY_API = 'api-version=2022-06-01';
@@ -97,6 +97,21 @@ describe.each(testStores())('managed clusters on %s', (store) => {
     const afterDelete: string[] = [];
     for await (const c of client.managedClusters.listByResourceGroup('aks-rg')) afterDelete.push(c.name!);
     expect(afterDelete).toEqual([]);
+  });
+
+  it('deleting a resource group deletes its clusters and their Kubernetes APIs', async () => {
+    expect((await berth.request('PUT', `/subscriptions/${sub}/resourcegroups/doomed-rg?${RG_API}`, { body: { location: 'westus' } })).status).toBe(201);
+    const clusterPath = path('doomed-rg', 'doomed-aks');
+    expect((await putManagedCluster(call, clusterPath, clusterBody({ count: 1 }))).operation.status).toBe('Succeeded');
+    const kube = kubeApi(await clusterCredential(call, clusterPath, 'admin'));
+    expect((await kube('GET', '/api/v1/nodes')).body.items).toHaveLength(1);
+    const del = await berth.request('DELETE', `/subscriptions/${sub}/resourcegroups/doomed-rg?${RG_API}`);
+    expect(del.status).toBe(202);
+    expect((await waitForOperation(berth, del.headers['azure-asyncoperation'] as string)).status).toBe('Succeeded');
+    expect((await berth.request('GET', `/subscriptions/${sub}/providers/Microsoft.ContainerService/managedClusters?api-version=2024-08-01`)).body.value.map((c: any) => c.name)).not.toContain('doomed-aks');
+    const gone = await kube('GET', '/api/v1/nodes');
+    expect(gone.status).toBe(404);
+    expect(gone.body.kind).toBe('Status');
   });
 
   it('lists Kubernetes versions in the old "List Orchestrators" shape: one default, previews flagged, no LTS-only versions', async () => {

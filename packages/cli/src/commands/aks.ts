@@ -1,10 +1,9 @@
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { parse as parseYaml } from 'yaml';
+import { mergeKubeconfig } from '../kubeconfig.js';
 import { CliContext, withGlobalOptions, type GlobalOptions } from '../cli-context.js';
 import { CliError } from '../errors.js';
 import { waitForOperation } from '../long-running.js';
@@ -47,21 +46,6 @@ function clustersTable(value: unknown): Array<Record<string, unknown>> {
     ProvisioningState: c.properties?.provisioningState,
     Fqdn: c.properties?.fqdn ?? c.properties?.privateFQDN,
   }));
-}
-
-/** Merges `incoming` into the kubeconfig at `path` (entries of the same name are replaced) and makes its context current. */
-async function mergeKubeconfig(path: string, incoming: any): Promise<string> {
-  const existing: any = existsSync(path) ? (parseYaml(readFileSync(path, 'utf8')) ?? {}) : {};
-  const merged: any = { apiVersion: 'v1', kind: 'Config', preferences: {}, ...existing };
-  for (const section of ['clusters', 'contexts', 'users']) {
-    const names = new Set((incoming[section] ?? []).map((e: { name: string }) => e.name));
-    merged[section] = [...(existing[section] ?? []).filter((e: { name: string }) => !names.has(e.name)), ...(incoming[section] ?? [])];
-  }
-  merged['current-context'] = incoming['current-context'];
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, toYaml(merged), { mode: 0o600 });
-  await chmod(path, 0o600);
-  return incoming['current-context'];
 }
 
 export function aksCommand(): Command {

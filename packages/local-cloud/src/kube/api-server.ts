@@ -223,6 +223,8 @@ export function kubeApiRoutes(options: KubeApiOptions) {
       const namespace = type.namespaced ? target.namespace : undefined;
       if (subresource !== undefined && !type.subresources.includes(subresource)) throw pathNotFound(`${type.plural}/${subresource}`);
       const write = !['GET', 'HEAD'].includes(method);
+      // A namespaced kind's path without a namespace (/api/v1/configmaps) lists and watches across namespaces, nothing more.
+      if (write && type.namespaced && target.namespace === undefined) throw methodNotAllowed('the server does not allow this method on the requested resource');
       if (write) authorizeWrite(call, type, namespace ?? (type === NAMESPACES ? name : undefined), method);
       if (name === undefined) {
         switch (method) {
@@ -354,8 +356,7 @@ export function kubeApiRoutes(options: KubeApiOptions) {
       if (type.namespaced) obj.metadata.namespace = namespace;
       const existing = await store.get(call.clusterId, type, namespace ?? '', name);
       if (!existing) {
-        if (subresource) throw notFound(type, name);
-        // PUT of a missing object creates it, as the API server does for these kinds.
+        if (subresource || !type.createOnUpdate) throw notFound(type, name);
         return create(call, type, namespace, obj);
       }
       const expected = obj.metadata.resourceVersion || undefined;

@@ -10,6 +10,8 @@ export interface ResourceType {
   shortNames: string[];
   categories: string[];
   subresources: string[];
+  /** Whether a PUT of a missing object creates it: the API server allows it for a few kinds only. */
+  createOnUpdate: boolean;
   /** Store key: `<group or core>/<plural>`. */
   key: string;
   /** `v1` or `<group>/v1`. */
@@ -29,6 +31,7 @@ function type(group: string, plural: string, kind: string, namespaced: boolean, 
     shortNames: [],
     categories: [],
     subresources: [],
+    createOnUpdate: false,
     key: `${group || 'core'}/${plural}`,
     apiVersion: group ? `${group}/v1` : 'v1',
     ...extra,
@@ -43,15 +46,15 @@ export const resourceTypes: ResourceType[] = [
   type('', 'nodes', 'Node', false, { shortNames: ['no'], subresources: ['status'] }),
   type('', 'secrets', 'Secret', true),
   type('', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
-  type('', 'services', 'Service', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
+  type('', 'services', 'Service', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'], createOnUpdate: true }),
   type('', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }),
   type('', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status'] }),
-  type('', 'events', 'Event', true, { shortNames: ['ev'] }),
+  type('', 'events', 'Event', true, { shortNames: ['ev'], createOnUpdate: true }),
   type('apps', 'deployments', 'Deployment', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
-  type(RBAC_GROUP, 'roles', 'Role', true),
-  type(RBAC_GROUP, 'rolebindings', 'RoleBinding', true),
-  type(RBAC_GROUP, 'clusterroles', 'ClusterRole', false),
-  type(RBAC_GROUP, 'clusterrolebindings', 'ClusterRoleBinding', false),
+  type(RBAC_GROUP, 'roles', 'Role', true, { createOnUpdate: true }),
+  type(RBAC_GROUP, 'rolebindings', 'RoleBinding', true, { createOnUpdate: true }),
+  type(RBAC_GROUP, 'clusterroles', 'ClusterRole', false, { createOnUpdate: true }),
+  type(RBAC_GROUP, 'clusterrolebindings', 'ClusterRoleBinding', false, { createOnUpdate: true }),
 ];
 
 export const verbsOf = (_t: ResourceType): string[] => ALL_VERBS;

@@ -37,6 +37,10 @@ export interface ComputeRuntime {
 }
 
 const RENEW_BEFORE_DAYS = 30;
+
+function isPrivateAddress(ip: string): boolean {
+  return /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(ip);
+}
 const AUTO_CERT_DAYS = 90;
 
 async function loadCompute(db: Db, idKey: string): Promise<ComputeBody | undefined> {
@@ -187,6 +191,11 @@ export function computeOperationHandlers(runtime: ComputeRuntime): OperationHand
         const spec = await installSpecOf(runtime, data.idKey, body);
         const config = await kubeconfig(data.idKey);
         const ready = await readiness(config, spec);
+        // After a switch between public and internal, the old address lingers until the cloud moves the load balancer.
+        if (ready.ready && ready.endpointIp && isPrivateAddress(ready.endpointIp) !== (spec.loadBalancerType === 'InternalLoadBalancer')) {
+          ready.ready = false;
+          ready.reason = `the load balancer still has the ${isPrivateAddress(ready.endpointIp) ? 'private' : 'public'} address ${ready.endpointIp}`;
+        }
         if (!ready.ready) {
           if (Date.now() > (data.readyDeadline ?? 0)) {
             return { failed: { code: 'FrontEndNotReady', message: `Step wait-ready: the inference front end did not become ready in ${Math.round(runtime.settings.readyTimeoutMs / 1000)} s: ${ready.reason}` } };
