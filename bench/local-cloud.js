@@ -104,6 +104,8 @@ export async function localCloud({ duration = 10, createRuns = 5, configMaps = 1
         },
       }),
     );
+    // Failed requests count as errors in autocannon's figures; a Berth that died under load must not pass for a slow one.
+    if (berth.child.exitCode !== null || berth.child.signalCode !== null) throw new Error(`berth up exited (${berth.child.exitCode ?? berth.child.signalCode}) during the Kubernetes API load`);
     results.kubernetesApi = {
       configMaps,
       seedCreatesPerSecond: Math.round((configMaps * 1000) / seedMs),

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 
 /** Merges `incoming` into the kubeconfig at `path` (entries of the same name are replaced) and makes its context current. */
@@ -18,3 +19,9 @@ export async function mergeKubeconfig(path: string, incoming: any): Promise<stri
   return incoming['current-context'];
 }
 
+
+/** Where kubectl looks: the first file of KUBECONFIG, else ~/.kube/config. */
+export function defaultKubeconfigPath(): string {
+  const first = process.env.KUBECONFIG?.split(delimiter).find(Boolean);
+  return first ?? join(homedir(), '.kube', 'config');
+}

@@ -36,6 +36,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** How long requests and watches in flight get to finish at shutdown. */
+const SHUTDOWN_GRACE_MS = 5000;
+
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
@@ -92,9 +95,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       store,
       engine,
       async close() {
-        await app.close();
+        // Operation steps and drift watches call this server's own cluster APIs: stop them before it closes.
         await engine.stop();
         await machineLearning.stop();
+        // Watches held open by outside clients (kubectl -w) would keep close() waiting: they get a grace period.
+        const grace = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        await app.close();
+        clearTimeout(grace);
         await localCloud.stop();
         await store.close();
       },

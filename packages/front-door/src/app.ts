@@ -45,11 +45,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     genReqId: () => randomUUID(),
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 1000 },
     ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
-    forceCloseConnections: false,
+    // Idle keep-alive connections close at shutdown; requests in flight finish.
+    forceCloseConnections: 'idle',
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
 
   app.decorate('berth', options.context);
+  // curl and others send `Content-Type: application/json` with no body on DELETE and POST actions; ARM accepts that.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else parseJson(request, body as string, done);
+  });
   for (const provider of options.providers) {
     for (const handler of provider.operationHandlers) options.context.engine.register(handler);
   }

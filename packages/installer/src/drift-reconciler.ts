@@ -96,9 +96,13 @@ export class DriftReconciler {
     this.onReverted = options.onReverted;
   }
 
-  /** Starts (or replaces) the watches and resync of this compute. */
+  /**
+   * Starts (or replaces) the watches and resync of this compute. Once stopped,
+   * it does nothing: the process is shutting down, and the next start tracks
+   * every installed compute again.
+   */
   track(target: DriftTarget): void {
-    if (this.stopped) throw new Error('the drift reconciler is stopped');
+    if (this.stopped) return;
     const key = keyOf(target.spec.computeId);
     const abort = new AbortController();
     const client = new ClusterClient(target.kubeconfig, { signal: abort.signal });

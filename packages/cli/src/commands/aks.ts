@@ -1,9 +1,7 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { mergeKubeconfig } from '../kubeconfig.js';
+import { defaultKubeconfigPath, mergeKubeconfig } from '../kubeconfig.js';
 import { CliContext, withGlobalOptions, type GlobalOptions } from '../cli-context.js';
 import { CliError } from '../errors.js';
 import { waitForOperation } from '../long-running.js';
@@ -199,7 +197,7 @@ Examples:
       .requiredOption('-g, --resource-group <group>', 'resource group')
       .requiredOption('-n, --name <name>', 'cluster name')
       .option('-a, --admin', 'the cluster admin credential instead of the user one')
-      .option('-f, --file <path>', "kubeconfig to merge into; '-' prints it", join(homedir(), '.kube', 'config'))
+      .option('-f, --file <path>', "kubeconfig to merge into (default: KUBECONFIG's first file, else ~/.kube/config); '-' prints it", defaultKubeconfigPath())
       .addHelpText('after', `
 Examples:
   berth aks get-credentials -g myresourcegroup -n myexistingcluster --admin

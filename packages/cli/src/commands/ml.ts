@@ -1,5 +1,3 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -15,7 +13,7 @@ import { CliContext, withGlobalOptions, type GlobalOptions } from '../cli-contex
 import { CliError } from '../errors.js';
 import { followPoller } from '../long-running.js';
 import { parseInteger } from '../options.js';
-import { mergeKubeconfig } from '../kubeconfig.js';
+import { defaultKubeconfigPath, mergeKubeconfig } from '../kubeconfig.js';
 
 type WsOptions = GlobalOptions & { workspaceName?: string; resourceGroup?: string };
 
@@ -282,7 +280,7 @@ Examples:
       .description("Merge the cluster's admin kubeconfig into ~/.kube/config (or --file), for kubectl.")
       .requiredOption('-n, --name <name>', 'compute name')
       .option('--user', 'the user credential instead of the admin one')
-      .option('-f, --file <path>', "kubeconfig to merge into; '-' prints it", join(homedir(), '.kube', 'config'))
+      .option('-f, --file <path>', "kubeconfig to merge into (default: KUBECONFIG's first file, else ~/.kube/config); '-' prints it", defaultKubeconfigPath())
       .addHelpText('after', '\nExample:\n  berth ml computetarget get-credentials -n myaks && kubectl get secret/azuremlfessl -n azureml -o yaml'),
   ).action(async (o: WsOptions & { name: string; user?: boolean; file: string }) => {
     const ctx = new CliContext(o);

@@ -14,7 +14,7 @@ export async function attachProblems(
   spec: ComputeSpec,
   workspaceSubscription: string,
   controlPlaneAddresses: string[],
-): Promise<{ problems: ArmErrorDetail[]; cluster?: ManagedCluster }> {
+): Promise<{ problems: ArmErrorDetail[]; warnings: string[]; cluster?: ManagedCluster }> {
   const parts = parseResourceId(spec.resourceId!)!;
   const target = 'properties.resourceId';
   if (parts.subscriptionId.toLowerCase() !== workspaceSubscription.toLowerCase()) {
@@ -26,6 +26,7 @@ export async function attachProblems(
           message: `The cluster is in subscription ${parts.subscriptionId} but the workspace is in ${workspaceSubscription}; an attached cluster must be in the workspace's subscription (R4).`,
         },
       ],
+      warnings: [],
     };
   }
   let cluster: ManagedCluster | undefined;
@@ -33,7 +34,7 @@ export async function attachProblems(
   try {
     cluster = await cloud.getCluster(parts.subscriptionId, parts.resourceGroup, parts.names[0]);
     if (!cluster) {
-      return { problems: [{ code: 'ClusterNotFound', target, message: `No managed cluster ${spec.resourceId} exists. Check the id with \`berth aks show -g ${parts.resourceGroup} -n ${parts.names[0]} --query id\`.` }] };
+      return { problems: [{ code: 'ClusterNotFound', target, message: `No managed cluster ${spec.resourceId} exists. Check the id with \`berth aks show -g ${parts.resourceGroup} -n ${parts.names[0]} --query id\`.` }], warnings: [] };
     }
     supported = await cloud.supportedVersions(parts.subscriptionId, cluster.location);
   } catch (err) {
@@ -54,6 +55,7 @@ export async function attachProblems(
   const pools = (cluster.agentPoolProfiles ?? []).map((p) => ({ count: p.count ?? 0, vmSize: p.vmSize ?? '' }));
   const r2 = purposeProblems(spec.clusterPurpose, pools, 'properties.properties.clusterPurpose');
   problems.push(...r2.problems);
+  const warnings = r2.warnings;
   const ranges = cluster.apiServerAccessProfile?.authorizedIPRanges ?? [];
   if (ranges.length > 0 && !controlPlaneAddresses.some((a) => addressInRanges(a, ranges))) {
     problems.push({
@@ -62,5 +64,5 @@ export async function attachProblems(
       message: `The cluster's API server only admits ${ranges.join(', ')}, which excludes Berth's control plane (${controlPlaneAddresses.join(', ')}); Berth could not install or update the front end (R10). Add ${controlPlaneAddresses[0]} to apiServerAccessProfile.authorizedIPRanges.`,
     });
   }
-  return { problems, cluster };
+  return { problems, warnings, cluster };
 }

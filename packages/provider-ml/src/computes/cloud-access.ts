@@ -10,6 +10,20 @@ export interface ContainerServiceSettings {
   ca?: string;
 }
 
+/** Statuses a retry may cure: a timeout, a conflicting operation in progress, throttling. */
+const TRANSIENT_4XX = new Set([408, 409, 429]);
+
+/**
+ * A ContainerService answer that no retry can change (a 4xx other than the
+ * transient ones: the request is invalid, denied or names nothing): the
+ * operation should fail at once with it rather than retry.
+ */
+export function cloudRefusal(err: unknown): { statusCode: number; code: string; message: string } | undefined {
+  const e = err as { name?: string; statusCode?: number; code?: string; message?: string };
+  if (e?.name !== 'RestError' || e.statusCode === undefined || e.statusCode < 400 || e.statusCode >= 500 || TRANSIENT_4XX.has(e.statusCode)) return undefined;
+  return { statusCode: e.statusCode, code: e.code ?? 'CloudRequestRefused', message: e.message ?? `status ${e.statusCode}` };
+}
+
 /**
  * Clusters are reached only through the ContainerService API (the official
  * `@azure/arm-containerservice` client) and their Kubernetes API, so pointing
@@ -54,8 +68,10 @@ export class CloudAccess {
     try {
       await poller.poll();
     } catch (err) {
-      const e = err as { code?: string; message?: string };
-      return { done: true, error: { code: e.code ?? 'ClusterOperationFailed', message: e.message ?? String(err) } };
+      // core-lro reports a failed operation as "The long-running operation has failed. <code>. <message>".
+      const message = (err as Error).message ?? String(err);
+      const parsed = /has failed\. ([A-Za-z]+)\. ([\s\S]*)$/.exec(message);
+      return { done: true, error: parsed ? { code: parsed[1], message: parsed[2] } : { code: (err as { code?: string }).code ?? 'ClusterOperationFailed', message } };
     }
     if (!poller.isDone) return { done: false };
     const state2 = poller.operationState as { status?: string; error?: { code?: string; message?: string } } | undefined;

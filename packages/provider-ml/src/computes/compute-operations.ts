@@ -1,11 +1,11 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import type { ArmErrorDetail } from '@berth/arm';
 import { ArmError } from '@berth/arm';
-import { install, INSTALLER_VERSION, readiness, uninstall, type DriftReconciler, type InstallSpec } from '@berth/installer';
+import { install, InstallerError, INSTALLER_VERSION, readiness, uninstall, type DriftReconciler, type InstallSpec } from '@berth/installer';
 import type { OperationHandler, StepContext, StepResult } from '@berth/operations';
 import type { CertificateAuthority } from '@berth/pki';
 import { deleteResourceTree, getResource, updateResourceBody, type Db } from '@berth/store';
-import type { CloudAccess } from './cloud-access.js';
+import { cloudRefusal, type CloudAccess } from './cloud-access.js';
 import type { ComputeBody } from './compute-schemas.js';
 import type { ComputeSecrets } from './compute-state.js';
 import { releaseMarkers } from './compute-markers.js';
@@ -145,7 +145,19 @@ export function computeOperationHandlers(runtime: ComputeRuntime): OperationHand
     return { done: false };
   }
 
+  /** Errors no retry can cure end the operation at once, naming the step; others are thrown for the engine to retry. */
   async function run(ctx: StepContext<ComputeOpData>): Promise<StepResult> {
+    try {
+      return await runStep(ctx);
+    } catch (err) {
+      const refusal = cloudRefusal(err);
+      if (refusal) return { failed: { code: refusal.code, message: `Step ${ctx.step}: the ContainerService API refused the call for managed cluster ${ctx.data.clusterName} (${refusal.statusCode}): ${refusal.message}` } };
+      if (err instanceof InstallerError && err.reason === 'OwnedByAnotherCompute') return { failed: { code: 'OwnedByAnotherCompute', message: `Step ${ctx.step}: ${err.message}.` } };
+      throw err;
+    }
+  }
+
+  async function runStep(ctx: StepContext<ComputeOpData>): Promise<StepResult> {
     const { db, data, step } = ctx;
     const body = await loadCompute(db, data.idKey);
     if (!body) return { done: true };
@@ -183,6 +195,8 @@ export function computeOperationHandlers(runtime: ComputeRuntime): OperationHand
         return { next: 'install' };
       }
       case 'install': {
+        // An update: drift repair still holds the old spec and would revert this install; wait-ready tracks the new one.
+        await reconciler.untrack(body.id);
         await ensureAutoCertificate(runtime, data.idKey, body);
         await install(await kubeconfig(data.idKey), await installSpecOf(runtime, data.idKey, body), { signal: ctx.signal });
         return { next: 'wait-ready', data: { ...data, readyDeadline: Date.now() + runtime.settings.readyTimeoutMs } };

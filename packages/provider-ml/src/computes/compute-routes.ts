@@ -89,6 +89,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
       }
       const problems = [...(nameProblem ? [nameProblem] : []), ...check.problems];
       let attachedCluster: Awaited<ReturnType<typeof attachProblems>>['cluster'];
+      const warnings = [...check.warnings];
       if (check.spec.mode === 'attach' && !problems.some((p) => p.code === 'InvalidResourceId')) {
         const holder = await attachedCompute(db, id, check.spec.resourceId!);
         if (holder) {
@@ -96,6 +97,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
         }
         const attach = await attachProblems(runtime.cloud, check.spec, params.subscriptionId, options.controlPlaneAddresses);
         problems.push(...attach.problems);
+        warnings.push(...attach.warnings);
         attachedCluster = attach.cluster;
       }
       failIfProblems(problems);
@@ -171,7 +173,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
         step: spec.mode === 'attach' ? 'fetch-credentials' : 'create-cluster',
         data,
       });
-      warn(reply, check.warnings);
+      warn(reply, warnings);
       return sendAccepted(request, reply, op, { namespace: NAMESPACE, location: ws.location, statusCode: 201, body });
     });
 
