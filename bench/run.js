@@ -1,6 +1,17 @@
-// `npm run bench`: prints each benchmark's figures as JSON. Set BENCH_DURATION (seconds) to shorten runs.
+// `npm run bench`: runs every benchmark and prints its figures as JSON.
+// BENCH_DURATION (seconds per load) shortens runs; BENCH_ONLY=workspace-get,local-cloud,computes picks some.
 import { workspaceGet } from './workspace-get.js';
+import { localCloud } from './local-cloud.js';
+import { computes } from './computes.js';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
-const results = [await workspaceGet({ duration })];
-for (const r of results) console.log(JSON.stringify(r, null, 2));
+const only = process.env.BENCH_ONLY?.split(',');
+const benchmarks = [
+  ['workspace-get', () => workspaceGet({ duration })],
+  ['local-cloud', () => localCloud({ duration })],
+  ['computes', () => computes()],
+];
+for (const [name, run] of benchmarks) {
+  if (only && !only.includes(name)) continue;
+  console.log(JSON.stringify(await run(), null, 2));
+}
