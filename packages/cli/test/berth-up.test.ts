@@ -153,3 +153,37 @@ describe.each(testStores())('crash safety on %s', (store) => {
     expect((await call(second, 'GET', wsPath)).body.properties.provisioningState).toBe('Succeeded');
   });
 });
+
+describe.runIf(process.env.BERTH_TEST_PG)('several berth up processes on one PostgreSQL', () => {
+  it('share the work: an operation of a killed process is finished by the other one', async () => {
+    const db = await freshPostgresDatabase();
+    cleanups.push(db.drop);
+    const homeA = await tempHome();
+    const common = ['--port', '0', '--provisioning-delay-ms', '1500', '--lease-ms', '1000', '--store', db.url];
+    const a = await up(['--home', homeA, ...common]);
+    // B shares A's home folder (CA, token, master key) as replicas behind one address would.
+    const b = await up(['--home', homeA, ...common]);
+    const { token, ca } = await homeFiles(homeA);
+    const call = (p: BerthProcess, method: string, path: string, body?: unknown) => httpsRequest(`${p.url}${path}`, ca, method, { token, body });
+    const subsA = (await call(a, 'GET', '/subscriptions?api-version=2020-01-01')).body.value;
+    const subsB = (await call(b, 'GET', '/subscriptions?api-version=2020-01-01')).body.value;
+    expect(subsB).toEqual(subsA);
+    const sub = subsA[0].subscriptionId;
+    expect((await call(a, 'PUT', `/subscriptions/${sub}/resourcegroups/shared?api-version=2021-04-01`, { location: 'westus' })).status).toBe(201);
+    const names = ['shared-1', 'shared-2', 'shared-3'];
+    for (const name of names) {
+      expect((await call(a, 'PUT', `/subscriptions/${sub}/resourceGroups/shared/providers/Microsoft.MachineLearningServices/workspaces/${name}?api-version=2022-10-01`, { location: 'westus' })).status).toBe(201);
+    }
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const deadline = Date.now() + 20_000;
+    for (const name of names) {
+      let state = 'Creating';
+      while (state !== 'Succeeded' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        state = (await call(b, 'GET', `/subscriptions/${sub}/resourceGroups/shared/providers/Microsoft.MachineLearningServices/workspaces/${name}?api-version=2022-10-01`)).body.properties.provisioningState;
+      }
+      expect(state).toBe('Succeeded');
+    }
+  });
+});
