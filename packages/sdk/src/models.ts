@@ -1,3 +1,7 @@
+import type { AksNetworkingConfiguration, SslConfiguration } from '@berth/compute-rules';
+
+export type { AksNetworkingConfiguration, SslConfiguration };
+
 /** Shapes of Berth's API (those of Microsoft.MachineLearningServices 2022-10-01), as far as the SDK reads them. */
 export interface Subscription {
   id: string;
@@ -25,22 +29,6 @@ export interface WorkspaceResource {
 
 export type ClusterPurpose = 'FastProd' | 'DenseProd' | 'DevTest';
 export type LoadBalancerType = 'PublicIp' | 'InternalLoadBalancer';
-
-export interface SslConfiguration {
-  status?: 'Disabled' | 'Enabled' | 'Auto';
-  cert?: string;
-  key?: string;
-  cname?: string;
-  leafDomainLabel?: string;
-  overwriteExistingDomain?: boolean;
-}
-
-export interface AksNetworkingConfiguration {
-  subnetId?: string;
-  serviceCidr?: string;
-  dnsServiceIP?: string;
-  dockerBridgeCidr?: string;
-}
 
 export interface AksProperties {
   agentCount?: number;

@@ -1,4 +1,4 @@
-import type { ArmRestClient, OperationStatus } from './rest-client.js';
+import { sleep, type ArmRestClient, type OperationStatus } from './rest-client.js';
 import { OperationFailedError } from './errors.js';
 
 /** What a poller knows of its operation; `toString()` of the poller serializes it for `resumePoller`. */
@@ -84,15 +84,4 @@ export class BerthPoller<T> {
   toString(): string {
     return JSON.stringify(this.state);
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
 }
