@@ -1,5 +1,5 @@
 import type { ArmErrorDetail } from '@berth/arm';
-import { networkProblems, parseResourceId } from '@berth/arm';
+import { addressAt, networkProblems, parseCidr, parseResourceId } from '@berth/arm';
 import { findRegion, findVmSize, listRegions } from '@berth/catalog';
 import type { AksNetworkingConfiguration, ComputeRequest, SslConfiguration } from './compute-request.js';
 import { checkTls } from './tls-rules.js';
@@ -24,8 +24,14 @@ export interface ComputeSpec {
 }
 
 const SUBNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
-/** The subnet AKS gives nodes in a vnet of yours, as the local cloud simulates it. */
+/** The nodes' subnet: in a vnet of yours, or the one AKS manages when no subnet is given (as the local cloud simulates them). */
 const CUSTOM_SUBNET_CIDR = '10.240.0.0/16';
+const MANAGED_SUBNET_CIDR = '10.224.0.0/16';
+/** AKS's defaults for what a compute leaves out: the service range, and the pods' range of kubenet (the plugin of the clusters Berth creates). */
+const DEFAULT_SERVICE_CIDR = '10.0.0.0/16';
+const KUBENET_POD_CIDR = '10.244.0.0/16';
+/** The DNS service's address within the service range, as AKS defaults it (10.0.0.10 in 10.0.0.0/16). */
+const DNS_SERVICE_OFFSET = 10;
 const MIN_PROD_VCPUS = 12;
 const MIN_DEVTEST_VCPUS = 2;
 
@@ -37,7 +43,7 @@ export interface SpecCheck {
 
 const T = 'properties.properties';
 
-/** R2: production needs at least 12 vCPUs (nodes x cores); dev/test below 2 gets a warning. */
+/** R2: production needs at least 12 vCPUs (nodes x cores); dev/test is warned that it has no fault tolerance, and below 2 vCPUs that it is small. */
 export function purposeProblems(purpose: ClusterPurpose, pools: Array<{ count: number; vmSize: string }>, target: string): { problems: ArmErrorDetail[]; warnings: string[] } {
   const sizes = pools.map((p) => ({ ...p, vcpus: findVmSize(p.vmSize)?.vCPUs }));
   if (sizes.some((s) => s.vcpus === undefined)) return { problems: [], warnings: [] };
@@ -57,8 +63,14 @@ export function purposeProblems(purpose: ClusterPurpose, pools: Array<{ count: n
       warnings: [],
     };
   }
-  if (purpose === 'DevTest' && total < MIN_DEVTEST_VCPUS) {
-    return { problems: [], warnings: [`A DevTest cluster should have at least ${MIN_DEVTEST_VCPUS} vCPUs; ${arithmetic} = ${total}. Inference may be slow.`] };
+  if (purpose === 'DevTest') {
+    return {
+      problems: [],
+      warnings: [
+        `A DevTest cluster runs one inference front-end replica, without fault tolerance: fine for development and tests; use FastProd (at least ${MIN_PROD_VCPUS} vCPUs) for production.`,
+        ...(total < MIN_DEVTEST_VCPUS ? [`A DevTest cluster should have at least ${MIN_DEVTEST_VCPUS} vCPUs; ${arithmetic} = ${total}. Inference may be slow.`] : []),
+      ],
+    };
   }
   return { problems: [], warnings: [] };
 }
@@ -94,7 +106,7 @@ export function checkComputePut(body: ComputeRequest, workspaceLocation: string)
       warnings.push(...r2.warnings);
     }
   }
-  const net = aks.aksNetworkingConfiguration;
+  const net = aks.aksNetworkingConfiguration && withDnsServiceIp(aks.aksNetworkingConfiguration);
   if (net) {
     if (mode === 'attach') {
       problems.push({ code: 'NetworkingOnAttach', target: `${T}.aksNetworkingConfiguration`, message: 'aksNetworkingConfiguration applies when Berth creates the cluster; an attached cluster keeps its own network.' });
@@ -102,7 +114,9 @@ export function checkComputePut(body: ComputeRequest, workspaceLocation: string)
     if (net.subnetId !== undefined && !SUBNET_ID.test(net.subnetId)) {
       problems.push({ code: 'InvalidSubnetId', target: `${T}.aksNetworkingConfiguration.subnetId`, message: `subnetId '${net.subnetId}' is not a subnet resource id (/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}).` });
     }
-    problems.push(...networkProblems(net, CUSTOM_SUBNET_CIDR, `${T}.aksNetworkingConfiguration`));
+    // Checked as the cloud will see it, defaults included, so that it cannot refuse the cluster later.
+    const effective = { ...net, serviceCidr: net.serviceCidr ?? DEFAULT_SERVICE_CIDR, podCidr: KUBENET_POD_CIDR };
+    problems.push(...networkProblems(effective, net.subnetId ? CUSTOM_SUBNET_CIDR : MANAGED_SUBNET_CIDR, `${T}.aksNetworkingConfiguration`));
   }
   const loadBalancerType = aks.loadBalancerType ?? 'PublicIp';
   const loadBalancerSubnet = aks.loadBalancerSubnet ?? undefined;
@@ -133,6 +147,16 @@ export function checkComputePut(body: ComputeRequest, workspaceLocation: string)
       ...(loadBalancerSubnet ? { loadBalancerSubnet } : {}),
     },
   };
+}
+
+/**
+ * AKS puts the DNS service at 10.0.0.10 unless told otherwise, which is outside
+ * any other service range: a serviceCidr given alone gets the address at the
+ * same place in its own range.
+ */
+function withDnsServiceIp(net: AksNetworkingConfiguration): AksNetworkingConfiguration {
+  const service = net.serviceCidr === undefined || net.dnsServiceIP !== undefined ? undefined : parseCidr(net.serviceCidr);
+  return service && service.size > DNS_SERVICE_OFFSET ? { ...net, dnsServiceIP: addressAt(service, DNS_SERVICE_OFFSET) } : net;
 }
 
 export function isManagedClusterId(id: string): boolean {

@@ -7,10 +7,34 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+import { Agent, type AgentOptions } from 'node:https';
 import type { KubeObject } from './install-spec.js';
 
 /** How long one request to the cluster may take before it counts as failed. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** Keep-alive agents, one per TLS identity (CA, client certificate, verification settings). */
+const agents = new Map<string, Agent>();
+
+/**
+ * client-node gives every request a new agent, so a new TLS connection and
+ * handshake (most of the installer's CPU with many clusters): requests with the
+ * same TLS settings share one keep-alive agent instead. Proxy agents, which are
+ * not plain https agents, are left as they are.
+ */
+function sharedAgent<T>(fresh: T): T | Agent {
+  if (!(fresh instanceof Agent) || fresh.constructor !== Agent) return fresh;
+  const options = (fresh as Agent & { options: AgentOptions }).options;
+  const identity = [options.ca, options.cert, options.key, options.pfx, options.passphrase, options.rejectUnauthorized, options.servername].map((v) => (v === undefined ? null : String(v)));
+  const key = createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = new Agent({ ...options, keepAlive: true });
+    agents.set(key, agent);
+  }
+  return agent;
+}
 
 /** Enough of an object to address it. */
 export interface ObjectRef {
@@ -99,8 +123,14 @@ export class ClusterClient {
     const signal = this.signal;
     const middleware = {
       async pre(context: RequestContext): Promise<RequestContext> {
-        const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-        context.setSignal(signal ? AbortSignal.any([signal, timeout]) : timeout);
+        // Not AbortSignal.timeout: AbortSignal.any holds its sources weakly, and Node 20 collects a
+        // timeout signal nothing else references, so the request would never time out. The timer
+        // holds this controller; it is unref'd, and firing after the request ended changes nothing.
+        const timeout = new AbortController();
+        setTimeout(() => timeout.abort(new DOMException(`no answer within ${REQUEST_TIMEOUT_MS} ms`, 'TimeoutError')), REQUEST_TIMEOUT_MS).unref();
+        context.setSignal(signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal);
+        const agent = sharedAgent(context.getAgent());
+        if (agent) context.setAgent(agent);
         return context;
       },
       async post(context: ResponseContext): Promise<ResponseContext> {

@@ -96,13 +96,9 @@ export class DriftReconciler {
     this.onReverted = options.onReverted;
   }
 
-  /**
-   * Starts (or replaces) the watches and resync of this compute. Once stopped,
-   * it does nothing: the process is shutting down, and the next start tracks
-   * every installed compute again.
-   */
+  /** Starts (or replaces) the watches and resync of this compute. */
   track(target: DriftTarget): void {
-    if (this.stopped) return;
+    if (this.stopped) throw new Error('the drift reconciler is stopped');
     const key = keyOf(target.spec.computeId);
     const abort = new AbortController();
     const client = new ClusterClient(target.kubeconfig, { signal: abort.signal });

@@ -78,9 +78,6 @@ export function machineLearningProvider(options: MachineLearningOptions): Machin
   return {
     namespace: NAMESPACE,
     async routes(app: FastifyInstance) {
-      // The reconciler's watches are requests in flight, to this very server for the local cloud's
-      // clusters: they must end before the server can close, not after.
-      app.addHook('preClose', () => reconciler.stop());
       await app.register(workspaceRoutes);
       await app.register(computeRoutes({ runtime, controlPlaneAddresses: options.controlPlaneAddresses }));
     },

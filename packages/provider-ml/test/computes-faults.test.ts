@@ -7,7 +7,7 @@ import { httpsRequest, startTestBerth, waitForOperation, type TestBerth } from '
 import { FaultProxy, type Fault } from '../../../test-support/fault-proxy.js';
 import { freePort, type ArmCall } from '../../../test-support/kube.js';
 import { spawnBerthUp, type BerthProcess } from '../../../test-support/process.js';
-import { clusterCredential, clusterNames, kubeApi, makeCluster, paths, pollOperation, setUpWorkspaces } from './compute-fixtures.js';
+import { clusterCredential, clusterNames, kubeApi, makeCluster, paths, pollOperation, setUpWorkspaces, until } from './compute-fixtures.js';
 
 const DEVTEST = { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1, agentVmSize: 'Standard_D2_v2' } } };
 
@@ -63,7 +63,10 @@ describe('faults of the cloud and of the clusters during install', () => {
   });
 
   /** Attaches a fresh cluster with `faults` queued on its Kubernetes API (the install's first calls); returns the operation's end and its duration. */
-  async function attachThrough(faults: Array<[Fault, number]>): Promise<{ operation: any; compute: any; ms: number; injected: string[]; berth: TestBerth }> {
+  async function attachThrough(
+    faults: Array<[Fault, number]>,
+    pattern = /^\/clusters\//,
+  ): Promise<{ operation: any; compute: any; ms: number; injected: string[]; berth: TestBerth; proxy: FaultProxy }> {
     const env = await berthBehindProxy();
     closers.push(env.close);
     const { berth, proxy } = env;
@@ -72,23 +75,23 @@ describe('faults of the cloud and of the clusters during install', () => {
     await setUpWorkspaces(berth.request, sub, [['rg', 'faulty-ws']]);
     const clusterId = await makeCluster(berth.request, sub, 'rg', 'target');
     // Nothing of the attach reaches the cluster's API (under /clusters/) before the install step.
-    for (const [fault, count] of faults) proxy.inject(/^\/clusters\//, fault, count);
+    for (const [fault, count] of faults) proxy.inject(pattern, fault, count);
     const started = Date.now();
     const put = await berth.request('PUT', p.compute('rg', 'faulty-ws', 'attached'), { body: { properties: { computeType: 'AKS', resourceId: clusterId } } });
     expect(put.status, put.text).toBe(201);
     const operation = await waitForOperation(berth, put.headers['azure-asyncoperation'] as string, 90_000);
     const ms = Date.now() - started;
     const compute = (await berth.request('GET', p.compute('rg', 'faulty-ws', 'attached'))).body;
-    return { operation, compute, ms, injected: [...proxy.injected], berth };
+    return { operation, compute, ms, injected: [...proxy.injected], berth, proxy };
   }
 
   it.concurrent('retries through 5xx answers and reset connections of the cluster API, then succeeds with one install', async () => {
     const { operation, compute, injected, berth } = await attachThrough([
-      [{ kind: 'status', status: 503 }, 2],
-      [{ kind: 'reset' }, 2],
+      [{ kind: 'status', status: 503 }, 1],
+      [{ kind: 'reset' }, 1],
       [{ kind: 'status', status: 500 }, 1],
     ]);
-    expect(injected).toHaveLength(5);
+    expect(injected).toHaveLength(3);
     expect(operation.status).toBe('Succeeded');
     expect(compute.properties.provisioningState).toBe('Succeeded');
     expect(compute.properties.provisioningErrors).toBeNull();
@@ -104,8 +107,9 @@ describe('faults of the cloud and of the clusters during install', () => {
     expect(ms).toBeLessThan(45_000);
   });
 
-  it.concurrent('ends Failed, naming the install step and the cause, when the cluster API keeps failing', async () => {
-    const { operation, compute, ms } = await attachThrough([[{ kind: 'status', status: 503 }, 1000]]);
+  it.concurrent('ends Failed, naming the install step and the cause, when the cluster API keeps failing; a detach then removes what was half installed', async () => {
+    // Only the Deployment's calls fail: the namespace, RBAC and config get installed, the front end never does.
+    const { operation, compute, ms, berth, proxy } = await attachThrough([[{ kind: 'status', status: 503 }, 1000]], /\/namespaces\/azureml\/deployments/);
     expect(operation.status).toBe('Failed');
     expect(operation.error.message).toMatch(/install/);
     expect(operation.error.message).toMatch(/503/);
@@ -115,6 +119,16 @@ describe('faults of the cloud and of the clusters during install', () => {
     expect(error.error.message).toMatch(/503/);
     // Six attempts with backoff (0.4 s to 6.4 s), not forever.
     expect(ms).toBeLessThan(25_000);
+
+    const clusterPath = paths(berth.subscriptionId).cluster('rg', 'target');
+    const half = await installedObjects(berth.request, clusterPath);
+    expect(half.configmaps).toEqual(['azuremlfeconfig']);
+    expect(half.deployments).toEqual([]);
+    proxy.clear();
+    const detach = await berth.request('DELETE', paths(berth.subscriptionId).compute('rg', 'faulty-ws', 'attached', '&underlyingResourceAction=Detach'));
+    expect(detach.status).toBe(202);
+    expect((await waitForOperation(berth, detach.headers['azure-asyncoperation'] as string)).status).toBe('Succeeded');
+    expect(await installedObjects(berth.request, clusterPath)).toEqual({ deployments: [], services: [], configmaps: [], serviceaccounts: [], clusterroles: [], pods: [] });
   });
 
   it.concurrent('ends Failed, naming the step and the cause, when the ContainerService API keeps failing during a create', async () => {
@@ -181,12 +195,20 @@ describe('SIGKILL of berth up in the middle of an operation', () => {
     expect((await proc.exited).signal).toBe('SIGKILL');
   }
 
-  async function stop(proc: BerthProcess): Promise<void> {
+  /** SIGTERM; resolves with how long the process took to exit. */
+  async function stop(proc: BerthProcess): Promise<number> {
+    const started = Date.now();
     proc.child.kill('SIGTERM');
     await proc.exited;
+    return Date.now() - started;
   }
 
-  /** Kills `berth up` once `killWhen` holds during the operation the PUT starts, restarts it, and checks the operation ends Succeeded with one cluster and one install. */
+  /**
+   * Kills `berth up` once `killWhen` holds during the operation the PUT starts,
+   * restarts it, and checks the operation ends Succeeded with one cluster and
+   * one install; then stops it gracefully, starts it again and checks drift is
+   * still repaired (every installed compute is tracked again at start).
+   */
   async function killAndResume(o: { body: (sub: string, call: ArmCall) => Promise<unknown>; killWhen: (call: ArmCall, sub: string) => Promise<boolean>; clusterPath: (sub: string, call: ArmCall) => Promise<string> }) {
     const home = await mkdtemp(join(tmpdir(), 'berth-kill-'));
     const port = await freePort();
@@ -213,7 +235,17 @@ describe('SIGKILL of berth up in the middle of an operation', () => {
       expect(compute.properties.properties.systemServices).toHaveLength(1);
       const all = (await call('GET', `/subscriptions/${sub}/providers/Microsoft.ContainerService/managedClusters?api-version=2024-08-01`)).body.value;
       expect(all).toHaveLength(1);
-      expect(await installedObjects(call, await o.clusterPath(sub, call))).toEqual(ONE_DEVTEST_INSTALL);
+      const clusterPath = await o.clusterPath(sub, call);
+      expect(await installedObjects(call, clusterPath)).toEqual(ONE_DEVTEST_INSTALL);
+
+      // A graceful stop does not wait for the reconciler's watches to time out.
+      expect(await stop(proc)).toBeLessThan(5000);
+      ({ proc, call } = await berthUp(home, port));
+      const api = kubeApi(await clusterCredential(call, clusterPath, 'admin'));
+      const deployment = '/apis/apps/v1/namespaces/azureml/deployments/azureml-fe';
+      const scaled = await api('PATCH', deployment, { rawBody: JSON.stringify({ spec: { replicas: 7 } }), headers: { 'content-type': 'application/merge-patch+json' } });
+      expect(scaled.status, scaled.text).toBe(200);
+      await until('the restarted Berth to revert the replicas', async () => ((await api('GET', deployment)).body.spec.replicas === 1 ? true : undefined), 10_000);
     } finally {
       await stop(proc);
       await rm(home, { recursive: true, force: true });

@@ -40,13 +40,6 @@ describe.each(testStores())('inference clusters on %s', (store) => {
     return k;
   }
 
-  /** A raw PUT of a compute, then its operation to the end; returns both. */
-  async function putCompute(rg: string, ws: string, name: string, body: unknown): Promise<{ put: Awaited<ReturnType<TestBerth['request']>>; operation?: any }> {
-    const put = await berth.request('PUT', p.compute(rg, ws, name), { body });
-    const status = put.headers['azure-asyncoperation'] as string | undefined;
-    return { put, operation: status ? await waitForOperation(berth, status) : undefined };
-  }
-
   async function getCompute(rg: string, ws: string, name: string): Promise<any> {
     const res = await berth.request('GET', p.compute(rg, ws, name));
     expect(res.status, res.text).toBe(200);
@@ -163,7 +156,7 @@ describe.each(testStores())('inference clusters on %s', (store) => {
     const clusterAfter = (await berth.request('GET', p.cluster('ml-rg', clusterName))).body;
     expect(clusterAfter.properties.agentPoolProfiles[0].count).toBe(5);
     const nodes = [];
-    for await (const page of client.computeOperations.listNodes('ml-rg', 'ml-ws', 'myaks')) nodes.push(page);
+    for await (const node of client.computeOperations.listNodes('ml-rg', 'ml-ws', 'myaks')) nodes.push(node);
     expect(nodes).toHaveLength(5);
     expect(nodes.every((n) => n.nodeState === 'running')).toBe(true);
     expect((await kubectlJson(k, ['nodes'])).items).toHaveLength(5);
@@ -372,6 +365,10 @@ describe.each(testStores())('inference clusters on %s', (store) => {
         berth.request('PUT', p.compute('race-rg', 'race-ws', 'differing'), { body: { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: i + 1, agentVmSize: 'Standard_D2_v2' } } } }),
       ),
     );
+    // Nothing can be deleted while it is being created.
+    const early = await berth.request('DELETE', p.compute('race-rg', 'race-ws', 'same', '&underlyingResourceAction=Delete'));
+    expect(early.status).toBe(409);
+    expect(armError(early).code).toBe('OperationInProgress');
     const winners = differing.filter((r) => r.status === 201);
     expect(winners, differing.map((r) => r.text).join('\n')).toHaveLength(1);
     const losers = differing.filter((r) => r.status !== 201);
@@ -381,11 +378,74 @@ describe.each(testStores())('inference clusters on %s', (store) => {
       const status = r.headers['azure-asyncoperation'] as string | undefined;
       if (status) expect((await waitForOperation(berth, status)).status).toBe('Succeeded');
     }
-    expect(await clusterNames(berth.request, sub, 'race-rg')).toHaveLength(2);
+    // Other tests create clusters in race-rg too: count those of these two computes.
+    const raced = (await clusterNames(berth.request, sub, 'race-rg')).filter((n) => /^(same|differing)-[0-9a-f]{13}$/.test(n));
+    expect(raced).toHaveLength(2);
     const won = await getCompute('race-rg', 'race-ws', 'differing');
     expect(won.properties.properties.agentCount).toBe(winners[0].body.properties.properties.agentCount);
     const k = await kubectl('race-rg', 'race-ws', 'same');
     expect((await kubectlJson(k, ['deploy', '-n', 'azureml'])).items).toHaveLength(1);
+
+    // The list is paged: the official client follows nextLink.
+    const names: string[] = [];
+    for await (const c of client.computeOperations.list('race-rg', 'race-ws')) names.push(c.name!);
+    expect(names).toEqual(expect.arrayContaining(['differing', 'same']));
+    expect(new Set(names).size).toBe(names.length);
+    const first = await berth.request('GET', `${p.computes('race-rg', 'race-ws')}&$top=1`);
+    expect(first.body.value).toHaveLength(1);
+    const second = await berth.request('GET', first.body.nextLink);
+    expect(second.body.value.map((c: { name: string }) => c.name)).not.toContain(first.body.value[0].name);
+  });
+
+  it.concurrent('attaches one cluster once when 10 names race for it (R6), and hands one leaf domain label to one of 5 racing computes', async () => {
+    const clusterId = await makeCluster(berth.request, sub, 'clusters-rg', 'contested');
+    const attaches = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => berth.request('PUT', p.compute('race-rg', 'race-ws', `claimant-${i}`), { body: { properties: { computeType: 'AKS', resourceId: clusterId } } })),
+    );
+    expect(attaches.filter((r) => r.status === 201), attaches.map((r) => r.text).join('\n')).toHaveLength(1);
+    const refused = attaches.filter((r) => r.status !== 201);
+    expect(refused.map((r) => r.status)).toEqual(Array(9).fill(409));
+    expect(refused.every((r) => r.body.error.code === 'ClusterAlreadyAttached')).toBe(true);
+    const labels = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        berth.request('PUT', p.compute('race-rg', 'race-ws', `labelled-${i}`), { body: { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1, sslConfiguration: { status: 'Auto', leafDomainLabel: 'northwind' } } } } }),
+      ),
+    );
+    expect(labels.filter((r) => r.status === 201), labels.map((r) => r.text).join('\n')).toHaveLength(1);
+    expect(labels.filter((r) => r.status !== 201).map((r) => r.body.error.code)).toEqual(Array(4).fill('LeafDomainLabelInUse'));
+    for (const r of [...attaches, ...labels]) {
+      const status = r.headers['azure-asyncoperation'] as string | undefined;
+      if (status) expect((await waitForOperation(berth, status)).status).toBe('Succeeded');
+    }
+  });
+
+  it.concurrent('deletes a created compute whose cluster was deleted behind its back', async () => {
+    const created = await client.computeOperations.beginCreateOrUpdateAndWait('race-rg', 'race-ws', 'orphan', { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1 } } } as never, POLL);
+    const clusterName = (created.properties as any).resourceId.split('/').pop();
+    const gone = await berth.request('DELETE', p.cluster('race-rg', clusterName));
+    expect(gone.status).toBe(202);
+    expect((await waitForOperation(berth, gone.headers['azure-asyncoperation'] as string)).status).toBe('Succeeded');
+    await client.computeOperations.beginDeleteAndWait('race-rg', 'race-ws', 'orphan', 'Delete', POLL);
+    expect((await berth.request('GET', p.compute('race-rg', 'race-ws', 'orphan'))).status).toBe(404);
+  });
+
+  it.concurrent('gives a leaf domain label to one compute at a time, unless overwriteExistingDomain takes it over', async () => {
+    const auto = (overwrite?: boolean) => ({
+      properties: {
+        computeType: 'AKS',
+        properties: { clusterPurpose: 'DevTest', agentCount: 1, sslConfiguration: { status: 'Auto', leafDomainLabel: 'fabrikam', ...(overwrite ? { overwriteExistingDomain: true } : {}) } },
+      },
+    });
+    const first = await client.computeOperations.beginCreateOrUpdateAndWait('race-rg', 'race-ws', 'label-one', auto() as never, POLL);
+    const fqdn = (first.properties as any).properties.clusterFqdn;
+    expect(fqdn).toMatch(/^fabrikam[a-z0-9]{6}\.westus\.cloudapp\.azure\.com$/);
+    const taken = await berth.request('PUT', p.compute('race-rg', 'race-ws', 'label-two'), { body: auto() });
+    expect(taken.status).toBe(409);
+    expect(armError(taken).code).toBe('LeafDomainLabelInUse');
+    expect(armError(taken).message).toContain('label-one');
+    expect((await berth.request('GET', p.compute('race-rg', 'race-ws', 'label-two'))).status).toBe(404);
+    const second = await client.computeOperations.beginCreateOrUpdateAndWait('race-rg', 'race-ws', 'label-two', auto(true) as never, POLL);
+    expect((second.properties as any).properties.clusterFqdn).toBe(fqdn);
   });
 
   describe('bad input: one 400 (or 409) listing every broken rule, and nothing changed', () => {
@@ -532,6 +592,10 @@ describe.each(testStores())('inference clusters on %s', (store) => {
       expect(armError(other).message).toMatch(/'holder' already exists/);
       const same = await berth.request('PUT', p.compute('bad-rg', 'bad-ws', 'holder'), { body: { properties: { computeType: 'AKS', resourceId: held } } });
       expect(same.status).toBe(200);
+      const statuses: number[] = [];
+      const again = await client.computeOperations.beginCreateOrUpdateAndWait('bad-rg', 'bad-ws', 'holder', { properties: { computeType: 'AKS', resourceId: held } }, { ...POLL, onResponse: (raw) => statuses.push(raw.status) });
+      expect(statuses[0]).toBe(200);
+      expect((again.properties as any).provisioningState).toBe('Succeeded');
       expect(await snapshot(berth.request, sub, scope)).toEqual(before);
     });
 
@@ -584,10 +648,12 @@ describe.each(testStores())('inference clusters on %s', (store) => {
     });
   });
 
-  it('names the compute types it does not manage and the workspace it cannot find', async () => {
+  it('accepts api-version 2021-04-01, and names the compute types it does not manage and the workspace it cannot find', async () => {
     const wrongType = await berth.request('PUT', p.compute('ml-rg', 'ml-ws', 'amlcompute'), { body: { properties: { computeType: 'AmlCompute' } } });
     expect(wrongType.status).toBe(400);
     expect(armError(wrongType).code).toBe('UnsupportedComputeType');
+    const older = await berth.request('GET', p.computes('ml-rg', 'ml-ws').replace('2022-10-01', '2021-04-01'));
+    expect(older.status).toBe(200);
     const noWs = await berth.request('PUT', `/subscriptions/${sub}/resourceGroups/ml-rg/providers/${ML}/workspaces/nope/computes/myaks?api-version=2022-10-01`, { body: { properties: { computeType: 'AKS' } } });
     expect(noWs.status).toBe(404);
   });

@@ -25,7 +25,10 @@ export async function openStore(url: string): Promise<Store> {
   let dialect: Store['dialect'];
   if (isPostgresUrl(url)) {
     dialect = 'postgres';
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) });
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle connection dropped by the server (restart, failover) is replaced on next use; unheard, the error would end the process.
+    pool.on('error', () => {});
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';
     const sqlite = new BetterSqlite3(url.replace(/^sqlite:(\/\/)?/i, ''));

@@ -1,7 +1,7 @@
 import { addressInRanges, ArmError, parseResourceId, type ArmErrorDetail } from '@berth/arm';
 import type { ManagedCluster } from '@azure/arm-containerservice';
 import type { CloudAccess } from './cloud-access.js';
-import { purposeProblems, type ComputeSpec } from './compute-spec.js';
+import { purposeProblems, type ComputeSpec } from '@berth/compute-rules';
 
 /**
  * Pre-flight checks of the cluster an attach names, read through the

@@ -62,6 +62,10 @@ export class CloudAccess {
 
   /** Polls a submitted cluster operation once: done with its error (if it failed), or not yet. */
   async pollCluster(subscriptionId: string, state: string, kind: 'put' | 'delete'): Promise<{ done: boolean; error?: { code: string; message: string } }> {
+    // An operation the cloud finished in its first answer (a 204 for a cluster already gone, a 200
+    // for a no-op update) serializes without a polling configuration, which restorePoller refuses.
+    const settled = (JSON.parse(state) as { state?: { status?: string; config?: object } }).state;
+    if (settled?.status === 'succeeded' && Object.keys(settled.config ?? {}).length === 0) return { done: true };
     const client = this.containerService(subscriptionId);
     const source = kind === 'put' ? client.managedClusters.createOrUpdate : client.managedClusters.delete;
     const poller = restorePoller(client, state, source as never, { updateIntervalInMs: 250 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ArmError, idKey } from '@berth/arm';
-import { deleteResourceTree, getResource, insertResource, isUniqueViolation, updateResourceBody, type Db } from '@berth/store';
+import { deleteResourceTree, getResource, insertResource, updateResourceBody, type Db } from '@berth/store';
 import type { ComputeBody } from './compute-schemas.js';
 
 const ATTACHMENT_TYPE = 'berth.internal/clusterattachments';
@@ -16,32 +16,35 @@ function attachmentId(computeId: string, clusterId: string): string {
   return `${workspaceIdOf(computeId)}/clusterAttachments/${short(idKey(clusterId))}`;
 }
 
+/** R6's refusal, naming the compute that holds the cluster. */
+export function alreadyAttached(clusterId: string, holder: string): ArmError {
+  const name = holder.split('/').pop();
+  return new ArmError(409, 'ClusterAlreadyAttached', `The cluster ${clusterId} is already attached to this workspace as compute '${name}'. One cluster has one compute per workspace: use that compute, or detach it first (berth ml computetarget detach -n ${name}).`);
+}
+
 /**
  * R6: one cluster, one compute per workspace. A marker row keyed by workspace
- * and cluster, inserted in the compute's transaction, makes a second attachment
- * fail even when two requests race.
+ * and cluster, inserted in the compute's transaction: a cluster already held
+ * is a 409 naming its compute; two requests racing for it both insert, and the
+ * loser's transaction fails with a unique violation (its caller retries it,
+ * and then sees the holder).
  */
 export async function claimCluster(db: Db, computeId: string, clusterId: string, now: string): Promise<void> {
+  const holder = await attachedCompute(db, computeId, clusterId);
+  if (holder) throw alreadyAttached(clusterId, holder);
   const id = attachmentId(computeId, clusterId);
-  const workspaceId = workspaceIdOf(computeId);
-  try {
-    await insertResource(db, {
-      id_key: idKey(id),
-      id,
-      type_key: ATTACHMENT_TYPE,
-      subscription_key: computeId.split('/')[2].toLowerCase(),
-      group_key: computeId.split('/')[4].toLowerCase(),
-      parent_key: idKey(workspaceId),
-      name: short(idKey(clusterId)),
-      body: JSON.stringify({ computeId, clusterId }),
-      created_at: now,
-      updated_at: now,
-    });
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    const holder = await attachedCompute(db, computeId, clusterId);
-    throw new ArmError(409, 'ClusterAlreadyAttached', `The cluster ${clusterId} is already attached to this workspace as compute '${holder?.split('/').pop()}'. One cluster has one compute per workspace: use that compute, or detach it first (berth ml computetarget detach -n ${holder?.split('/').pop()}).`);
-  }
+  await insertResource(db, {
+    id_key: idKey(id),
+    id,
+    type_key: ATTACHMENT_TYPE,
+    subscription_key: computeId.split('/')[2].toLowerCase(),
+    group_key: computeId.split('/')[4].toLowerCase(),
+    parent_key: idKey(workspaceIdOf(computeId)),
+    name: short(idKey(clusterId)),
+    body: JSON.stringify({ computeId, clusterId }),
+    created_at: now,
+    updated_at: now,
+  });
 }
 
 /** The compute that holds a cluster in this workspace, if any. */
@@ -58,6 +61,8 @@ function leafDomainId(subscriptionId: string, label: string, region: string): st
  * R8: a leaf domain label belongs to one compute at a time. A label whose
  * compute is gone is free again, with its host name; `overwriteExistingDomain`
  * takes it over from a compute that still holds it. Returns the host to use.
+ * Two computes racing for a new label both insert: the loser's transaction
+ * fails with a unique violation, and its caller's retry sees the label taken.
  */
 export async function claimLeafDomain(db: Db, computeId: string, label: string, region: string, overwrite: boolean, newHost: string, now: string): Promise<string> {
   const subscriptionId = computeId.split('/')[2];
@@ -71,23 +76,18 @@ export async function claimLeafDomain(db: Db, computeId: string, label: string, 
     await updateResourceBody(db, existing.id_key, JSON.stringify({ host: held.host, computeId }), now);
     return held.host;
   }
-  try {
-    await insertResource(db, {
-      id_key: idKey(id),
-      id,
-      type_key: LEAF_DOMAIN_TYPE,
-      subscription_key: subscriptionId.toLowerCase(),
-      group_key: '',
-      parent_key: `/subscriptions/${subscriptionId.toLowerCase()}`,
-      name: `${label}.${region}`,
-      body: JSON.stringify({ host: newHost, computeId }),
-      created_at: now,
-      updated_at: now,
-    });
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    return claimLeafDomain(db, computeId, label, region, overwrite, newHost, now);
-  }
+  await insertResource(db, {
+    id_key: idKey(id),
+    id,
+    type_key: LEAF_DOMAIN_TYPE,
+    subscription_key: subscriptionId.toLowerCase(),
+    group_key: '',
+    parent_key: `/subscriptions/${subscriptionId.toLowerCase()}`,
+    name: `${label}.${region}`,
+    body: JSON.stringify({ host: newHost, computeId }),
+    created_at: now,
+    updated_at: now,
+  });
   return newHost;
 }
 

@@ -7,15 +7,13 @@ import { ArmError, idKey, parseResourceId, resourceId, validationFailed, type Ar
 import { getResource, insertResource, isUniqueViolation, listResources, type Db, type ResourceRow } from '@berth/store';
 import { nowIso, operationUrls, page, pageOf, requireApiVersion, sendAccepted } from '@berth/front-door';
 import { findVmSize } from '@berth/catalog';
+import { checkComputePut, checkTls, comparableSpec, computeNameProblem, purposeProblems, tlsWithInternalLoadBalancer, type ComputeSpec } from '@berth/compute-rules';
 import { ML_API_VERSIONS, NAMESPACE } from '../workspaces/workspace-routes.js';
 import type { Workspace } from '../schemas/workspace.js';
 import { attachProblems } from './attach-checks.js';
-import { claimCluster, claimLeafDomain, attachedCompute } from './compute-markers.js';
-import { computeNameProblem } from './compute-name.js';
+import { alreadyAttached, attachedCompute, claimCluster, claimLeafDomain } from './compute-markers.js';
 import { ATTACH_COMPUTE, autoTlsHost, CREATE_COMPUTE, DELETE_COMPUTE, saveCompute, UPDATE_COMPUTE, type ComputeOpData, type ComputeRuntime } from './compute-operations.js';
 import { ComputePatch, ComputePut, type ComputeBody, type SslConfiguration } from './compute-schemas.js';
-import { checkComputePut, comparableSpec, purposeProblems, type ComputeSpec } from './compute-spec.js';
-import { checkTls, tlsWithInternalLoadBalancer } from './tls-rules.js';
 
 export const COMPUTE_TYPE = `${NAMESPACE}/workspaces/computes`;
 const typeKey = COMPUTE_TYPE.toLowerCase();
@@ -29,6 +27,13 @@ export interface ComputeRouteOptions {
   /** Addresses Berth's control plane calls clusters from (R10). */
   controlPlaneAddresses: string[];
 }
+
+/**
+ * How often a PUT's transaction runs when it loses a race for a unique marker
+ * (PostgreSQL aborts a transaction at its first unique violation, so the whole
+ * transaction is retried; the retry reads what the winner committed).
+ */
+const CLAIM_ATTEMPTS = 3;
 
 /** ARM's `Warning` header, one entry per warning (RFC 7234 code 299). */
 function warn(reply: FastifyReply, warnings: string[]): void {
@@ -92,9 +97,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
       const warnings = [...check.warnings];
       if (check.spec.mode === 'attach' && !problems.some((p) => p.code === 'InvalidResourceId')) {
         const holder = await attachedCompute(db, id, check.spec.resourceId!);
-        if (holder) {
-          throw new ArmError(409, 'ClusterAlreadyAttached', `The cluster ${check.spec.resourceId} is already attached to this workspace as compute '${holder.split('/').pop()}'. One cluster has one compute per workspace: use that compute, or detach it first (berth ml computetarget detach -n ${holder.split('/').pop()}).`);
-        }
+        if (holder) throw alreadyAttached(check.spec.resourceId!, holder);
         const attach = await attachProblems(runtime.cloud, check.spec, params.subscriptionId, options.controlPlaneAddresses);
         problems.push(...attach.problems);
         warnings.push(...attach.warnings);
@@ -141,28 +144,33 @@ export function computeRoutes(options: ComputeRouteOptions) {
           },
         },
       };
-      try {
-        await db.transaction().execute(async (trx) => {
-          await insertResource(trx, {
-            id_key: idKey(id),
-            id,
-            type_key: typeKey,
-            subscription_key: params.subscriptionId.toLowerCase(),
-            group_key: ws.id.split('/')[4].toLowerCase(),
-            parent_key: idKey(ws.id),
-            name: params.computeName,
-            body: JSON.stringify(body),
-            created_at: now,
-            updated_at: now,
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await db.transaction().execute(async (trx) => {
+            await insertResource(trx, {
+              id_key: idKey(id),
+              id,
+              type_key: typeKey,
+              subscription_key: params.subscriptionId.toLowerCase(),
+              group_key: ws.id.split('/')[4].toLowerCase(),
+              parent_key: idKey(ws.id),
+              name: params.computeName,
+              body: JSON.stringify(body),
+              created_at: now,
+              updated_at: now,
+            });
+            await runtime.secrets.put(idKey(id), 'request', comparableSpec(spec), trx);
+            await claimCluster(trx, id, clusterId, now);
+            await storeTls(trx, id, spec.ssl, location, now);
           });
-          await runtime.secrets.put(idKey(id), 'request', comparableSpec(spec), trx);
-          await claimCluster(trx, id, clusterId, now);
-          await storeTls(trx, id, spec.ssl, location, now);
-        });
-      } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
-        // A concurrent PUT of the same name won: answer as a repeat of it.
-        return answerExisting(request, reply, (await getResource(db, idKey(id)))!, spec);
+          break;
+        } catch (err) {
+          if (!isUniqueViolation(err) || attempt === CLAIM_ATTEMPTS) throw err;
+          // A concurrent PUT of the same name won: answer as a repeat of it.
+          const winner = await getResource(db, idKey(id));
+          if (winner) return answerExisting(request, reply, winner, spec);
+          // Another compute won the cluster or the leaf domain label: the next attempt finds it taken and says so.
+        }
       }
       const parts = parseResourceId(clusterId)!;
       const data: ComputeOpData = { idKey: idKey(id), subscriptionId: params.subscriptionId, clusterGroup: parts.resourceGroup, clusterName: parts.names[0] };
@@ -238,18 +246,24 @@ export function computeRoutes(options: ComputeRouteOptions) {
 
       const installChanges = sslChange || loadBalancerType !== p.loadBalancerType || loadBalancerSubnet !== p.loadBalancerSubnet;
       const now = nowIso();
-      const updated = await db.transaction().execute(async (trx) => {
-        if (sslChange) await storeTls(trx, body.id, ssl, body.properties.computeLocation, now);
-        return saveCompute(trx, row.id_key, (b) => {
-          if (request.body.properties.description !== undefined) b.properties.description = request.body.properties.description;
-          b.properties.properties.loadBalancerType = loadBalancerType;
-          if (loadBalancerSubnet) b.properties.properties.loadBalancerSubnet = loadBalancerSubnet;
-          else delete b.properties.properties.loadBalancerSubnet;
-          if (sslChange) b.properties.properties.sslConfiguration = publicSsl(ssl);
-          if (installChanges || scaleTo !== undefined) b.properties.provisioningState = 'Updating';
-          b.systemData.lastModifiedBy = request.principal?.name ?? 'unknown';
-          b.systemData.lastModifiedAt = now;
+      const update = () =>
+        db.transaction().execute(async (trx) => {
+          if (sslChange) await storeTls(trx, body.id, ssl, body.properties.computeLocation, now);
+          return saveCompute(trx, row.id_key, (b) => {
+            if (request.body.properties.description !== undefined) b.properties.description = request.body.properties.description;
+            b.properties.properties.loadBalancerType = loadBalancerType;
+            if (loadBalancerSubnet) b.properties.properties.loadBalancerSubnet = loadBalancerSubnet;
+            else delete b.properties.properties.loadBalancerSubnet;
+            if (sslChange) b.properties.properties.sslConfiguration = publicSsl(ssl);
+            if (installChanges || scaleTo !== undefined) b.properties.provisioningState = 'Updating';
+            b.systemData.lastModifiedBy = request.principal?.name ?? 'unknown';
+            b.systemData.lastModifiedAt = now;
+          });
         });
+      // A lost race for a new leaf domain label fails the transaction; the retry finds the label taken.
+      const updated = await update().catch((err: unknown) => {
+        if (!isUniqueViolation(err)) throw err;
+        return update();
       });
       warn(reply, tls.warnings);
       if (!installChanges && scaleTo === undefined) return reply.code(200).send(updated);
