@@ -27,7 +27,7 @@ export async function openStore(url: string): Promise<Store> {
     dialect = 'postgres';
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     // An idle connection dropped by the server (restart, failover) is replaced on next use; unheard, the error would end the process.
-    pool.on('error', () => {});
+    pool.on('error', (err) => process.emitWarning(`An idle PostgreSQL connection failed and will be replaced: ${err.message}`));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';
