@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Agent, request as undiciRequest } from 'undici';
+import type { TokenCredential } from '@azure/core-auth';
 import { startServer, type RunningServer } from '@berth/cli';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -133,4 +134,9 @@ export async function waitForOperation(berth: TestBerth, statusUrl: string, time
     if (Date.now() > deadline) throw new Error(`operation still InProgress after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A credential for the official Azure SDK clients that hands them Berth's bearer token. */
+export function credential(token: string): TokenCredential {
+  return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
 }

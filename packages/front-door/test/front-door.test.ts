@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceManagementClient } from '@azure/arm-resources';
-import type { TokenCredential } from '@azure/core-auth';
-import { startTestBerth, testStores, waitForOperation, type TestBerth } from '../../../test-support/berth.js';
+import { credential, startTestBerth, testStores, waitForOperation, type TestBerth } from '../../../test-support/berth.js';
 
 const RG_API = 'api-version=2021-04-01';
 const ML_API = 'api-version=2022-10-01';
 
-function credential(token: string): TokenCredential {
-  return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
-}
 
 describe.each(testStores())('front door on %s', (store) => {
   let berth: TestBerth;

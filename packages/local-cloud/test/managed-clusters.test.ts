@@ -1,16 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerServiceClient, type ManagedCluster } from '@azure/arm-containerservice';
-import type { TokenCredential } from '@azure/core-auth';
-import { startTestBerth, testStores, waitForOperation, type TestBerth } from '../../../test-support/berth.js';
+import { credential, startTestBerth, testStores, waitForOperation, type TestBerth } from '../../../test-support/berth.js';
 import { clusterBody, clusterCredential, kubeApi, kubeconfigParts, managedClusterPath, putManagedCluster } from '../../../test-support/kube.js';
 
 const RG_API = 'api-version=2021-04-01';
 const POLICY_API = 'api-version=2022-06-01';
 const NOT_ALLOWED_RESOURCE_TYPES = '/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749';
 
-function credential(token: string): TokenCredential {
-  return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
-}
 
 describe.each(testStores())('managed clusters on %s', (store) => {
   let berth: TestBerth;

@@ -4,18 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
-import type { TokenCredential } from '@azure/core-auth';
 import { loadOrCreateCa, type CertificateAuthority } from '@berth/pki';
-import type { HttpResponse } from '../../../test-support/berth.js';
+import { credential, type HttpResponse } from '../../../test-support/berth.js';
 import { AKS_API, clusterBody, clusterCredential, kubeApi, Kubectl, managedClusterPath, pollOperation, putManagedCluster, type ArmCall } from '../../../test-support/kube.js';
 
 export const ML_API = 'api-version=2022-10-01';
 /** Every LRO of the official client polls this often (Berth's Retry-After: 1 still applies). */
 export const POLL = { updateIntervalInMs: 50 };
-
-export function credential(token: string): TokenCredential {
-  return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
-}
 
 /** The official `@azure/arm-machinelearning` client against a Berth at `url`, trusting its CA. */
 export function mlClient(url: string, ca: string, token: string, subscriptionId: string): AzureMachineLearningWorkspaces {

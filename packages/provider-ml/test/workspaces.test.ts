@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AzureMachineLearningWorkspaces, type Workspace } from '@azure/arm-machinelearning';
-import type { TokenCredential } from '@azure/core-auth';
-import { startTestBerth, testStores, waitForOperation, type TestBerth } from '../../../test-support/berth.js';
+import { credential, startTestBerth, testStores, waitForOperation, type TestBerth } from '../../../test-support/berth.js';
 
 const ML_API = 'api-version=2022-10-01';
 
-function credential(token: string): TokenCredential {
-  return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
-}
 
 describe.each(testStores())('workspaces on %s', (store) => {
   let berth: TestBerth;
