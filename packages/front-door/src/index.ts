@@ -9,5 +9,5 @@ export { apiVersionOf, baseUrl, normalizeLocation, nowIso, operationUrls, page, 
 export { requireResourceGroup, RESOURCE_GROUP_TYPE } from './resource-groups-store.js';
 export type { ResourceGroupBody } from './resource-groups-store.js';
 export { ArmErrorResponse, OperationStatus, Tags } from './schemas/common.js';
-export { canWrite, hashToken, isRole, newToken, roleFor, roles } from './roles.js';
+export { canWrite, hashToken, newToken, roleFor, roles } from './roles.js';
 export type { Principal, Role, RoleMap } from './roles.js';

@@ -19,10 +19,6 @@ export function canWrite(role: Role | undefined): boolean {
   return role === 'Contributor' || role === 'Owner';
 }
 
-export function isRole(value: string): value is Role {
-  return (roles as readonly string[]).includes(value);
-}
-
 /** A new bearer token; only its hash is stored. */
 export function newToken(): string {
   return `berth_${randomBytes(32).toString('base64url')}`;

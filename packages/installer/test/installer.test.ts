@@ -366,12 +366,21 @@ describe('the azureml-fe installer against a local cluster', () => {
 
   it('objects stamped by another installer version are upgraded in place', async () => {
     const spec: InstallSpec = { ...base, clusterPurpose: 'FastProd' };
-    const before = await deployment();
-    before.metadata!.annotations!['berth.dev/installer-version'] = '0.9.0';
-    await apps.replaceNamespacedDeployment({ name: 'azureml-fe', namespace: NAMESPACE, body: before });
-    const role = await rbac.readClusterRole({ name: 'azureml-fe' });
-    role.metadata!.annotations!['berth.dev/installer-version'] = '0.9.0';
-    await rbac.replaceClusterRole({ name: 'azureml-fe', body: role });
+    // The cluster's controllers write the Deployment's status meanwhile: read, stamp and replace until no conflict.
+    async function stampOldVersion<T extends { metadata?: { annotations?: Record<string, string> } }>(read: () => Promise<T>, write: (obj: T) => Promise<unknown>): Promise<T> {
+      for (let attempt = 0; ; attempt++) {
+        const obj = await read();
+        obj.metadata!.annotations!['berth.dev/installer-version'] = '0.9.0';
+        try {
+          await write(obj);
+          return obj;
+        } catch (err) {
+          if (attempt >= 5 || (err as { code?: number }).code !== 409) throw err;
+        }
+      }
+    }
+    const before = await stampOldVersion(deployment, (body) => apps.replaceNamespacedDeployment({ name: 'azureml-fe', namespace: NAMESPACE, body }));
+    await stampOldVersion(() => rbac.readClusterRole({ name: 'azureml-fe' }), (body) => rbac.replaceClusterRole({ name: 'azureml-fe', body }));
 
     const { changed } = await install(kubeconfig, spec);
     expect(changed.sort()).toEqual(['ClusterRole/azureml-fe', 'Deployment/azureml-fe']);

@@ -83,7 +83,6 @@ export class OperationsEngine {
   private stopping = false;
   private ticking: Promise<void> | undefined;
   private kicked = false;
-  private readonly idleWaiters = new Set<() => void>();
 
   constructor(options: EngineOptions) {
     this.db = options.db;
@@ -151,13 +150,6 @@ export class OperationsEngine {
     return findActiveOperation(this.db, resourceId);
   }
 
-  /** Resolves when this process has no operation running and nothing runnable is left to claim now. */
-  async idle(): Promise<void> {
-    while (this.running.size > 0 || this.ticking) {
-      await new Promise<void>((resolve) => this.idleWaiters.add(resolve));
-    }
-  }
-
   kick(): void {
     if (this.stopping) return;
     this.kicked = true;
@@ -177,7 +169,6 @@ export class OperationsEngine {
       .catch((err) => this.log.error({ err }, 'claiming operations failed'))
       .finally(() => {
         this.ticking = undefined;
-        this.notifyIdle();
         this.schedule(this.kicked ? 0 : this.pollIntervalMs);
       });
   }
@@ -190,17 +181,10 @@ export class OperationsEngine {
     for (const operation of claimed) {
       const run = this.drive(operation).finally(() => {
         this.running.delete(operation.id);
-        this.notifyIdle();
         this.kick();
       });
       this.running.set(operation.id, run);
     }
-  }
-
-  private notifyIdle(): void {
-    if (this.running.size > 0 || this.ticking) return;
-    for (const resolve of this.idleWaiters) resolve();
-    this.idleWaiters.clear();
   }
 
   /** Runs an operation's steps while it holds the lease and they follow each other without a wait. */

@@ -103,6 +103,18 @@ export class ArmRestClient {
     });
   }
 
+  /** Every item of a paged ARM list, following `nextLink`. */
+  async listAll<T>(path: string, options: RequestOptions = {}): Promise<T[]> {
+    const items: T[] = [];
+    let res = await this.request<{ value: T[]; nextLink?: string }>('GET', path, options);
+    items.push(...res.body.value);
+    while (res.body.nextLink) {
+      res = await this.request('GET', res.body.nextLink, { abortSignal: options.abortSignal });
+      items.push(...res.body.value);
+    }
+    return items;
+  }
+
   /** Polls an `Azure-AsyncOperation` URL until the operation ends; throws `OperationFailedError` unless it succeeded. */
   async pollOperation(statusUrl: string, options: PollOptions = {}): Promise<OperationStatus> {
     const started = Date.now();

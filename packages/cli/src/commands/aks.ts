@@ -135,14 +135,7 @@ Examples:
     const ctx = new CliContext(o);
     const sub = await ctx.subscription();
     const base = o.resourceGroup ? `/subscriptions/${sub}/resourceGroups/${encodeURIComponent(o.resourceGroup)}` : `/subscriptions/${sub}`;
-    const items: unknown[] = [];
-    let next: string | undefined = `${base}/providers/Microsoft.ContainerService/managedClusters?api-version=${API}`;
-    while (next) {
-      const page: { body: { value: unknown[]; nextLink?: string } } = await ctx.client.request('GET', next);
-      items.push(...page.body.value);
-      next = page.body.nextLink;
-    }
-    ctx.print(items, clustersTable);
+    ctx.print(await ctx.client.listAll(`${base}/providers/Microsoft.ContainerService/managedClusters`, { query: { 'api-version': API } }), clustersTable);
   });
 
   withGlobalOptions(

@@ -25,14 +25,7 @@ export function groupCommand(): Command {
   });
   withGlobalOptions(group.command('list').description('List resource groups.').addHelpText('after', '\nExample:\n  berth group list -o table')).action(async (o: GlobalOptions) => {
     const ctx = new CliContext(o);
-    const items: unknown[] = [];
-    let next: string | undefined = `/subscriptions/${await ctx.subscription()}/resourcegroups?api-version=${API}`;
-    while (next) {
-      const res: { body: { value: unknown[]; nextLink?: string } } = await ctx.client.request('GET', next);
-      items.push(...res.body.value);
-      next = res.body.nextLink;
-    }
-    ctx.print(items);
+    ctx.print(await ctx.client.listAll(`/subscriptions/${await ctx.subscription()}/resourcegroups`, { query: { 'api-version': API } }));
   });
   withGlobalOptions(
     group

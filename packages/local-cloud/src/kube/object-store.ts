@@ -166,7 +166,4 @@ export class KubeObjectStore extends EventEmitter<{ change: [ObjectChange] }> {
     return oldest === undefined ? await currentKubeResourceVersion(this.db, clusterId) : oldest - 1;
   }
 
-  currentResourceVersion(clusterId: string): Promise<number> {
-    return currentKubeResourceVersion(this.db, clusterId);
-  }
 }

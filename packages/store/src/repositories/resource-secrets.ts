@@ -13,7 +13,3 @@ export async function getResourceSecret(db: Db, idKey: string, name: string): Pr
   const row = await db.selectFrom('resource_secrets').select('value').where('id_key', '=', idKey).where('name', '=', name).executeTakeFirst();
   return row?.value;
 }
-
-export async function deleteResourceSecrets(db: Db, idKey: string): Promise<void> {
-  await db.deleteFrom('resource_secrets').where('id_key', '=', idKey).execute();
-}
