@@ -113,18 +113,7 @@ export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void
       };
       const now = nowIso();
       try {
-        await insertResource(db, {
-          id_key: idKey(id),
-          id,
-          type_key: typeKey,
-          subscription_key: subscriptionId.toLowerCase(),
-          group_key: resourceGroupName.toLowerCase(),
-          parent_key: `/subscriptions/${subscriptionId.toLowerCase()}`,
-          name: resourceGroupName,
-          body: JSON.stringify(body),
-          created_at: now,
-          updated_at: now,
-        });
+        await insertResource(db, { id, type: RESOURCE_GROUP_TYPE, parentId: `/subscriptions/${subscriptionId}`, body, now });
       } catch (err) {
         // Another request created it first: answer as an update of what it created.
         if (!isUniqueViolation(err)) throw err;

@@ -75,18 +75,7 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
       const created = managedClusterBody(spec, { id, name: resourceName, resourceGroup: group.name, tags: request.body.tags, principalId: randomUUID(), tenantId: subscription!.tenant_id, provisioningState: 'Creating' });
       const now = nowIso();
       try {
-        await insertResource(db, {
-          id_key: idKey(id),
-          id,
-          type_key: MANAGED_CLUSTER_TYPE_KEY,
-          subscription_key: subscriptionId.toLowerCase(),
-          group_key: group.name.toLowerCase(),
-          parent_key: idKey(resourceGroupId(subscriptionId, group.name)),
-          name: resourceName,
-          body: JSON.stringify(created),
-          created_at: now,
-          updated_at: now,
-        });
+        await insertResource(db, { id, type: MANAGED_CLUSTER_TYPE_KEY, parentId: resourceGroupId(subscriptionId, group.name), body: created, now });
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         throw new ArmError(409, 'OperationNotAllowed', `The managed cluster '${resourceName}' is being created by another request; retry when it has finished.`);

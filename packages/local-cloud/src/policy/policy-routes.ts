@@ -73,7 +73,7 @@ export async function policyRoutes(parent: FastifyInstance): Promise<void> {
       return reply.code(200).send(body);
     }
     try {
-      await insertResource(db, { id_key: idKey(id), id, type_key: typeKey, subscription_key: subscriptionId.toLowerCase(), group_key: '', parent_key: `/subscriptions/${subscriptionId.toLowerCase()}`, name: assignmentName, body: JSON.stringify(body), created_at: now, updated_at: now });
+      await insertResource(db, { id, type: POLICY_ASSIGNMENT_TYPE, parentId: `/subscriptions/${subscriptionId}`, body, now });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       await updateResourceBody(db, idKey(id), JSON.stringify(body), now);

@@ -33,18 +33,7 @@ export async function claimCluster(db: Db, computeId: string, clusterId: string,
   const holder = await attachedCompute(db, computeId, clusterId);
   if (holder) throw alreadyAttached(clusterId, holder);
   const id = attachmentId(computeId, clusterId);
-  await insertResource(db, {
-    id_key: idKey(id),
-    id,
-    type_key: ATTACHMENT_TYPE,
-    subscription_key: computeId.split('/')[2].toLowerCase(),
-    group_key: computeId.split('/')[4].toLowerCase(),
-    parent_key: idKey(workspaceIdOf(computeId)),
-    name: short(idKey(clusterId)),
-    body: JSON.stringify({ computeId, clusterId }),
-    created_at: now,
-    updated_at: now,
-  });
+  await insertResource(db, { id, type: ATTACHMENT_TYPE, parentId: workspaceIdOf(computeId), body: { computeId, clusterId }, now });
 }
 
 /** The compute that holds a cluster in this workspace, if any. */
@@ -76,18 +65,7 @@ export async function claimLeafDomain(db: Db, computeId: string, label: string, 
     await updateResourceBody(db, existing.id_key, JSON.stringify({ host: held.host, computeId }), now);
     return held.host;
   }
-  await insertResource(db, {
-    id_key: idKey(id),
-    id,
-    type_key: LEAF_DOMAIN_TYPE,
-    subscription_key: subscriptionId.toLowerCase(),
-    group_key: '',
-    parent_key: `/subscriptions/${subscriptionId.toLowerCase()}`,
-    name: `${label}.${region}`,
-    body: JSON.stringify({ host: newHost, computeId }),
-    created_at: now,
-    updated_at: now,
-  });
+  await insertResource(db, { id, type: LEAF_DOMAIN_TYPE, parentId: `/subscriptions/${subscriptionId}`, body: { host: newHost, computeId }, now });
   return newHost;
 }
 

@@ -147,18 +147,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
       for (let attempt = 1; ; attempt++) {
         try {
           await db.transaction().execute(async (trx) => {
-            await insertResource(trx, {
-              id_key: idKey(id),
-              id,
-              type_key: typeKey,
-              subscription_key: params.subscriptionId.toLowerCase(),
-              group_key: ws.id.split('/')[4].toLowerCase(),
-              parent_key: idKey(ws.id),
-              name: params.computeName,
-              body: JSON.stringify(body),
-              created_at: now,
-              updated_at: now,
-            });
+            await insertResource(trx, { id, type: COMPUTE_TYPE, parentId: ws.id, body, now });
             await runtime.secrets.put(idKey(id), 'request', comparableSpec(spec), trx);
             await claimCluster(trx, id, clusterId, now);
             await storeTls(trx, id, spec.ssl, location, now);

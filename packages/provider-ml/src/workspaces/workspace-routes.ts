@@ -140,18 +140,7 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
       },
     };
     try {
-      await insertResource(db, {
-        id_key: idKey(id),
-        id,
-        type_key: typeKey,
-        subscription_key: subscriptionId.toLowerCase(),
-        group_key: groupName.toLowerCase(),
-        parent_key: idKey(resourceGroupId(subscriptionId, groupName)),
-        name: workspaceName,
-        body: JSON.stringify(body),
-        created_at: now,
-        updated_at: now,
-      });
+      await insertResource(db, { id, type: WORKSPACE_TYPE, parentId: resourceGroupId(subscriptionId, groupName), body, now });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       // A concurrent PUT created it between our read and insert.
