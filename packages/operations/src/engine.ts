@@ -66,6 +66,14 @@ export interface BeginOptions {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * How long is left of a wait of `delayMs` counted from the operation's start
+ * (e.g. simulated provisioning): it survives a restart, unlike a timer.
+ */
+export function remainingSinceStart(operation: { start_time: string }, delayMs: number): number {
+  return Math.max(0, Date.parse(operation.start_time) + delayMs - Date.now());
+}
+
 /** Runs persisted operations with leases: several processes on one database share the work. */
 export class OperationsEngine {
   readonly owner = randomUUID();

@@ -1,2 +1,2 @@
-export { OperationsEngine } from './engine.js';
+export { OperationsEngine, remainingSinceStart } from './engine.js';
 export type { BeginOptions, EngineOptions, OperationHandler, StepContext, StepResult } from './engine.js';

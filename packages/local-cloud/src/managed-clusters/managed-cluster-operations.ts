@@ -11,7 +11,7 @@ import {
   updateResourceBody,
   type Db,
 } from '@berth/store';
-import type { OperationHandler } from '@berth/operations';
+import { remainingSinceStart, type OperationHandler } from '@berth/operations';
 import type { ClusterDirectory } from '../kube/cluster-directory.js';
 import type { ClusterSettings } from '../kube/cluster-settings.js';
 import type { SimulatedControllers } from '../kube/controllers.js';
@@ -68,10 +68,6 @@ async function setState(db: Db, idKey: string, state: string, change?: (body: Ma
   await updateResourceBody(db, idKey, JSON.stringify(body), new Date().toISOString());
 }
 
-function remainingMs(startTime: string, delayMs: number): number {
-  return Math.max(0, Date.parse(startTime) + delayMs - Date.now());
-}
-
 /** Egress through a load balancer or a managed NAT gateway needs a public IP (R10); user-defined routing does not. */
 function needsPublicIp(spec: ManagedClusterSpec): boolean {
   return spec.network.outboundType === 'loadBalancer' || spec.network.outboundType === 'managedNATGateway';
@@ -108,7 +104,7 @@ export function managedClusterOperationHandlers(runtime: LocalCloudRuntime): Ope
             return denial ? { failed: denial } : { next: 'provision' };
           }
           case 'provision': {
-            const wait = remainingMs(operation.start_time, settings.provisioningDelayMs);
+            const wait = remainingSinceStart(operation, settings.provisioningDelayMs);
             return wait > 0 ? { next: 'provision', afterMs: wait } : { next: 'bootstrap' };
           }
           default: {
@@ -132,7 +128,7 @@ export function managedClusterOperationHandlers(runtime: LocalCloudRuntime): Ope
         }
         if (step === 'provision') {
           // Scaling takes the local cloud a fraction of a create.
-          const wait = remainingMs(operation.start_time, settings.provisioningDelayMs / 2);
+          const wait = remainingSinceStart(operation, settings.provisioningDelayMs / 2);
           return wait > 0 ? { next: 'provision', afterMs: wait } : { next: 'apply' };
         }
         const clusterId = await ensureKubeApi(db, data);
@@ -145,7 +141,7 @@ export function managedClusterOperationHandlers(runtime: LocalCloudRuntime): Ope
     {
       kind: DELETE_CLUSTER,
       async run({ db, data, operation }) {
-        const wait = remainingMs(operation.start_time, settings.provisioningDelayMs / 2);
+        const wait = remainingSinceStart(operation, settings.provisioningDelayMs / 2);
         if (wait > 0) return { next: 'deprovision', afterMs: wait };
         await deleteClusterApi(db, data.idKey, clusters);
         await deleteResourceTree(db, data.idKey);

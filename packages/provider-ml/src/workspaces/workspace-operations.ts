@@ -1,5 +1,5 @@
 import { getResource, deleteResourceTree, updateResourceBody, type Db } from '@berth/store';
-import type { OperationHandler } from '@berth/operations';
+import { remainingSinceStart, type OperationHandler } from '@berth/operations';
 import type { Workspace } from '../schemas/workspace.js';
 
 export const CREATE_WORKSPACE = 'Microsoft.MachineLearningServices/workspaces/write';
@@ -17,17 +17,12 @@ async function setProvisioningState(db: Db, idKey: string, state: string): Promi
   await updateResourceBody(db, idKey, JSON.stringify(body), new Date().toISOString());
 }
 
-/** Time left of the simulated provisioning of a workspace's dependent resources; measured from the operation's start, so it survives a restart. */
-function remainingMs(startTime: string, delayMs: number): number {
-  return Math.max(0, Date.parse(startTime) + delayMs - Date.now());
-}
-
 export function workspaceOperationHandlers(settings: { provisioningDelayMs: number }): OperationHandler<WorkspaceOpData>[] {
   return [
     {
       kind: CREATE_WORKSPACE,
       async run({ db, data, operation }) {
-        const wait = remainingMs(operation.start_time, settings.provisioningDelayMs);
+        const wait = remainingSinceStart(operation, settings.provisioningDelayMs);
         if (wait > 0) return { next: 'provision', afterMs: wait };
         await setProvisioningState(db, data.idKey, 'Succeeded');
         return { done: true };
@@ -37,7 +32,7 @@ export function workspaceOperationHandlers(settings: { provisioningDelayMs: numb
     {
       kind: DELETE_WORKSPACE,
       async run({ db, data, operation }) {
-        const wait = remainingMs(operation.start_time, settings.provisioningDelayMs);
+        const wait = remainingSinceStart(operation, settings.provisioningDelayMs);
         if (wait > 0) return { next: 'delete', afterMs: wait };
         await deleteResourceTree(db, data.idKey);
         return { done: true };
