@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Agent, request as undiciRequest } from 'undici';
 import type { TokenCredential } from '@azure/core-auth';
-import { startServer, type RunningServer } from '@berth/cli';
+import { startServer, type RunningServer, type ServerOptions } from '@berth/cli';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -88,7 +88,7 @@ export async function httpsRequest(
 
 /** Starts Berth in this process on a free port with a temporary home folder, on the given store. */
 export async function startTestBerth(
-  options: { store?: StoreKind; provisioningDelayMs?: number; home?: string; storeUrl?: string; leaseMs?: number; containerServiceEndpoint?: string; resyncIntervalMs?: number } = {},
+  options: { store?: StoreKind; provisioningDelayMs?: number; home?: string; storeUrl?: string; leaseMs?: number; containerServiceEndpoint?: string; resyncIntervalMs?: number; publicUrl?: string; limits?: ServerOptions['limits'] } = {},
 ): Promise<TestBerth> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), 'berth-test-')));
   const pgDb = !options.storeUrl && options.store === 'postgres' ? await freshPostgresDatabase() : undefined;
@@ -102,6 +102,8 @@ export async function startTestBerth(
     leaseMs: options.leaseMs,
     containerServiceEndpoint: options.containerServiceEndpoint,
     resyncIntervalMs: options.resyncIntervalMs,
+    publicUrl: options.publicUrl,
+    limits: options.limits,
   });
   const token = (await readFile(join(home, 'token'), 'utf8')).trim();
   const ca = await readFile(join(home, 'ca.pem'), 'utf8');

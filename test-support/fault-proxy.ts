@@ -8,7 +8,7 @@ export type Fault = { kind: 'status'; status: number } | { kind: 'reset' } | { k
  * An HTTPS proxy in front of Berth that can fail chosen requests (5xx, a reset
  * connection, no answer), to test how Berth's own calls to the cloud and to
  * clusters cope. It presents Berth's server certificate, so clients see no
- * difference; a cloud endpoint pointed at it makes kubeconfigs point at it too.
+ * difference; a Berth whose public URL is the proxy's hands out kubeconfigs that point at it.
  */
 export class FaultProxy {
   private server?: Server;

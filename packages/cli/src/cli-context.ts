@@ -41,7 +41,7 @@ export async function writeDefaults(home: string | undefined, defaults: CliDefau
   const dir = berthHome(home);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, DEFAULTS_FILE);
-  await writeFile(path, `${JSON.stringify(defaults, null, 2)}\n`);
+  await writeFile(path, `${JSON.stringify(defaults, null, 2)}\n`, { mode: 0o600 });
   return path;
 }
 

@@ -1,11 +1,33 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { newToken } from '@berth/front-door';
 
 /** Files in Berth's home folder that clients read. */
 export const homeFiles = { token: 'token', config: 'config.json', ca: 'ca.pem', database: 'berth.db' } as const;
+
+/** The only files of the home folder others may read: certificates, which hold no secret. */
+const PUBLIC_FILES = new Set(['ca.pem', 'server.pem']);
+
+/**
+ * The home folder is 0700 and every file in it 0600 but the public certificates,
+ * even when the folder existed before with wider modes.
+ */
+export async function secureHome(home: string): Promise<void> {
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  await chmod(home, 0o700);
+  for (const entry of await readdir(home, { withFileTypes: true })) {
+    if (entry.isFile()) await chmod(join(home, entry.name), PUBLIC_FILES.has(entry.name) ? 0o644 : 0o600);
+  }
+}
+
+/** Creates the SQLite file 0600 before SQLite opens it: its WAL and SHM files take the database file's mode. */
+export async function createPrivateFile(path: string): Promise<void> {
+  const handle = await open(path, 'a', 0o600);
+  await handle.close();
+  await chmod(path, 0o600);
+}
 
 export interface HomeConfig {
   /** The URL `berth up` serves, recorded for the CLI and SDK. */
@@ -28,5 +50,5 @@ export async function loadOrCreateAdminToken(home: string): Promise<string> {
 }
 
 export async function writeHomeConfig(home: string, config: HomeConfig): Promise<void> {
-  await writeFile(join(home, homeFiles.config), `${JSON.stringify(config, null, 2)}\n`);
+  await writeFile(join(home, homeFiles.config), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
 }

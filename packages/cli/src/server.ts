@@ -1,13 +1,13 @@
 import { loadOrCreateCa, loadOrCreateSecretBox, loadOrCreateServerCertificate } from '@berth/pki';
 import { createLocalCloud } from '@berth/local-cloud';
-import { openStore, type Store } from '@berth/store';
+import { isPostgresUrl, openStore, type Store } from '@berth/store';
 import { OperationsEngine } from '@berth/operations';
-import { bootstrapStore, buildApp } from '@berth/front-door';
+import { bootstrapStore, buildApp, type BerthContext, type HttpLimits } from '@berth/front-door';
 import { machineLearningProvider } from '@berth/provider-ml';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { join } from 'node:path';
-import { homeFiles, loadOrCreateAdminToken, writeHomeConfig } from './home.js';
+import { createPrivateFile, homeFiles, loadOrCreateAdminToken, secureHome, writeHomeConfig } from './home.js';
 
 export interface ServerOptions {
   home: string;
@@ -25,6 +25,10 @@ export interface ServerOptions {
   frontEndImage?: string;
   cloudappZone?: string;
   resyncIntervalMs?: number;
+  /** The address clients reach Berth at (behind a proxy, say); links and kubeconfigs use it. Default: from host and port. */
+  publicUrl?: string;
+  /** Request timeout and per-address connection cap of the HTTPS port. */
+  limits?: Partial<HttpLimits>;
 }
 
 export interface RunningServer {
@@ -46,11 +50,14 @@ function urlHost(host: string): string {
 
 /** Brings up the embedded default: home folder, CA, store, operations engine and the HTTPS front door. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  await secureHome(options.home);
   const ca = await loadOrCreateCa(options.home);
   const serverCert = await loadOrCreateServerCertificate(options.home, ca, options.host);
   const adminToken = await loadOrCreateAdminToken(options.home);
   const box = await loadOrCreateSecretBox(options.home);
-  const store = await openStore(options.store ?? join(options.home, homeFiles.database));
+  const sqlitePath = options.store ?? join(options.home, homeFiles.database);
+  if (!isPostgresUrl(sqlitePath)) await createPrivateFile(sqlitePath);
+  const store = await openStore(sqlitePath);
   try {
     await bootstrapStore(store.db, adminToken);
     const logger = pino({ level: options.logLevel }, process.stderr);
@@ -74,18 +81,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       resyncIntervalMs: options.resyncIntervalMs,
       log: logger,
     });
+    const context: BerthContext = { db: store.db, engine, settings, publicUrl: options.publicUrl ?? '' };
     const app = await buildApp({
-      context: { db: store.db, engine, settings },
+      context,
       providers: [machineLearning, ...localCloud.providers],
       tls: { key: serverCert.keyPem, cert: serverCert.certPem },
       logger,
+      limits: options.limits,
     });
     await app.listen({ host: options.host, port: options.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     const url = `https://${urlHost(options.host)}:${port}`;
     ownUrl = url;
+    context.publicUrl ||= url;
     await writeHomeConfig(options.home, { endpoint: url });
+    await secureHome(options.home);
     engine.start();
     await localCloud.start();
     await machineLearning.start();

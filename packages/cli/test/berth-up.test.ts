@@ -89,8 +89,10 @@ describe('berth up', () => {
     const p = await up(['--home', home, '--port', '0', '--provisioning-delay-ms', '0']);
     const { ca } = await homeFiles(home);
     const created = await runBerth(['token', 'create', '--role', 'Reader', '--home', home]);
-    expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
+    const expiry = /^Token 'reader-[\w-]+' expires at (\S+)\. Revoke it with: berth token revoke reader-[\w-]+\n$/.exec(created.stderr);
+    expect(expiry, created.stderr).not.toBeNull();
+    expect(Date.parse(expiry![1]) - Date.now()).toBeGreaterThan(89.9 * 86_400_000);
     const reader = created.stdout.trim();
     expect(reader).toMatch(/^berth_[A-Za-z0-9_-]{43}$/);
     const subs = await httpsRequest(`${p.url}/subscriptions?api-version=2020-01-01`, ca, 'GET', { token: reader });

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPlug
 import type { OperationHandler } from '@berth/operations';
 import type { ResourceDeleteHook } from './routes/resource-groups.js';
 import type { BerthContext } from './context.js';
+import { clientErrorHandler, defaultHttpLimits, frameworkErrors, limitConnectionsPerAddress, originForm, rejectLongUrls, type HttpLimits } from './http-limits.js';
 import { armErrors } from './plugins/arm-errors.js';
 import { auth } from './plugins/auth.js';
 import { requestId } from './plugins/request-id.js';
@@ -20,8 +21,6 @@ export interface ResourceProvider {
   operationHandlers: OperationHandler<any>[];
   /** Clean-up to run, by lower-cased resource type, when a resource group deletion removes such a resource. */
   deleteHooks?: Record<string, ResourceDeleteHook>;
-  /** Path prefixes whose routes authenticate requests themselves (e.g. a cluster's Kubernetes API). */
-  selfAuthenticatedPrefixes?: string[];
 }
 
 export interface BuildAppOptions {
@@ -31,6 +30,8 @@ export interface BuildAppOptions {
   tls: { key: string; cert: string };
   /** A pino logger; none logs nothing. */
   logger?: FastifyBaseLogger;
+  /** Request timeout and per-address connection cap (defaults: 30 s, 512). */
+  limits?: Partial<HttpLimits>;
 }
 
 /** 1 MiB, as ARM's own request limit is a few MiB and no Berth body is near it. */
@@ -38,8 +39,14 @@ const BODY_LIMIT = 1024 * 1024;
 
 /** Builds the front door (no socket yet): shared plugins first, then one encapsulated plugin per provider. */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const limits = { ...defaultHttpLimits, ...options.limits };
   const app = Fastify({
-    https: { key: options.tls.key, cert: options.tls.cert },
+    // Timeouts are checked this often: a fraction of the timeout, so slow senders are cut close to it.
+    https: { key: options.tls.key, cert: options.tls.cert, connectionsCheckingInterval: Math.min(30_000, Math.max(250, limits.requestTimeoutMs / 4)) } as { key: string; cert: string },
+    requestTimeout: limits.requestTimeoutMs,
+    clientErrorHandler,
+    frameworkErrors,
+    rewriteUrl: originForm,
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
@@ -50,6 +57,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
 
+  app.server.headersTimeout = limits.requestTimeoutMs;
+  limitConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);
   app.decorate('berth', options.context);
   // curl and others send `Content-Type: application/json` with no body on DELETE and POST actions; ARM accepts that.
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -65,7 +74,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(armErrors);
   await app.register(requestId);
-  await app.register(auth, { selfAuthenticatedPrefixes: options.providers.flatMap((p) => p.selfAuthenticatedPrefixes ?? []) });
+  app.addHook('onRequest', rejectLongUrls);
+  await app.register(auth);
   await app.register(healthRoutes);
   await app.register(tokenRoutes);
   await app.register(subscriptionRoutes);

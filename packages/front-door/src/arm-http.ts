@@ -1,9 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationRow } from '@berth/store';
 
-/** The absolute base URL the client used to reach us, so links work behind any host name. */
+/**
+ * Berth's configured address (`--public-url`), for the links it hands out: never the
+ * request's `Host` header, which a client could point at a host of its choosing.
+ */
 export function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
+  return request.server.berth.publicUrl;
 }
 
 export function apiVersionOf(request: FastifyRequest): string {

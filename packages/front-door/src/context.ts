@@ -6,6 +6,8 @@ import type { Principal } from './roles.js';
 export interface BerthContext {
   db: Db;
   engine: OperationsEngine;
+  /** The address clients reach Berth at, for every link Berth hands out; set once the server listens. */
+  publicUrl: string;
   /** Settings that shape simulated provisioning. */
   settings: { provisioningDelayMs: number };
 }

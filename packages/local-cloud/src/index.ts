@@ -52,7 +52,6 @@ export function createLocalCloud(options: LocalCloudOptions): LocalCloud {
     },
     operationHandlers: managedClusterOperationHandlers(runtime),
     deleteHooks: { [MANAGED_CLUSTER_TYPE_KEY]: (db, row) => deleteClusterApi(db, row.id_key, clusters) },
-    selfAuthenticatedPrefixes: ['/clusters/'],
   };
   const authorization: ResourceProvider = { namespace: AUTHORIZATION, routes: policyRoutes, operationHandlers: [] };
 

@@ -19,7 +19,7 @@ async function berthBehindProxy(): Promise<{ berth: TestBerth; proxy: FaultProxy
   let target = '';
   const proxy = new FaultProxy(() => target, { key: cert.keyPem, cert: cert.certPem, ca: ca.certPem });
   const proxyUrl = await proxy.start();
-  const berth = await startTestBerth({ home, containerServiceEndpoint: proxyUrl });
+  const berth = await startTestBerth({ home, containerServiceEndpoint: proxyUrl, publicUrl: proxyUrl });
   target = berth.url;
   return {
     berth,
@@ -33,8 +33,10 @@ async function berthBehindProxy(): Promise<{ berth: TestBerth; proxy: FaultProxy
 }
 
 /** The compute's objects in namespace azureml of a cluster, by kind: what one install leaves. */
-async function installedObjects(call: ArmCall, clusterPath: string): Promise<Record<string, string[]>> {
-  const api = kubeApi(await clusterCredential(call, clusterPath, 'admin'));
+/** What Berth installed, read from the cluster's API directly (`apiUrl`), never through the faulty proxy the kubeconfig names. */
+async function installedObjects(call: ArmCall, clusterPath: string, apiUrl: string): Promise<Record<string, string[]>> {
+  const kubeconfig = await clusterCredential(call, clusterPath, 'admin');
+  const api = kubeApi(kubeconfig.replace(/server: https:\/\/[^/\s]+/, `server: ${apiUrl}`));
   const selector = `labelSelector=${encodeURIComponent('app.kubernetes.io/managed-by=berth')}`;
   const list = async (path: string) => ((await api('GET', `${path}?${selector}`)).body.items as Array<{ metadata: { name: string } }>).map((i) => i.metadata.name).sort();
   return {
@@ -95,7 +97,7 @@ describe('faults of the cloud and of the clusters during install', () => {
     expect(operation.status).toBe('Succeeded');
     expect(compute.properties.provisioningState).toBe('Succeeded');
     expect(compute.properties.provisioningErrors).toBeNull();
-    expect(await installedObjects(berth.request, paths(berth.subscriptionId).cluster('rg', 'target'))).toEqual({ ...ONE_DEVTEST_INSTALL, pods: ['pod', 'pod', 'pod'] });
+    expect(await installedObjects(berth.request, paths(berth.subscriptionId).cluster('rg', 'target'), berth.url)).toEqual({ ...ONE_DEVTEST_INSTALL, pods: ['pod', 'pod', 'pod'] });
   });
 
   it.concurrent('retries after a cluster API call that never answers, then succeeds', async () => {
@@ -121,14 +123,14 @@ describe('faults of the cloud and of the clusters during install', () => {
     expect(ms).toBeLessThan(25_000);
 
     const clusterPath = paths(berth.subscriptionId).cluster('rg', 'target');
-    const half = await installedObjects(berth.request, clusterPath);
+    const half = await installedObjects(berth.request, clusterPath, berth.url);
     expect(half.configmaps).toEqual(['azuremlfeconfig']);
     expect(half.deployments).toEqual([]);
     proxy.clear();
     const detach = await berth.request('DELETE', paths(berth.subscriptionId).compute('rg', 'faulty-ws', 'attached', '&underlyingResourceAction=Detach'));
     expect(detach.status).toBe(202);
     expect((await waitForOperation(berth, detach.headers['azure-asyncoperation'] as string)).status).toBe('Succeeded');
-    expect(await installedObjects(berth.request, clusterPath)).toEqual({ deployments: [], services: [], configmaps: [], serviceaccounts: [], clusterroles: [], pods: [] });
+    expect(await installedObjects(berth.request, clusterPath, berth.url)).toEqual({ deployments: [], services: [], configmaps: [], serviceaccounts: [], clusterroles: [], pods: [] });
   });
 
   it.concurrent('ends Failed, naming the step and the cause, when the ContainerService API keeps failing during a create', async () => {
@@ -236,7 +238,7 @@ describe('SIGKILL of berth up in the middle of an operation', () => {
       const all = (await call('GET', `/subscriptions/${sub}/providers/Microsoft.ContainerService/managedClusters?api-version=2024-08-01`)).body.value;
       expect(all).toHaveLength(1);
       const clusterPath = await o.clusterPath(sub, call);
-      expect(await installedObjects(call, clusterPath)).toEqual(ONE_DEVTEST_INSTALL);
+      expect(await installedObjects(call, clusterPath, proc.url)).toEqual(ONE_DEVTEST_INSTALL);
 
       // A graceful stop does not wait for the reconciler's watches to time out.
       expect(await stop(proc)).toBeLessThan(5000);

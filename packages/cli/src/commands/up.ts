@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { resolveHome } from '../home.js';
 import { startServer } from '../server.js';
-import { parseInteger } from '../options.js';
+import { parseHttpsOrigin, parseInteger } from '../options.js';
 
 export function upCommand(): Command {
   return new Command('up')
@@ -12,6 +12,9 @@ export function upCommand(): Command {
     .option('--store <url>', 'store: a SQLite file path (default <home>/berth.db) or a postgres://... URL')
     .option('--provisioning-delay-ms <n>', 'how long the local cloud takes to provision resources', parseInteger('--provisioning-delay-ms', 0, 3_600_000), 3000)
     .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'))
+    .option('--public-url <url>', 'the https:// address clients reach Berth at (behind a proxy or a DNS name); links and kubeconfigs use it (default: from --host and --port)', parseHttpsOrigin('--public-url'))
+    .option('--request-timeout-ms <n>', "a request's headers and body must arrive within this time; slower senders are cut", parseInteger('--request-timeout-ms', 1000, 600_000), 30_000)
+    .option('--max-connections-per-address <n>', 'open connections one client address may hold; more are closed at once', parseInteger('--max-connections-per-address', 1, 100_000), 512)
     .option('--container-service-endpoint <url>', 'ContainerService API for the clusters Berth creates and attaches (default: the local cloud at this URL)')
     .option('--control-plane-address <ip...>', "addresses clusters see Berth's calls come from; authorized IP ranges must admit one", ['127.0.0.1'])
     .option('--front-end-image <image>', 'image of the inference front end installed in clusters', 'berth/azureml-fe:1.0.0')
@@ -28,7 +31,7 @@ Examples:
 
 Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the token in <home>/token.`,
     )
-    .action(async (opts: { home?: string; port: number; host: string; store?: string; provisioningDelayMs: number; logLevel: string; leaseMs: number; containerServiceEndpoint?: string; controlPlaneAddress: string[]; frontEndImage: string; cloudappZone: string; resyncIntervalMs: number }) => {
+    .action(async (opts: { home?: string; port: number; host: string; store?: string; provisioningDelayMs: number; logLevel: string; leaseMs: number; containerServiceEndpoint?: string; publicUrl?: string; requestTimeoutMs: number; maxConnectionsPerAddress: number; controlPlaneAddress: string[]; frontEndImage: string; cloudappZone: string; resyncIntervalMs: number }) => {
       const server = await startServer({
         home: resolveHome(opts.home),
         host: opts.host,
@@ -42,6 +45,8 @@ Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the to
         frontEndImage: opts.frontEndImage,
         cloudappZone: opts.cloudappZone,
         resyncIntervalMs: opts.resyncIntervalMs,
+        publicUrl: opts.publicUrl,
+        limits: { requestTimeoutMs: opts.requestTimeoutMs, maxConnectionsPerAddress: opts.maxConnectionsPerAddress },
       });
       process.stdout.write(`Berth is ready at ${server.url}\n`);
       await new Promise<void>((resolvePromise) => {

@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { ArmError } from '@berth/arm';
 
 /** Fastify's own failures, as the ARM errors a client expects. */
-function fromFastifyError(err: FastifyError): ArmError | undefined {
+function fromFastifyError(err: FastifyError, request: FastifyRequest): ArmError | undefined {
   if (err.validation) {
     const details = err.validation.map((v) => {
       const where = `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`;
@@ -17,7 +17,7 @@ function fromFastifyError(err: FastifyError): ArmError | undefined {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ArmError(413, 'RequestEntityTooLarge', 'The request body is larger than the 1 MiB this API accepts. Send a smaller body.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ArmError(415, 'UnsupportedMediaType', `The content type '${'' + (err.message.split("'")[1] ?? '')}' is not supported. Send 'application/json'.`);
+      return new ArmError(415, 'UnsupportedMediaType', `The content type '${String(request.headers['content-type'] ?? '').slice(0, 200)}' is not supported. Send 'Content-Type: application/json'.`);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ArmError(400, 'InvalidRequestContent', 'The request body is empty; this call needs a JSON body.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -33,7 +33,9 @@ function fromFastifyError(err: FastifyError): ArmError | undefined {
 export const armErrors = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((err: FastifyError, request, reply) => {
-      const armError = err instanceof ArmError ? err : fromFastifyError(err);
+      const armError = err instanceof ArmError ? err : fromFastifyError(err, request);
+      // A refusal sent before the body arrived closes the connection: nobody waits for, or buffers, an unwanted body.
+      if (!request.raw.complete) reply.header('connection', 'close');
       if (armError) {
         if (armError.statusCode >= 500) request.log.error({ err }, 'request failed');
         for (const [k, v] of Object.entries(armError.headers ?? {})) reply.header(k, v);

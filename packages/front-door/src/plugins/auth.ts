@@ -1,54 +1,72 @@
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { ArmError } from '@berth/arm';
 import { findToken, getSubscription } from '@berth/store';
+import { accessKinds, type Access } from '../access.js';
 import { canWrite, hashToken, roleFor, type Principal, type RoleMap } from '../roles.js';
 
-const PUBLIC_PATHS = new Set(['/healthz']);
-// A token's roles are cached briefly: the hash lookup would otherwise cost a query on every call.
-const TOKEN_CACHE_MS = 10_000;
-const readMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * A token's row is cached this long: short enough that a revocation or an
+ * expiry made by any process sharing the store is seen within a second.
+ */
+const TOKEN_CACHE_MS = 500;
 
 function unauthorized(code: string, message: string): ArmError {
   return new ArmError(401, code, message, { headers: { 'WWW-Authenticate': 'Bearer realm="berth", error="invalid_token"' } });
 }
 
-export function isWrite(request: FastifyRequest): boolean {
-  return !readMethods.has(request.method);
+/** The access rule of the route a request matched; unmatched requests (404s) need a signed-in caller. */
+function accessOf(request: FastifyRequest): Access {
+  if (request.is404) return 'signed-in';
+  return request.routeOptions.config.access!;
 }
 
-/** The subscription a path addresses (`/subscriptions/{id}/...`), if any. */
-function subscriptionOf(url: string): string | undefined {
-  const match = /^\/subscriptions\/([^/?]+)/i.exec(url);
-  return match ? decodeURIComponent(match[1]).toLowerCase() : undefined;
+/** Refuses, at registration, a route that declares no access rule, or a subscription rule on a path without `:subscriptionId`. */
+function checkDeclared(route: RouteOptions): void {
+  const declared = (route.config as { access?: Access } | undefined)?.access;
+  if (declared === undefined || !accessKinds.includes(declared)) {
+    throw new Error(`The route ${route.method} ${route.url} declares no access rule: set config.access to one of ${accessKinds.join(', ')}.`);
+  }
+  if ((declared === 'read' || declared === 'write') && !/\/:subscriptionId(\/|$)/.test(route.url)) {
+    throw new Error(`The route ${route.method} ${route.url} declares '${declared}' access but has no :subscriptionId parameter to authorize on.`);
+  }
 }
 
 /**
- * Bearer-token authentication on every route but `/healthz`, and role checks
- * for everything under `/subscriptions/{id}`: any role reads, Contributor and
- * Owner write.
+ * Bearer-token authentication and role checks, decided on what the router
+ * matched: the route's declared access and its decoded `:subscriptionId`,
+ * never the raw URL, so every spelling of a path is authorized alike.
  */
 export const auth = fp(
-  async (app: FastifyInstance, options: { selfAuthenticatedPrefixes?: string[] }) => {
-    const ownAuth = options.selfAuthenticatedPrefixes ?? [];
-    const cache = new Map<string, { principal: Principal; until: number }>();
+  async (app: FastifyInstance) => {
+    const cache = new Map<string, { principal: Principal; expiresAt: number | null; until: number }>();
     const knownSubscriptions = new Set<string>();
     app.decorateRequest('principal', null);
+    app.addHook('onRoute', checkDeclared);
 
     async function principalFor(token: string): Promise<Principal | undefined> {
       const hash = hashToken(token);
-      const hit = cache.get(hash);
-      if (hit && hit.until > Date.now()) return hit.principal;
-      const row = await findToken(app.berth.db, hash);
-      if (!row) return undefined;
-      const principal: Principal = { name: row.name, roles: JSON.parse(row.roles) as RoleMap };
-      cache.set(hash, { principal, until: Date.now() + TOKEN_CACHE_MS });
-      return principal;
+      const now = Date.now();
+      let hit = cache.get(hash);
+      if (!hit || hit.until <= now) {
+        const row = await findToken(app.berth.db, hash);
+        if (!row) {
+          cache.delete(hash);
+          return undefined;
+        }
+        hit = {
+          principal: { name: row.name, roles: JSON.parse(row.roles) as RoleMap },
+          expiresAt: row.expires_at ? Date.parse(row.expires_at) : null,
+          until: now + TOKEN_CACHE_MS,
+        };
+        if (cache.size > 10_000) cache.clear();
+        cache.set(hash, hit);
+      }
+      if (hit.expiresAt !== null && hit.expiresAt <= now) return undefined;
+      return hit.principal;
     }
 
-    app.addHook('onRequest', async (request) => {
-      const path = request.url.split('?')[0];
-      if (PUBLIC_PATHS.has(path) || ownAuth.some((prefix) => path.startsWith(prefix))) return;
+    async function authenticate(request: FastifyRequest): Promise<Principal> {
       const header = request.headers.authorization;
       if (!header) {
         throw unauthorized('AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing. Send 'Authorization: Bearer <token>' (the admin token is in Berth's home folder, file 'token').");
@@ -59,21 +77,32 @@ export const auth = fp(
       }
       const principal = await principalFor(match[1]);
       if (!principal) {
-        throw unauthorized('InvalidAuthenticationToken', 'The access token is invalid. Use the token in Berth\'s home folder or one made with `berth token create`.');
+        throw unauthorized(
+          'InvalidAuthenticationToken',
+          "The access token is invalid, expired or revoked. Use the token in Berth's home folder or make a new one with `berth token create`.",
+        );
       }
-      request.principal = principal;
+      return principal;
+    }
 
-      const subscriptionId = subscriptionOf(path);
-      if (subscriptionId === undefined) return;
+    app.addHook('onRequest', async (request) => {
+      const rule = accessOf(request);
+      if (rule === 'public' || rule === 'own') return;
+      const principal = await authenticate(request);
+      request.principal = principal;
+      if (rule === 'signed-in') return;
+
+      const subscriptionId = String((request.params as { subscriptionId?: string }).subscriptionId ?? '').toLowerCase();
       const role = roleFor(principal, subscriptionId);
+      // No role answers the same whether or not the subscription exists: no existence oracle.
       if (!role) {
         throw new ArmError(403, 'AuthorizationFailed', `The client '${principal.name}' has no role on subscription '${subscriptionId}'. Ask an Owner for a token with a role on it.`);
       }
-      if (isWrite(request) && !canWrite(role)) {
+      if (rule === 'write' && !canWrite(role)) {
         throw new ArmError(
           403,
           'AuthorizationFailed',
-          `The client '${principal.name}' has the role '${role}' on subscription '${subscriptionId}', which does not allow ${request.method} ${path}. Writes need Contributor or Owner.`,
+          `The client '${principal.name}' has the role '${role}' on subscription '${subscriptionId}', which does not allow ${request.method} ${request.routeOptions.url}. This call needs Contributor or Owner.`,
         );
       }
       if (!knownSubscriptions.has(subscriptionId)) {

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { ArmError, type ArmErrorDetail } from '@berth/arm';
 import type { OperationRow } from '@berth/store';
 import { OperationStatus } from '../schemas/common.js';
+import { baseUrl } from '../arm-http.js';
 
 const Params = Type.Object({ subscriptionId: Type.String(), namespace: Type.String(), location: Type.String(), operationId: Type.String() });
 
@@ -32,7 +33,7 @@ export async function operationStatusRoutes(parent: FastifyInstance): Promise<vo
     return op;
   }
 
-  app.get(`${base}/operationStatuses/:operationId`, { schema: { params: Params, response: { 200: OperationStatus } } }, async (request, reply) => {
+  app.get(`${base}/operationStatuses/:operationId`, { config: { access: 'read' }, schema: { params: Params, response: { 200: OperationStatus } } }, async (request, reply) => {
     const op = await find(request.params);
     if (op.status === 'InProgress') reply.header('Retry-After', '1');
     return {
@@ -45,11 +46,11 @@ export async function operationStatusRoutes(parent: FastifyInstance): Promise<vo
     };
   });
 
-  app.get(`${base}/operationResults/:operationId`, { schema: { params: Params } }, async (request, reply) => {
+  app.get(`${base}/operationResults/:operationId`, { config: { access: 'read' }, schema: { params: Params } }, async (request, reply) => {
     const op = await find(request.params);
     if (op.status === 'InProgress') {
       reply.header('Retry-After', '1');
-      reply.header('Location', `${request.protocol}://${request.host}${request.url}`);
+      reply.header('Location', `${baseUrl(request)}${request.url}`);
       return reply.code(202).send();
     }
     if (op.status === 'Failed' && op.error) {

@@ -17,7 +17,7 @@ export function providerFallbackRoutes(namespaces: string[]) {
       }
       throw new ArmError(400, 'InvalidResourceType', `The resource type '${type ?? ''}' could not be found in the namespace '${canonical}', or the path does not match any of its operations.`);
     };
-    app.all('/subscriptions/:subscriptionId/resourcegroups/:resourceGroupName/providers/*', handler);
-    app.all('/subscriptions/:subscriptionId/providers/*', handler);
+    app.all('/subscriptions/:subscriptionId/resourcegroups/:resourceGroupName/providers/*', { config: { access: 'read' } }, handler);
+    app.all('/subscriptions/:subscriptionId/providers/*', { config: { access: 'read' } }, handler);
   };
 }

@@ -63,20 +63,20 @@ export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void
     return JSON.parse(row.body) as ResourceGroupBody;
   }
 
-  app.get(base, { schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: ResourceGroupList } } }, async (request) => {
+  app.get(base, { config: { access: 'read' }, schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: ResourceGroupList } } }, async (request) => {
     const { after, limit } = pageOf(request);
     const rows = await listResources(db, { typeKey, subscriptionKey: request.params.subscriptionId.toLowerCase() }, { after, limit });
     return page(request, rows.map(toBody), rows.map((r) => r.id_key), limit);
   });
 
-  app.get(`${base}/:resourceGroupName`, { exposeHeadRoute: false, schema: { params: ResourceGroupParams, response: { 200: ResourceGroup } } }, async (request) => {
+  app.get(`${base}/:resourceGroupName`, { exposeHeadRoute: false, config: { access: 'read' }, schema: { params: ResourceGroupParams, response: { 200: ResourceGroup } } }, async (request) => {
     const { subscriptionId, resourceGroupName } = request.params;
     const row = await getResource(db, idKey(resourceGroupId(subscriptionId, resourceGroupName)));
     if (!row) throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroupName}' could not be found.`);
     return toBody(row);
   });
 
-  app.head(`${base}/:resourceGroupName`, { schema: { params: ResourceGroupParams } }, async (request, reply) => {
+  app.head(`${base}/:resourceGroupName`, { config: { access: 'read' }, schema: { params: ResourceGroupParams } }, async (request, reply) => {
     const { subscriptionId, resourceGroupName } = request.params;
     const row = await getResource(db, idKey(resourceGroupId(subscriptionId, resourceGroupName)));
     return reply.code(row ? 204 : 404).send();
@@ -84,7 +84,7 @@ export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void
 
   app.put(
     `${base}/:resourceGroupName`,
-    { schema: { params: ResourceGroupParams, body: ResourceGroupPut, response: { 200: ResourceGroup, 201: ResourceGroup } } },
+    { config: { access: 'write' }, schema: { params: ResourceGroupParams, body: ResourceGroupPut, response: { 200: ResourceGroup, 201: ResourceGroup } } },
     async (request, reply) => {
       const { subscriptionId, resourceGroupName } = request.params;
       const id = resourceGroupId(subscriptionId, resourceGroupName);
@@ -126,7 +126,7 @@ export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void
 
   app.patch(
     `${base}/:resourceGroupName`,
-    { schema: { params: ResourceGroupParams, body: ResourceGroupPatch, response: { 200: ResourceGroup } } },
+    { config: { access: 'write' }, schema: { params: ResourceGroupParams, body: ResourceGroupPatch, response: { 200: ResourceGroup } } },
     async (request) => {
       const { subscriptionId, resourceGroupName } = request.params;
       const row = await getResource(db, idKey(resourceGroupId(subscriptionId, resourceGroupName)));
@@ -138,7 +138,7 @@ export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void
     },
   );
 
-  app.delete(`${base}/:resourceGroupName`, { schema: { params: ResourceGroupParams } }, async (request, reply) => {
+  app.delete(`${base}/:resourceGroupName`, { config: { access: 'write' }, schema: { params: ResourceGroupParams } }, async (request, reply) => {
     const { subscriptionId, resourceGroupName } = request.params;
     const id = resourceGroupId(subscriptionId, resourceGroupName);
     const row = await getResource(db, idKey(id));

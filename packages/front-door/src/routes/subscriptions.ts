@@ -79,11 +79,11 @@ export async function subscriptionRoutes(parent: FastifyInstance): Promise<void>
   await app.register(async (scope) => {
     const subs = scope.withTypeProvider<TypeBoxTypeProvider>();
     subs.addHook('onRequest', requireApiVersion({ minimum: '2020-01-01', what: 'subscriptions' }));
-    subs.get('/subscriptions', { schema: { response: { 200: Type.Object({ value: Type.Array(Subscription) }) } } }, async (request) => {
+    subs.get('/subscriptions', { config: { access: 'signed-in' }, schema: { response: { 200: Type.Object({ value: Type.Array(Subscription) }) } } }, async (request) => {
       const rows = await listSubscriptions(db);
       return { value: rows.filter((r) => visible(request, r)).map(toSubscription) };
     });
-    subs.get('/subscriptions/:subscriptionId', { schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: Subscription } } }, async (request) => {
+    subs.get('/subscriptions/:subscriptionId', { config: { access: 'read' }, schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: Subscription } } }, async (request) => {
       const row = await getSubscription(db, request.params.subscriptionId);
       if (!row) throw new ArmError(404, 'SubscriptionNotFound', `The subscription '${request.params.subscriptionId}' could not be found.`);
       return toSubscription(row);
@@ -96,13 +96,13 @@ export async function subscriptionRoutes(parent: FastifyInstance): Promise<void>
     const route = '/providers/Microsoft.Subscription/aliases/:aliasName';
     const params = Type.Object({ aliasName: AliasName });
 
-    aliases.get(route, { schema: { params, response: { 200: Alias } } }, async (request) => {
+    aliases.get(route, { config: { access: 'signed-in' }, schema: { params, response: { 200: Alias } } }, async (request) => {
       const row = await getSubscriptionByAlias(db, request.params.aliasName);
       if (!row || !visible(request, row)) throw new ArmError(404, 'ResourceNotFound', `The subscription alias '${request.params.aliasName}' could not be found.`);
       return toAlias(row);
     });
 
-    aliases.put(route, { schema: { params, body: AliasBody, response: { 200: Alias, 201: Alias } } }, async (request, reply) => {
+    aliases.put(route, { config: { access: 'signed-in' }, schema: { params, body: AliasBody, response: { 200: Alias, 201: Alias } } }, async (request, reply) => {
       if (!canWrite(request.principal?.roles['*'])) {
         throw new ArmError(403, 'AuthorizationFailed', 'Creating a subscription needs a token with the Contributor or Owner role on every subscription (the admin token).');
       }

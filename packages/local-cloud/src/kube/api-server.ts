@@ -171,8 +171,8 @@ export function kubeApiRoutes(options: KubeApiOptions) {
       const segments = rest.split('/').filter(Boolean).map(decodeURIComponent);
       return route(call, segments, request.method);
     };
-    app.all('/', handler);
-    app.all('/*', handler);
+    app.all('/', { config: { access: 'own' } }, handler);
+    app.all('/*', { config: { access: 'own' } }, handler);
 
     async function route(call: Call, segments: string[], method: string): Promise<unknown> {
       const path = `/${segments.join('/')}`;
@@ -190,7 +190,7 @@ export function kubeApiRoutes(options: KubeApiOptions) {
           case '/readyz':
             return call.reply.type('text/plain').send('ok');
           case '/api':
-            return apiVersions(call.request.host);
+            return apiVersions(new URL(call.request.server.berth.publicUrl).host);
           case '/apis':
             return apiGroupList();
           case '/openapi/v3':

@@ -41,13 +41,13 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
       return row;
     }
 
-    app.get(`/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/managedClusters`, { schema: { params: Type.Object({ subscriptionId: Type.String() }) } }, async (request) => {
+    app.get(`/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/managedClusters`, { config: { access: 'read' }, schema: { params: Type.Object({ subscriptionId: Type.String() }) } }, async (request) => {
       const { after, limit } = pageOf(request);
       const rows = await listResources(db, { typeKey: MANAGED_CLUSTER_TYPE_KEY, subscriptionKey: request.params.subscriptionId.toLowerCase() }, { after, limit });
       return page(request, rows.map((r) => JSON.parse(r.body)), rows.map((r) => r.id_key), limit);
     });
 
-    app.get(groupBase, { schema: { params: GroupParams } }, async (request) => {
+    app.get(groupBase, { config: { access: 'read' }, schema: { params: GroupParams } }, async (request) => {
       const { subscriptionId, resourceGroupName } = request.params;
       await requireResourceGroup(db, subscriptionId, resourceGroupName);
       const { after, limit } = pageOf(request);
@@ -55,12 +55,12 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
       return page(request, rows.map((r) => JSON.parse(r.body)), rows.map((r) => r.id_key), limit);
     });
 
-    app.get(one, { schema: { params: ClusterParams } }, async (request, reply) => {
+    app.get(one, { config: { access: 'read' }, schema: { params: ClusterParams } }, async (request, reply) => {
       const row = await load(request.params);
       return reply.type('application/json; charset=utf-8').send(row.body);
     });
 
-    app.put(one, { schema: { params: ClusterParams, body: ManagedClusterPut } }, async (request, reply) => {
+    app.put(one, { config: { access: 'write' }, schema: { params: ClusterParams, body: ManagedClusterPut } }, async (request, reply) => {
       const { subscriptionId, resourceGroupName, resourceName } = request.params;
       const group = await requireResourceGroup(db, subscriptionId, resourceGroupName);
       const id = resourceId(subscriptionId, group.name, CONTAINER_SERVICE, [['managedClusters', resourceName]]);
@@ -115,7 +115,7 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
       return sendAccepted(request, reply, op, { namespace: CONTAINER_SERVICE, location: spec.location, statusCode: 200, body: updated });
     }
 
-    app.delete(one, { schema: { params: ClusterParams } }, async (request, reply) => {
+    app.delete(one, { config: { access: 'write' }, schema: { params: ClusterParams } }, async (request, reply) => {
       const { subscriptionId, resourceGroupName, resourceName } = request.params;
       const id = resourceId(subscriptionId, resourceGroupName, CONTAINER_SERVICE, [['managedClusters', resourceName]]);
       const row = await getResource(db, idKey(id));
@@ -153,8 +153,8 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
       return { kubeconfigs: [{ name: role === 'admin' ? 'clusterAdmin' : 'clusterUser', value: Buffer.from(config).toString('base64') }] };
     }
 
-    app.post(`${one}/listClusterAdminCredential`, { schema: { params: ClusterParams } }, async (request) => credentials(request, request.params, 'admin'));
-    app.post(`${one}/listClusterUserCredential`, { schema: { params: ClusterParams } }, async (request) => credentials(request, request.params, 'user'));
+    app.post(`${one}/listClusterAdminCredential`, { config: { access: 'write' }, schema: { params: ClusterParams } }, async (request) => credentials(request, request.params, 'admin'));
+    app.post(`${one}/listClusterUserCredential`, { config: { access: 'write' }, schema: { params: ClusterParams } }, async (request) => credentials(request, request.params, 'user'));
   };
 }
 

@@ -29,19 +29,19 @@ export async function policyRoutes(parent: FastifyInstance): Promise<void> {
   const base = `/subscriptions/:subscriptionId/providers/${AUTHORIZATION}/policyAssignments`;
   const typeKey = POLICY_ASSIGNMENT_TYPE.toLowerCase();
 
-  app.get(base, { schema: { params: Type.Object({ subscriptionId: Type.String() }) } }, async (request) => {
+  app.get(base, { config: { access: 'read' }, schema: { params: Type.Object({ subscriptionId: Type.String() }) } }, async (request) => {
     const { after, limit } = pageOf(request);
     const rows = await listResources(db, { typeKey, subscriptionKey: request.params.subscriptionId.toLowerCase() }, { after, limit });
     return page(request, rows.map((r) => JSON.parse(r.body)), rows.map((r) => r.id_key), limit);
   });
 
-  app.get(`${base}/:assignmentName`, { schema: { params: Params } }, async (request) => {
+  app.get(`${base}/:assignmentName`, { config: { access: 'read' }, schema: { params: Params } }, async (request) => {
     const row = await getResource(db, idKey(`/subscriptions/${request.params.subscriptionId}/providers/${AUTHORIZATION}/policyAssignments/${request.params.assignmentName}`));
     if (!row) throw new ArmError(404, 'PolicyAssignmentNotFound', `The policy assignment '${request.params.assignmentName}' is not found.`);
     return JSON.parse(row.body);
   });
 
-  app.put(`${base}/:assignmentName`, { schema: { params: Params, body: Body } }, async (request, reply) => {
+  app.put(`${base}/:assignmentName`, { config: { access: 'write' }, schema: { params: Params, body: Body } }, async (request, reply) => {
     const { subscriptionId, assignmentName } = request.params;
     const props = request.body.properties;
     if (props.policyDefinitionId.toLowerCase() !== NOT_ALLOWED_RESOURCE_TYPES.toLowerCase()) {
@@ -82,7 +82,7 @@ export async function policyRoutes(parent: FastifyInstance): Promise<void> {
     return reply.code(201).send(body);
   });
 
-  app.delete(`${base}/:assignmentName`, { schema: { params: Params } }, async (request, reply) => {
+  app.delete(`${base}/:assignmentName`, { config: { access: 'write' }, schema: { params: Params } }, async (request, reply) => {
     const key = idKey(`/subscriptions/${request.params.subscriptionId}/providers/${AUTHORIZATION}/policyAssignments/${request.params.assignmentName}`);
     const row = await getResource(db, key);
     if (!row) return reply.code(204).send();

@@ -22,7 +22,7 @@ export async function versionRoutes(parent: FastifyInstance): Promise<void> {
   await parent.register(async (scope) => {
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
     app.addHook('onRequest', requireApiVersion({ versions: ['2017-09-30', '2019-04-01', '2019-08-01'], what: 'orchestrators' }));
-    app.get(`/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/locations/:location/orchestrators`, { schema: { params: Params } }, async (request) => {
+    app.get(`/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/locations/:location/orchestrators`, { config: { access: 'read' }, schema: { params: Params } }, async (request) => {
       const { region, minors } = versionsIn(request.params.location);
       const offered = minors.filter((m) => !isLtsOnly(m));
       const previewOf = new Map(offered.flatMap((m) => m.patches.map((p) => [p.version, m.isPreview] as const)));
@@ -50,7 +50,7 @@ export async function versionRoutes(parent: FastifyInstance): Promise<void> {
   await parent.register(async (scope) => {
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
     app.addHook('onRequest', requireApiVersion({ minimum: '2023-01-01', what: 'kubernetesVersions' }));
-    app.get(`/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/locations/:location/kubernetesVersions`, { schema: { params: Params } }, async (request) => {
+    app.get(`/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/locations/:location/kubernetesVersions`, { config: { access: 'read' }, schema: { params: Params } }, async (request) => {
       const { minors } = versionsIn(request.params.location);
       return {
         values: [...minors].reverse().map((m) => ({

@@ -70,19 +70,19 @@ export function computeRoutes(options: ComputeRouteOptions) {
       return { row, body: JSON.parse(row.body) as ComputeBody };
     }
 
-    app.get(`${wsBase}/computes`, { schema: { params: WorkspaceParams } }, async (request) => {
+    app.get(`${wsBase}/computes`, { config: { access: 'read' }, schema: { params: WorkspaceParams } }, async (request) => {
       const ws = await workspaceOf(request.params);
       const { after, limit } = pageOf(request);
       const rows = await listResources(db, { typeKey, parentKey: idKey(ws.id) }, { after, limit });
       return page(request, rows.map((r) => JSON.parse(r.body)), rows.map((r) => r.id_key), limit);
     });
 
-    app.get(one, { schema: { params: ComputeParams } }, async (request, reply) => {
+    app.get(one, { config: { access: 'read' }, schema: { params: ComputeParams } }, async (request, reply) => {
       const { row } = await computeRow(request.params);
       return reply.type('application/json; charset=utf-8').send(row.body);
     });
 
-    app.put(one, { schema: { params: ComputeParams, body: ComputePut } }, async (request, reply) => {
+    app.put(one, { config: { access: 'write' }, schema: { params: ComputeParams, body: ComputePut } }, async (request, reply) => {
       const params = request.params;
       const nameProblem = computeNameProblem(params.computeName);
       const ws = await workspaceOf(params);
@@ -197,7 +197,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
       return reply.code(200).type('application/json; charset=utf-8').send(row.body);
     }
 
-    app.patch(one, { schema: { params: ComputeParams, body: ComputePatch } }, async (request, reply) => {
+    app.patch(one, { config: { access: 'write' }, schema: { params: ComputeParams, body: ComputePatch } }, async (request, reply) => {
       const { row, body } = await computeRow(request.params);
       const active = await engine.active(body.id);
       if (active) throw new ArmError(409, 'OperationInProgress', `The compute '${body.name}' is ${body.properties.provisioningState.toLowerCase()}; wait for that operation to finish, then retry.`);
@@ -262,7 +262,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
       return sendAccepted(request, reply, op, { namespace: NAMESPACE, location: body.location, statusCode: 200, body: updated });
     });
 
-    app.delete(one, { schema: { params: ComputeParams } }, async (request, reply) => {
+    app.delete(one, { config: { access: 'write' }, schema: { params: ComputeParams } }, async (request, reply) => {
       const action = (request.query as Record<string, string | undefined>).underlyingResourceAction;
       if (action !== 'Detach' && action !== 'Delete') {
         throw new ArmError(400, action === undefined ? 'MissingUnderlyingResourceAction' : 'InvalidUnderlyingResourceAction', `underlyingResourceAction is required and must be Detach (keep the cluster, remove what Berth installed) or Delete (also delete a cluster the workspace created)${action === undefined ? '' : `, not '${action}'`}.`);
@@ -291,14 +291,14 @@ export function computeRoutes(options: ComputeRouteOptions) {
       return sendAccepted(request, reply, op, { namespace: NAMESPACE, location: body.location, statusCode: 202, withLocation: true });
     });
 
-    app.post(`${one}/listKeys`, { schema: { params: ComputeParams } }, async (request) => {
+    app.post(`${one}/listKeys`, { config: { access: 'write' }, schema: { params: ComputeParams } }, async (request) => {
       const { row } = await computeRow(request.params);
       const [admin, user] = await Promise.all([runtime.secrets.get(row.id_key, 'adminKubeConfig'), runtime.secrets.get(row.id_key, 'userKubeConfig')]);
       if (!admin) throw new ArmError(409, 'CredentialsNotAvailable', `The compute '${request.params.computeName}' has no cluster credentials yet; retry when its provisioningState is Succeeded.`);
       return { computeType: 'AKS', userKubeConfig: user ?? null, adminKubeConfig: admin, imagePullSecretName: null };
     });
 
-    app.post(`${one}/listNodes`, { schema: { params: ComputeParams } }, async (request) => {
+    app.post(`${one}/listNodes`, { config: { access: 'write' }, schema: { params: ComputeParams } }, async (request) => {
       const { row } = await computeRow(request.params);
       const admin = await runtime.secrets.get(row.id_key, 'adminKubeConfig');
       if (!admin) throw new ArmError(409, 'CredentialsNotAvailable', `The compute '${request.params.computeName}' has no cluster credentials yet; retry when its provisioningState is Succeeded.`);

@@ -59,6 +59,7 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
   }
 
   app.get(`/subscriptions/:subscriptionId/providers/${NAMESPACE}/workspaces`, {
+    config: { access: 'read' },
     schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: WorkspaceList } },
   }, async (request) => {
     const { after, limit } = pageOf(request);
@@ -66,7 +67,7 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
     return page(request, rows.map(toWorkspace), rows.map((r) => r.id_key), limit);
   });
 
-  app.get(groupBase, { schema: { params: GroupParams, response: { 200: WorkspaceList } } }, async (request) => {
+  app.get(groupBase, { config: { access: 'read' }, schema: { params: GroupParams, response: { 200: WorkspaceList } } }, async (request) => {
     const { subscriptionId, resourceGroupName } = request.params;
     await requireResourceGroup(db, subscriptionId, resourceGroupName);
     const { after, limit } = pageOf(request);
@@ -74,13 +75,13 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
     return page(request, rows.map(toWorkspace), rows.map((r) => r.id_key), limit);
   });
 
-  app.get(one, { schema: { params: WorkspaceParams, response: { 200: Workspace } } }, async (request, reply) => {
+  app.get(one, { config: { access: 'read' }, schema: { params: WorkspaceParams, response: { 200: Workspace } } }, async (request, reply) => {
     // The stored body is the response, written by this provider: sending it as stored saves a parse and a serialization.
     const row = await load(request.params);
     return reply.type('application/json; charset=utf-8').send(row.body as unknown as Workspace);
   });
 
-  app.put(one, { schema: { params: WorkspaceParams, body: WorkspacePut, response: { 200: Workspace, 201: Workspace } } }, async (request, reply) => {
+  app.put(one, { config: { access: 'write' }, schema: { params: WorkspaceParams, body: WorkspacePut, response: { 200: Workspace, 201: Workspace } } }, async (request, reply) => {
     const { subscriptionId, resourceGroupName, workspaceName } = request.params;
     checkWorkspaceName(workspaceName);
     const group = await requireResourceGroup(db, subscriptionId, resourceGroupName);
@@ -184,7 +185,7 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
     return reply.code(200).send(await saveChanges(request, row.id_key, body, put));
   }
 
-  app.patch(one, { schema: { params: WorkspaceParams, body: WorkspacePatch, response: { 200: Workspace } } }, async (request) => {
+  app.patch(one, { config: { access: 'write' }, schema: { params: WorkspaceParams, body: WorkspacePatch, response: { 200: Workspace } } }, async (request) => {
     const row = await load(request.params);
     const body = toWorkspace(row);
     if (body.properties.provisioningState === 'Deleting') {
@@ -193,7 +194,7 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
     return saveChanges(request, row.id_key, body, request.body);
   });
 
-  app.delete(one, { schema: { params: WorkspaceParams } }, async (request, reply) => {
+  app.delete(one, { config: { access: 'write' }, schema: { params: WorkspaceParams } }, async (request, reply) => {
     const { subscriptionId, resourceGroupName, workspaceName } = request.params;
     const id = resourceId(subscriptionId, resourceGroupName, NAMESPACE, [['workspaces', workspaceName]]);
     const row = await getResource(db, idKey(id));

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './2026-11-27_initial.js';
 import * as kubernetes from './2026-11-28_kubernetes.js';
 import * as resourceSecrets from './2026-11-29_resource-secrets.js';
+import * as tokenExpiry from './2026-12-07_token-expiry.js';
 
 /** Migrations in order; names are date-prefixed so they sort. */
 const migrations: Record<string, Migration> = {
   '2026-11-27_initial': initial,
   '2026-11-28_kubernetes': kubernetes,
   '2026-11-29_resource-secrets': resourceSecrets,
+  '2026-12-07_token-expiry': tokenExpiry,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -7,6 +7,8 @@ export interface TokensTable {
   /** JSON map of subscription id (or `*`) to role. */
   roles: string;
   created_at: string;
+  /** ISO time after which the token is refused; `null` never expires. */
+  expires_at: string | null;
 }
 export type TokenRow = Selectable<TokensTable>;
 export type NewToken = Insertable<TokensTable>;

@@ -1,0 +1,90 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ArmError } from '@berth/arm';
+
+export interface HttpLimits {
+  /** A request's headers and body must arrive within this time; slow senders are cut (default 30 s). */
+  requestTimeoutMs: number;
+  /** Open connections one client address may hold; more are closed at once (default 512). */
+  maxConnectionsPerAddress: number;
+}
+
+export const defaultHttpLimits: HttpLimits = { requestTimeoutMs: 30_000, maxConnectionsPerAddress: 512 };
+
+/** Longest request target served; ARM's own front door refuses longer URLs too. */
+export const MAX_URL_LENGTH = 8192;
+
+function armErrorBytes(status: number, reason: string, code: string, message: string): string {
+  const body = JSON.stringify({ error: { code, message } });
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** Node's HTTP parser errors (before Fastify sees a request), answered in the ARM error shape. */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  let answer: string;
+  switch (err.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      answer = armErrorBytes(408, 'Request Timeout', 'RequestTimeout', 'The request did not arrive in time: its headers and body must be sent within the server\'s request timeout.');
+      break;
+    case 'HPE_HEADER_OVERFLOW':
+      answer = armErrorBytes(431, 'Request Header Fields Too Large', 'RequestHeaderFieldsTooLarge', 'The request line and headers are larger than the 16 KiB this server accepts. Send a shorter URL or fewer headers.');
+      break;
+    default:
+      answer = armErrorBytes(400, 'Bad Request', 'BadRequest', `The request is not valid HTTP/1.1 (${err.code ?? 'parse error'}).`);
+  }
+  if (socket.writable) socket.write(answer);
+  socket.destroy();
+}
+
+/** Fastify's routing failures (a malformed percent-encoding in the path), in the ARM error shape. */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const bad = error.code === 'FST_ERR_BAD_URL';
+  reply
+    .code(400)
+    .header('connection', 'close')
+    .send({
+      error: bad
+        ? { code: 'InvalidRequestUri', message: 'The request URL is not valid: it holds a malformed percent-encoding. Encode reserved characters as %XX with two hex digits.' }
+        : { code: 'BadRequest', message: 'The request could not be routed.' },
+    });
+}
+
+/**
+ * Absolute-form request targets (`PUT https://host/subscriptions/...`) are routed
+ * as their path, so every later step (routing, authorization, links) sees one spelling.
+ */
+export function originForm(request: IncomingMessage): string {
+  const url = request.url ?? '/';
+  if (url.startsWith('/')) return url;
+  const match = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(url);
+  if (!match) return url;
+  return match[1].startsWith('/') ? match[1] : `/${match[1]}`;
+}
+
+/** Refuses request targets too long to be an ARM call (414) before any other work. */
+export async function rejectLongUrls(request: FastifyRequest): Promise<void> {
+  if (request.url.length > MAX_URL_LENGTH) {
+    throw new ArmError(414, 'RequestUriTooLong', `The request URL is ${request.url.length} characters long; this server accepts at most ${MAX_URL_LENGTH}.`);
+  }
+}
+
+/** Closes, at once, connections beyond the per-address cap: one client cannot hold every socket. */
+export function limitConnectionsPerAddress(server: Server, max: number): void {
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > max) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left === 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
+}
