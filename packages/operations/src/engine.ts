@@ -126,8 +126,12 @@ export class OperationsEngine {
     if (this.heartbeat) clearInterval(this.heartbeat);
   }
 
-  /** Persists a new operation and wakes the worker. */
-  async begin(options: BeginOptions): Promise<OperationRow> {
+  /**
+   * Persists a new operation and wakes the worker. Given `trx`, the operation is
+   * written in that transaction (with the resource it works on, so a crash leaves
+   * both or neither) and the caller calls `kick()` once it commits.
+   */
+  async begin(options: BeginOptions, trx?: Db): Promise<OperationRow> {
     const now = iso(Date.now());
     const row: OperationRow = {
       id: randomUUID(),
@@ -145,8 +149,8 @@ export class OperationsEngine {
       start_time: now,
       end_time: null,
     };
-    await insertOperation(this.db, row);
-    this.kick();
+    await insertOperation(trx ?? this.db, row);
+    if (!trx) this.kick();
     return row;
   }
 

@@ -5,11 +5,14 @@ import { ArmError } from '@berth/arm';
 /** Fastify's own failures, as the ARM errors a client expects. */
 function fromFastifyError(err: FastifyError, request: FastifyRequest): ArmError | undefined {
   if (err.validation) {
-    const details = err.validation.map((v) => {
+    // A propertyNames failure is reported twice by Ajv: keep the one that says which rule the name broke.
+    const details = err.validation.filter((v) => v.keyword !== 'propertyNames').map((v) => {
+      const named = (v as { propertyName?: string }).propertyName;
       const where = `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`;
+      const subject = named === undefined ? `'${where}'` : `The name '${named.length > 40 ? `${named.slice(0, 40)}…` : named}' in '${where}'`;
       const extra = (v.params as { additionalProperty?: string; missingProperty?: string; allowedValues?: unknown[] }) ?? {};
       const what = extra.allowedValues ? `${v.message}: ${extra.allowedValues.join(', ')}` : v.message;
-      return { code: 'InvalidRequestContent', target: where, message: `'${where}' ${what}.` };
+      return { code: 'InvalidRequestContent', target: where, message: `${subject} ${what}.` };
     });
     return new ArmError(400, 'InvalidRequestContent', `The request content is not valid: ${details.map((d) => d.message).join(' ')}`, { details });
   }

@@ -1,6 +1,11 @@
 import { Type } from '@sinclair/typebox';
 
-export const Tags = Type.Record(Type.String(), Type.String(), { description: 'Resource tags' });
+/** ARM's tag limits: at most 50 tags, names up to 512 characters and values up to 256, no control characters. */
+export const Tags = Type.Record(Type.String(), Type.String({ maxLength: 256, pattern: '^[^\\u0000-\\u001f\\u007f]*$' }), {
+  description: 'Resource tags',
+  maxProperties: 50,
+  propertyNames: { minLength: 1, maxLength: 512, pattern: '^[^\\u0000-\\u001f\\u007f]*$' },
+});
 
 export const ArmErrorResponse = Type.Object({
   error: Type.Object({

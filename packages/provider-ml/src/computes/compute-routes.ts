@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import * as k8s from '@kubernetes/client-node';
 import { ArmError, idKey, parseResourceId, resourceId, validationFailed, type ArmErrorDetail } from '@berth/arm';
-import { getResource, insertResource, isUniqueViolation, listResources, type Db, type ResourceRow } from '@berth/store';
+import { getResource, insertResource, isUniqueViolation, listResources, type Db, type OperationRow, type ResourceRow } from '@berth/store';
 import { nowIso, operationUrls, page, pageOf, requireApiVersion, sendAccepted } from '@berth/front-door';
 import { findVmSize } from '@berth/catalog';
 import { checkComputePut, checkTls, comparableSpec, computeNameProblem, purposeProblems, tlsWithInternalLoadBalancer, type ComputeSpec } from '@berth/compute-rules';
@@ -144,13 +144,21 @@ export function computeRoutes(options: ComputeRouteOptions) {
           },
         },
       };
+      const parts = parseResourceId(clusterId)!;
+      const data: ComputeOpData = { idKey: idKey(id), subscriptionId: params.subscriptionId, clusterGroup: parts.resourceGroup, clusterName: parts.names[0] };
+      let op: OperationRow;
       for (let attempt = 1; ; attempt++) {
         try {
-          await db.transaction().execute(async (trx) => {
+          // The compute and its operation are stored together: a crash leaves both (resumed at start) or neither.
+          op = await db.transaction().execute(async (trx) => {
             await insertResource(trx, { id, type: COMPUTE_TYPE, parentId: ws.id, body, now });
             await runtime.secrets.put(idKey(id), 'request', comparableSpec(spec), trx);
             await claimCluster(trx, id, clusterId, now);
             await storeTls(trx, id, spec.ssl, location, now);
+            return engine.begin(
+              { kind: spec.mode === 'attach' ? ATTACH_COMPUTE : CREATE_COMPUTE, resourceId: id, subscriptionId: params.subscriptionId, step: spec.mode === 'attach' ? 'fetch-credentials' : 'create-cluster', data },
+              trx,
+            );
           });
           break;
         } catch (err) {
@@ -161,15 +169,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
           // Another compute won the cluster or the leaf domain label: the next attempt finds it taken and says so.
         }
       }
-      const parts = parseResourceId(clusterId)!;
-      const data: ComputeOpData = { idKey: idKey(id), subscriptionId: params.subscriptionId, clusterGroup: parts.resourceGroup, clusterName: parts.names[0] };
-      const op = await engine.begin({
-        kind: spec.mode === 'attach' ? ATTACH_COMPUTE : CREATE_COMPUTE,
-        resourceId: id,
-        subscriptionId: params.subscriptionId,
-        step: spec.mode === 'attach' ? 'fetch-credentials' : 'create-cluster',
-        data,
-      });
+      engine.kick();
       warn(reply, warnings);
       return sendAccepted(request, reply, op, { namespace: NAMESPACE, location: ws.location, statusCode: 201, body });
     });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type TObject } from '@sinclair/typebox';
 import { ArmError, idKey, resourceGroupId, resourceId } from '@berth/arm';
 import { getResource, getSubscription, insertResource, isUniqueViolation, listResources, updateResourceBody, type ResourceRow } from '@berth/store';
 import {
@@ -158,7 +158,7 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
       ...(change.tags ? { tags: change.tags } : {}),
       ...(change.sku ? { sku: change.sku } : {}),
       systemData: { ...body.systemData, lastModifiedBy: principalName(request), lastModifiedAt: nowIso() },
-      properties: { ...body.properties, ...definedOnly((change.properties ?? {}) as Record<string, unknown>) },
+      properties: { ...body.properties, ...settableOnly((change.properties ?? {}) as Record<string, unknown>) },
     };
     await updateResourceBody(db, key, JSON.stringify(updated), nowIso());
     return updated;
@@ -219,6 +219,17 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
     const op = await engine.begin({ kind: DELETE_WORKSPACE, resourceId: body.id, subscriptionId, step: 'delete', data: { idKey: row.id_key } });
     return sendAccepted(request, reply, op, { namespace: NAMESPACE, location: body.location, statusCode: 202, withLocation: true });
   });
+}
+
+/**
+ * The properties a client may change (those of the PATCH schema). Read-only ones
+ * (provisioningState, workspaceId, tenantId, discoveryUrl, ...) in a PUT or PATCH
+ * body are ignored, as ARM ignores them.
+ */
+const SETTABLE_PROPERTIES = new Set(Object.keys((WorkspacePatch.properties.properties as unknown as TObject).properties));
+
+function settableOnly(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(definedOnly(values)).filter(([k]) => SETTABLE_PROPERTIES.has(k)));
 }
 
 function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
