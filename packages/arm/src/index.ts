@@ -5,3 +5,4 @@ export type { ResourceIdParts } from './resource-id.js';
 export { addressAt, addressInRanges, contains, isIPv4, isIpRange, offsetOf, overlaps, parseCidr } from './network/cidr.js';
 export type { Cidr } from './network/cidr.js';
 export { networkProblems } from './network/network-rules.js';
+export { jsonNestedDeeperThan, MAX_JSON_NESTING, valueNestedDeeperThan } from './json-nesting.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { ArmError, jsonNestedDeeperThan, MAX_JSON_NESTING } from '@berth/arm';
 import type { OperationHandler } from '@berth/operations';
 import type { ResourceDeleteHook } from './routes/resource-groups.js';
 import type { BerthContext } from './context.js';
@@ -65,7 +66,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') done(null, undefined);
-    else parseJson(request, body as string, done);
+    else if (jsonNestedDeeperThan(body as string)) {
+      done(new ArmError(400, 'InvalidRequestContent', `The request content is nested deeper than ${MAX_JSON_NESTING} levels of objects and arrays; no Berth resource is that deep.`), undefined);
+    } else parseJson(request, body as string, done);
   });
   for (const provider of options.providers) {
     for (const handler of provider.operationHandlers) options.context.engine.register(handler);

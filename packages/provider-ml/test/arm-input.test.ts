@@ -88,6 +88,19 @@ describe('ARM input rules and HTTP errors', () => {
     });
     expect([xml.status, xml.body?.error?.code]).toEqual([415, 'UnsupportedMediaType']);
     expect(xml.body.error.message).toContain("'application/xml'");
+    const deep = `{"location":"westus","properties":${'{"a":'.repeat(200)}1${'}'.repeat(200)}}`;
+    for (const path of [`/subscriptions/${sub}/resourcegroups/deep?api-version=2021-04-01`, paths(sub).workspace('rg', 'deep'), paths(sub).compute('rg', 'wsp', 'deep')]) {
+      const res = await berth.request('PUT', path, { rawBody: deep });
+      expect([res.status, res.body?.error?.code], res.text).toEqual([400, 'InvalidRequestContent']);
+      expect(res.body.error.message).toContain('nested deeper than 100 levels');
+    }
+    const shallowInString = await berth.request('PUT', `/subscriptions/${sub}/resourcegroups/strings?api-version=2021-04-01`, {
+      body: { location: 'westus', tags: { brackets: '['.repeat(200) } },
+    });
+    expect(shallowInString.status, shallowInString.text).toBe(201);
+    const removed = await berth.request('DELETE', `/subscriptions/${sub}/resourcegroups/strings?api-version=2021-04-01`);
+    expect(removed.status).toBe(202);
+    expect((await waitForOperation(berth, (removed.headers['azure-asyncoperation'] ?? removed.headers.location) as string)).status).toBe('Succeeded');
     expect(await state(berth)).toEqual(before);
   });
 
