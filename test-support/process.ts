@@ -1,4 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { fileURLToPath } from 'node:url';
 
 export const berthBin = fileURLToPath(new URL('../packages/cli/bin/berth.js', import.meta.url));
@@ -47,4 +51,37 @@ export function runBerth(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * The `berth up` processes and temporary home folders of one test file: each
+ * test's are killed and removed after it, with whatever else it registers.
+ */
+export function berthProcesses(prefix: string) {
+  const running: BerthProcess[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const p of running.splice(0)) {
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+      await p.exited;
+    }
+    for (const c of cleanups.splice(0)) await c();
+  });
+  return {
+    /** Runs after the current test. */
+    cleanup(fn: () => Promise<void>): void {
+      cleanups.push(fn);
+    },
+    async tempHome(): Promise<string> {
+      const home = await mkdtemp(join(tmpdir(), prefix));
+      cleanups.push(() => rm(home, { recursive: true, force: true }));
+      return home;
+    },
+    /** `berth up`, killed after the current test unless it ended before. */
+    async up(args: string[], env: NodeJS.ProcessEnv = {}): Promise<BerthProcess> {
+      const p = await spawnBerthUp(args, env);
+      running.push(p);
+      return p;
+    },
+  };
 }

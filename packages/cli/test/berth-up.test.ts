@@ -1,33 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { readFile, stat } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshPostgresDatabase, httpsRequest, testStores } from '../../../test-support/berth.js';
-import { runBerth, spawnBerthUp, type BerthProcess } from '../../../test-support/process.js';
+import { berthProcesses, runBerth, type BerthProcess } from '../../../test-support/process.js';
 
-const running: BerthProcess[] = [];
-const cleanups: Array<() => Promise<void>> = [];
-
-afterEach(async () => {
-  for (const p of running.splice(0)) {
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await p.exited;
-  }
-  for (const c of cleanups.splice(0)) await c();
-});
-
-async function tempHome(): Promise<string> {
-  const home = await mkdtemp(join(tmpdir(), 'berth-cli-'));
-  cleanups.push(() => rm(home, { recursive: true, force: true }));
-  return home;
-}
-
-async function up(args: string[], env: NodeJS.ProcessEnv = {}): Promise<BerthProcess> {
-  const p = await spawnBerthUp(args, env);
-  running.push(p);
-  return p;
-}
+const { tempHome, up, cleanup } = berthProcesses('berth-cli-');
 
 async function homeFiles(home: string) {
   return { token: (await readFile(join(home, 'token'), 'utf8')).trim(), ca: await readFile(join(home, 'ca.pem'), 'utf8') };
@@ -127,7 +105,7 @@ describe.each(testStores())('crash safety on %s', (store) => {
     const storeArgs: string[] = [];
     if (store === 'postgres') {
       const db = await freshPostgresDatabase();
-      cleanups.push(db.drop);
+      cleanup(db.drop);
       storeArgs.push('--store', db.url);
     }
     const args = ['--home', home, '--port', '0', '--provisioning-delay-ms', '1500', '--lease-ms', '1000', ...storeArgs];
@@ -159,7 +137,7 @@ describe.each(testStores())('crash safety on %s', (store) => {
 describe.runIf(process.env.BERTH_TEST_PG)('several berth up processes on one PostgreSQL', () => {
   it('share the work: an operation of a killed process is finished by the other one', async () => {
     const db = await freshPostgresDatabase();
-    cleanups.push(db.drop);
+    cleanup(db.drop);
     const homeA = await tempHome();
     const common = ['--port', '0', '--provisioning-delay-ms', '1500', '--lease-ms', '1000', '--store', db.url];
     const a = await up(['--home', homeA, ...common]);

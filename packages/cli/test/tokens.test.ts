@@ -1,32 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freshPostgresDatabase, httpsRequest } from '../../../test-support/berth.js';
-import { runBerth, spawnBerthUp, type BerthProcess } from '../../../test-support/process.js';
+import { berthProcesses, runBerth } from '../../../test-support/process.js';
 
-const running: BerthProcess[] = [];
-const cleanups: Array<() => Promise<void>> = [];
-
-afterEach(async () => {
-  for (const p of running.splice(0)) {
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await p.exited;
-  }
-  for (const c of cleanups.splice(0)) await c();
-});
-
-async function tempHome(): Promise<string> {
-  const home = await mkdtemp(join(tmpdir(), 'berth-tokens-'));
-  cleanups.push(() => rm(home, { recursive: true, force: true }));
-  return home;
-}
-
-async function up(args: string[]): Promise<BerthProcess> {
-  const p = await spawnBerthUp(args);
-  running.push(p);
-  return p;
-}
+const { tempHome, up, cleanup } = berthProcesses('berth-tokens-');
 
 const SUBSCRIPTIONS = '/subscriptions?api-version=2020-01-01';
 
@@ -119,7 +97,7 @@ describe('berth token create, list and revoke', () => {
 describe.runIf(process.env.BERTH_TEST_PG)('tokens across several berth up processes on one PostgreSQL', () => {
   it('a token revoked or expired through one process is refused by the other within a second', async () => {
     const db = await freshPostgresDatabase();
-    cleanups.push(db.drop);
+    cleanup(db.drop);
     const home = await tempHome();
     const common = ['--home', home, '--port', '0', '--provisioning-delay-ms', '0', '--store', db.url];
     const a = await up(common);

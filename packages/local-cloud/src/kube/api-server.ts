@@ -11,7 +11,7 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiDocument, 
 import { matchesFields, parseFieldSelector } from './field-selector.js';
 import { clone, type KubeObject } from './kube-object.js';
 import { matchesLabels, parseLabelSelector, SelectorParseError } from './label-selector.js';
-import type { KubeObjectStore } from './object-store.js';
+import { namespaceRefusal, type KubeObjectStore } from './object-store.js';
 import { checkName, prepareNew, prepareUpdate, type RuleContext } from './object-rules.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from './patch.js';
 import { findResourceType, resourceTypeByKey, resourceTypes, type ResourceType } from './resource-types.js';
@@ -29,6 +29,7 @@ import {
 import { toTable } from './table.js';
 import { serveWatch } from './watch.js';
 import { decodeKubeProtobuf, PROTOBUF } from './protobuf.js';
+import { checkJsonNesting, checkNesting } from './nesting.js';
 
 export interface KubeApiOptions {
   db: Db;
@@ -42,6 +43,8 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 const NAMESPACES = resourceTypeByKey('core/namespaces');
 const PATCH_TYPES = ['application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json'];
 const APPLY_PATCH = 'application/apply-patch+yaml';
+/** Status reasons of Fastify's own 4xx refusals (body limit, unknown content type). */
+const FRAMEWORK_REASONS: Record<number, string> = { 413: 'RequestEntityTooLarge', 415: 'UnsupportedMediaType' };
 
 interface Target {
   type: ResourceType;
@@ -55,16 +58,97 @@ interface Call {
   settings: ClusterSettings;
   role: ClusterRole;
   query: Record<string, string | undefined>;
+  dryRun: boolean;
   request: FastifyRequest;
   reply: FastifyReply;
 }
 
+const isPlainObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * The body as an object whose metadata has the types the API server's decoder
+ * demands (a wrong type is a 400 there, before any validation).
+ */
 function asObject(body: unknown): KubeObject {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
+  if (!isPlainObject(body)) throw badRequest('the request body must be a JSON object');
   const obj = body as KubeObject;
   if (obj.metadata === undefined) obj.metadata = {};
-  if (typeof obj.metadata !== 'object' || obj.metadata === null) throw badRequest('metadata must be an object');
+  if (!isPlainObject(obj.metadata)) throw badRequest('metadata must be an object');
+  for (const field of ['apiVersion', 'kind'] as const) {
+    if (obj[field] !== undefined && typeof obj[field] !== 'string') throw badRequest(`${field} must be a string`);
+  }
+  for (const field of ['name', 'generateName', 'namespace', 'resourceVersion', 'uid']) {
+    if (obj.metadata[field] !== undefined && typeof obj.metadata[field] !== 'string') throw badRequest(`metadata.${field} must be a string`);
+  }
+  for (const field of ['labels', 'annotations']) {
+    const map = obj.metadata[field];
+    if (map !== undefined && map !== null && (!isPlainObject(map) || !Object.values(map).every((v) => typeof v === 'string'))) {
+      throw badRequest(`metadata.${field} must be a map of strings`);
+    }
+  }
   return obj;
+}
+
+/** Query parameters a list or watch reads as a count; Kubernetes takes them as int64. */
+const COUNT_PARAMETERS = ['limit', 'timeoutSeconds'];
+
+/**
+ * The query, one string per parameter. A repeated parameter is refused: read as
+ * one value it could widen a selector (and a delete of a collection). dryRun is a
+ * list in Kubernetes: repeats are fine, and every value must be All.
+ */
+function queryOf(request: FastifyRequest): { query: Call['query']; dryRun: boolean } {
+  const raw = (request.query ?? {}) as Record<string, string | string[] | undefined>;
+  const query: Call['query'] = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === 'dryRun') continue;
+    if (Array.isArray(value)) throw badRequest(`the query parameter "${key}" may be given only once`);
+    query[key] = value;
+  }
+  for (const key of COUNT_PARAMETERS) {
+    const value = query[key];
+    if (value !== undefined && (!/^\d{1,20}$/.test(value) || Number(value) > Number.MAX_SAFE_INTEGER)) {
+      throw badRequest(`${key}: Invalid value: "${value}": must be a non-negative integer`);
+    }
+  }
+  return { query, dryRun: dryRunOf(raw.dryRun) };
+}
+
+function dryRunOf(value: unknown): boolean {
+  if (value === undefined) return false;
+  const values = Array.isArray(value) ? value : [value];
+  const bad = values.find((v) => v !== 'All');
+  if (bad !== undefined) throw badRequest(`dryRun: Unsupported value: ${JSON.stringify(bad)}: supported values: "All"`);
+  return true;
+}
+
+interface DeleteOptions {
+  preconditions?: { resourceVersion?: string; uid?: string };
+  dryRun?: string[];
+}
+
+/** A DELETE body: no body, or DeleteOptions (kubectl sends `dryRun` for `--dry-run=server` here rather than in the query). */
+function deleteOptionsOf(body: unknown): DeleteOptions {
+  if (body === undefined || body === null) return {};
+  if (!isPlainObject(body)) throw badRequest('the body of a delete must be a DeleteOptions object');
+  const { preconditions } = body;
+  if (preconditions !== undefined && preconditions !== null) {
+    if (!isPlainObject(preconditions) || !['uid', 'resourceVersion'].every((k) => preconditions[k] === undefined || typeof preconditions[k] === 'string')) {
+      throw badRequest('preconditions must be an object of uid and resourceVersion strings');
+    }
+  }
+  if (body.dryRun !== undefined && body.dryRun !== null && !Array.isArray(body.dryRun)) throw badRequest('dryRun must be a list');
+  return body as DeleteOptions;
+}
+
+/** Splits the raw path after `/clusters/{id}`: decoding each segment on its own keeps an encoded `/` inside its segment. */
+function segmentsOf(url: string): string[] {
+  const path = url.split('?')[0];
+  try {
+    return path.split('/').filter(Boolean).slice(2).map(decodeURIComponent);
+  } catch {
+    throw badRequest('the request path holds a malformed percent-encoding');
+  }
 }
 
 function wantsTable(request: FastifyRequest): boolean {
@@ -111,32 +195,39 @@ export function kubeApiRoutes(options: KubeApiOptions) {
   const { store, box, clusters, db } = options;
 
   return async function routes(app: FastifyInstance): Promise<void> {
-    // client-node sends `Content-Type: application/json` with an empty body on DELETE; the API server reads that as no options.
+    // Fastify's JSON parser refuses __proto__ and constructor.prototype keys; every JSON body type goes through it.
     const json = app.getDefaultJsonParser('error', 'error');
     app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => (body === '' ? done(null, undefined) : json(request, body as string, done)));
-    for (const type of PATCH_TYPES) {
-      app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => {
-        try {
-          done(null, JSON.parse(body as string));
-        } catch (err) {
-          done(badRequest(`the patch body is not valid JSON: ${(err as Error).message}`), undefined);
-        }
-      });
-    }
+    // client-node sends `Content-Type: application/json` with an empty body on DELETE; the API server reads that as no options.
+    app.addContentTypeParser(['application/json', ...PATCH_TYPES], { parseAs: 'string' }, (request, body, done) => {
+      if (body === '') return done(null, undefined);
+      try {
+        checkJsonNesting(body as string);
+      } catch (err) {
+        return done(err as Error, undefined);
+      }
+      json(request, body as string, done);
+    });
     app.addContentTypeParser(PROTOBUF, { parseAs: 'buffer' }, (_req, body, done) => {
       try {
         done(null, decodeKubeProtobuf(body as Buffer));
       } catch (err) {
-        done(err as Error, undefined);
+        done(err instanceof KubeError ? err : badRequest(`the protobuf body cannot be decoded: ${(err as Error).message}`), undefined);
       }
     });
     app.addContentTypeParser([APPLY_PATCH, 'application/yaml'], { parseAs: 'string' }, (_req, body, done) => {
+      let value: unknown;
       try {
-        done(null, parseYaml(body as string));
+        value = parseYaml(body as string);
       } catch (err) {
-        done(badRequest(`the body is not valid YAML: ${(err as Error).message}`), undefined);
+        return done(badRequest(`the body is not valid YAML: ${(err as Error).message}`), undefined);
       }
+      try {
+        checkNesting(value);
+      } catch (err) {
+        return done(err as Error, undefined);
+      }
+      done(null, value);
     });
 
     app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
@@ -148,28 +239,36 @@ export function kubeApiRoutes(options: KubeApiOptions) {
             : err instanceof PatchError
               ? new KubeError(422, 'Invalid', err.message)
               : err.statusCode && err.statusCode < 500
-                ? new KubeError(err.statusCode, err.statusCode === 413 ? 'RequestEntityTooLarge' : 'BadRequest', err.message)
+                ? new KubeError(err.statusCode, FRAMEWORK_REASONS[err.statusCode] ?? 'BadRequest', err.message)
                 : undefined;
       if (!kubeError) request.log.error({ err }, 'kubernetes API request failed');
       const status = kubeError ?? new KubeError(500, 'InternalError', `Internal error occurred: request ${request.id} failed`);
       return reply.code(status.code).type('application/json').send(status.toStatus());
     });
 
-    const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const callers = new WeakMap<FastifyRequest, { settings: ClusterSettings; role: ClusterRole }>();
+
+    // Callers are checked in onRequest, before Fastify reads a body: a refused caller's body is never read nor parsed.
+    app.addHook('onRequest', async (request) => {
       const { clusterId } = request.params as { clusterId: string };
-      const rest = ((request.params as { '*'?: string })['*'] ?? '').split('?')[0];
-      const settings = await clusters.get(clusterId);
-      if (!settings) throw new KubeError(404, 'NotFound', `no cluster "${clusterId}" here`);
+      // The token first: it is a MAC of the cluster id, so an unknown id answers 401 like a wrong token and ids cannot be probed.
       const match = /^Bearer\s+(\S+)$/i.exec(String(request.headers.authorization ?? ''));
       const role = match ? roleOfToken(box, clusterId, match[1]) : undefined;
       if (!role) throw unauthorized();
+      const settings = await clusters.get(clusterId);
+      if (!settings) throw new KubeError(404, 'NotFound', `no cluster "${clusterId}" here`);
       if (settings.authorizedIPRanges.length > 0 && !addressInRanges(request.ip, settings.authorizedIPRanges)) {
         throw forbidden(`the API server of cluster "${settings.clusterName}" only accepts requests from its authorized IP ranges (${settings.authorizedIPRanges.join(', ')}); ${request.ip} is not in them`);
       }
-      const query = request.query as Record<string, string | undefined>;
-      const call: Call = { clusterId, settings, role, query, request, reply };
-      const segments = rest.split('/').filter(Boolean).map(decodeURIComponent);
-      return route(call, segments, request.method);
+      callers.set(request, { settings, role });
+    });
+
+    const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+      const { clusterId } = request.params as { clusterId: string };
+      const { settings, role } = callers.get(request)!;
+      const { query, dryRun } = queryOf(request);
+      const call: Call = { clusterId, settings, role, query, dryRun, request, reply };
+      return route(call, segmentsOf(request.url), request.method);
     };
     app.all('/', { config: { access: 'own' } }, handler);
     app.all('/*', { config: { access: 'own' } }, handler);
@@ -317,17 +416,10 @@ export function kubeApiRoutes(options: KubeApiOptions) {
       };
     }
 
-    function dryRun(call: Call): boolean {
-      return call.query.dryRun === 'All';
-    }
-
     async function requireNamespace(call: Call, type: ResourceType, namespace: string | undefined): Promise<void> {
       if (!type.namespaced) return;
-      const ns = await store.get(call.clusterId, NAMESPACES, '', namespace!);
-      if (!ns) throw notFound(NAMESPACES, namespace!);
-      if ((ns.status as { phase?: string })?.phase === 'Terminating') {
-        throw forbidden(`unable to create new content in namespace ${namespace} because it is being terminated`);
-      }
+      const refusal = namespaceRefusal(namespace!, await store.get(call.clusterId, NAMESPACES, '', namespace!));
+      if (refusal) throw refusal;
     }
 
     async function create(call: Call, type: ResourceType, namespace: string | undefined, obj: KubeObject) {
@@ -344,7 +436,8 @@ export function kubeApiRoutes(options: KubeApiOptions) {
       if (obj.kind !== undefined && obj.kind !== type.kind) throw badRequest(`the kind "${obj.kind}" does not match the resource "${type.plural}"`);
       await requireNamespace(call, type, namespace);
       const prepared = await prepareNew(type, obj, ruleContext(call));
-      const created = dryRun(call) ? prepared : await store.create(call.clusterId, type, prepared);
+      checkNesting(prepared);
+      const created = call.dryRun ? prepared : await store.create(call.clusterId, type, prepared);
       return call.reply.code(201).send(created);
     }
 
@@ -368,7 +461,8 @@ export function kubeApiRoutes(options: KubeApiOptions) {
     async function save(call: Call, type: ResourceType, existing: KubeObject, prepared: KubeObject): Promise<KubeObject> {
       const { uid, creationTimestamp, resourceVersion } = existing.metadata;
       if (isDeepStrictEqual({ ...prepared, metadata: { ...prepared.metadata, uid, creationTimestamp, resourceVersion } }, existing)) return existing;
-      return dryRun(call) ? prepared : store.replace(call.clusterId, type, prepared, resourceVersion);
+      checkNesting(prepared);
+      return call.dryRun ? prepared : store.replace(call.clusterId, type, prepared, resourceVersion);
     }
 
     async function patch(call: Call, type: ResourceType, namespace: string | undefined, name: string, subresource?: string) {
@@ -415,11 +509,12 @@ export function kubeApiRoutes(options: KubeApiOptions) {
     }
 
     async function remove(call: Call, type: ResourceType, namespace: string | undefined, name: string) {
-      const options = (call.request.body ?? {}) as { preconditions?: { resourceVersion?: string; uid?: string } };
+      const options = deleteOptionsOf(call.request.body);
+      const dry = call.dryRun || dryRunOf(options.dryRun?.length ? options.dryRun : undefined);
       const existing = await store.get(call.clusterId, type, namespace ?? '', name);
       if (!existing) throw notFound(type, name);
       if (options.preconditions?.uid && options.preconditions.uid !== existing.metadata.uid) throw conflict(type, name);
-      if (dryRun(call)) return existing;
+      if (dry) return existing;
       if (type === NAMESPACES) return deleteNamespace(call, existing);
       return store.remove(call.clusterId, type, namespace ?? '', name, options.preconditions?.resourceVersion);
     }
@@ -427,8 +522,12 @@ export function kubeApiRoutes(options: KubeApiOptions) {
     async function deleteNamespace(call: Call, ns: KubeObject) {
       const name = ns.metadata.name!;
       if (SYSTEM_NAMESPACES.includes(name)) throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`);
+      // Once Terminating is stored, the store refuses every create in the namespace, controllers' too: what is listed next is all there will be.
       const terminating = await store.replace(call.clusterId, NAMESPACES, { ...ns, status: { phase: 'Terminating' } });
-      for (const row of await listKubeObjectsInNamespace(db, call.clusterId, name)) {
+      const rows = await listKubeObjectsInNamespace(db, call.clusterId, name);
+      // Owners first, so that no controller acts on an owner whose pods are already gone.
+      rows.sort((a, b) => Number(b.resource === 'apps/deployments') - Number(a.resource === 'apps/deployments'));
+      for (const row of rows) {
         await store.remove(call.clusterId, resourceTypeByKey(row.resource), name, row.name).catch((err) => {
           if (!(err instanceof KubeError && err.code === 404)) throw err;
         });
@@ -441,7 +540,8 @@ export function kubeApiRoutes(options: KubeApiOptions) {
       const matches = selectorsOf(call.query);
       const { items, resourceVersion } = await store.list(call.clusterId, type, namespace);
       const doomed = items.filter(matches).filter((o) => !(type === NAMESPACES && SYSTEM_NAMESPACES.includes(o.metadata.name!)));
-      if (!dryRun(call)) {
+      const options = deleteOptionsOf(call.request.body);
+      if (!call.dryRun && !dryRunOf(options.dryRun?.length ? options.dryRun : undefined)) {
         for (const obj of doomed) await store.remove(call.clusterId, type, obj.metadata.namespace ?? '', obj.metadata.name!);
       }
       return { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata: { resourceVersion: String(resourceVersion) }, items: doomed };

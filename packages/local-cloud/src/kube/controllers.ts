@@ -7,6 +7,7 @@ import type { ClusterDirectory } from './cluster-directory.js';
 import type { ClusterSettings } from './cluster-settings.js';
 import { clone, type KubeObject } from './kube-object.js';
 import type { KubeObjectStore, ObjectChange } from './object-store.js';
+import { milliCpu, parseQuantity } from './quantity.js';
 import { resourceTypeByKey } from './resource-types.js';
 import { KubeError } from './status.js';
 
@@ -15,6 +16,17 @@ const NAMESPACES = resourceTypeByKey('core/namespaces');
 const PODS = resourceTypeByKey('core/pods');
 const DEPLOYMENTS = resourceTypeByKey('apps/deployments');
 const SERVICES = resourceTypeByKey('core/services');
+const EVENTS = resourceTypeByKey('core/events');
+
+/**
+ * Writes one reconcile pass makes before it lets the cluster's other work run;
+ * the writes it made enqueue the next pass. A Deployment scaled to thousands
+ * converges in bounded steps instead of one long burst.
+ */
+const BATCH = 500;
+
+/** Lets the server's other work (requests, timers) run between writes: store calls on SQLite resolve without ever yielding. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export const INTERNAL_LB = 'service.beta.kubernetes.io/azure-load-balancer-internal';
 export const INTERNAL_LB_SUBNET = 'service.beta.kubernetes.io/azure-load-balancer-internal-subnet';
@@ -37,7 +49,11 @@ export function subnetCidr(settings: ClusterSettings, subnetName?: string): stri
  */
 export class SimulatedControllers {
   private readonly pending = new Map<string, NodeJS.Timeout>();
-  private readonly running = new Set<Promise<void>>();
+  /** Per cluster, the reconciles due, run one at a time: placements never race for a node's room. */
+  private readonly due = new Map<string, Map<string, { kind: string; namespace: string; name: string; attempt: number }>>();
+  private readonly workers = new Map<string, Promise<void>>();
+  /** Per cluster, `namespace/name` of FailedScheduling events whose pods are gone. */
+  private readonly doomedEvents = new Map<string, Set<string>>();
   private stopped = false;
   private readonly onChange = (change: ObjectChange) => this.observe(change);
 
@@ -58,7 +74,7 @@ export class SimulatedControllers {
     this.store.off('change', this.onChange);
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
-    await Promise.allSettled([...this.running]);
+    await Promise.allSettled([...this.workers.values()]);
   }
 
   /** Creates the cluster's namespaces and makes its nodes match the agent pool; idempotent. */
@@ -87,9 +103,18 @@ export class SimulatedControllers {
         this.enqueue(clusterId, 'service', namespace, name);
         break;
       case 'core/pods': {
-        const owner = change.object.metadata.ownerReferences?.find((o) => o.kind === 'Deployment');
+        const pod = change.object;
+        const owner = pod.metadata.ownerReferences?.find((o) => o.kind === 'Deployment');
         if (owner) this.enqueue(clusterId, 'deployment', namespace, owner.name);
-        else if (change.type !== 'DELETED') this.enqueue(clusterId, 'pod', namespace, name);
+        // A pod that leaves a node makes room for pending ones; a pod created without a node waits for one.
+        if (change.type === 'DELETED' ? !!(pod.spec as PodSpec)?.nodeName : !owner) this.enqueue(clusterId, 'schedule', '', '');
+        if (change.type === 'DELETED' && isUnschedulable(pod)) {
+          // Its FailedScheduling event goes with it, so that events never outgrow the pods (a real cluster expires them after an hour).
+          let doomed = this.doomedEvents.get(clusterId);
+          if (!doomed) this.doomedEvents.set(clusterId, (doomed = new Set()));
+          doomed.add(`${namespace}/${schedulingEventName(pod)}`);
+          this.enqueue(clusterId, 'events', '', '');
+        }
         break;
       }
       case 'core/nodes':
@@ -107,15 +132,35 @@ export class SimulatedControllers {
       key,
       setTimeout(() => {
         this.pending.delete(key);
-        const run = this.reconcile(clusterId, kind, namespace, name)
-          .catch((err) => {
-            this.options.log?.warn({ err, key }, 'simulated controller failed; retrying');
-            if (attempt < 8) this.enqueue(clusterId, kind, namespace, name, attempt + 1);
-          })
-          .finally(() => this.running.delete(run));
-        this.running.add(run);
+        let due = this.due.get(clusterId);
+        if (!due) this.due.set(clusterId, (due = new Map()));
+        due.set(key, { kind, namespace, name, attempt });
+        this.work(clusterId);
       }, delay),
     );
+  }
+
+  /** Runs a cluster's due reconciles in order, one at a time, until none is left. */
+  private work(clusterId: string): void {
+    if (this.workers.has(clusterId)) return;
+    const due = this.due.get(clusterId)!;
+    const run = (async () => {
+      while (!this.stopped && due.size > 0) {
+        const [key, item] = due.entries().next().value!;
+        due.delete(key);
+        try {
+          await this.reconcile(clusterId, item.kind, item.namespace, item.name);
+        } catch (err) {
+          this.options.log?.warn({ err, key }, 'simulated controller failed; retrying');
+          if (item.attempt < 8) this.enqueue(clusterId, item.kind, item.namespace, item.name, item.attempt + 1);
+        }
+      }
+    })().finally(() => {
+      this.workers.delete(clusterId);
+      if (due.size === 0) this.due.delete(clusterId);
+      else if (!this.stopped) this.work(clusterId);
+    });
+    this.workers.set(clusterId, run);
   }
 
   private async reconcile(clusterId: string, kind: string, namespace: string, name: string): Promise<void> {
@@ -128,14 +173,17 @@ export class SimulatedControllers {
         for (const d of deployments.items) this.enqueue(clusterId, 'deployment', d.metadata.namespace!, d.metadata.name!);
         const services = await this.store.list(clusterId, SERVICES);
         for (const s of services.items) this.enqueue(clusterId, 'service', s.metadata.namespace!, s.metadata.name!);
+        this.enqueue(clusterId, 'schedule', '', '');
         return;
       }
       case 'deployment':
         return this.reconcileDeployment(clusterId, settings, namespace, name);
       case 'service':
         return this.reconcileService(clusterId, settings, namespace, name);
-      case 'pod':
-        return this.reconcileStandalonePod(clusterId, settings, namespace, name);
+      case 'schedule':
+        return this.schedulePending(clusterId, settings);
+      case 'events':
+        return this.removeDoomedEvents(clusterId);
     }
   }
 
@@ -224,13 +272,37 @@ export class SimulatedControllers {
     }
   }
 
+  private async removeDoomedEvents(clusterId: string): Promise<void> {
+    const doomed = this.doomedEvents.get(clusterId);
+    let writes = 0;
+    for (const key of doomed ?? []) {
+      if (writes++ >= BATCH) {
+        this.enqueue(clusterId, 'events', '', '');
+        return;
+      }
+      doomed!.delete(key);
+      const [namespace, name] = key.split('/');
+      await this.store.remove(clusterId, EVENTS, namespace, name).catch(() => undefined);
+      await yieldToEventLoop();
+    }
+    this.doomedEvents.delete(clusterId);
+  }
+
+  /** The nodes' room and the pods bound to them: what a placement is decided against. */
+  private async placement(clusterId: string, pods: KubeObject[]): Promise<Placement> {
+    return new Placement((await this.store.list(clusterId, NODES)).items, pods);
+  }
+
   private async reconcileDeployment(clusterId: string, settings: ClusterSettings, namespace: string, name: string): Promise<void> {
     const deployment = await this.store.get(clusterId, DEPLOYMENTS, namespace, name);
-    const pods = (await this.store.list(clusterId, PODS, namespace)).items;
+    const allPods = (await this.store.list(clusterId, PODS)).items;
+    const pods = allPods.filter((p) => p.metadata.namespace === namespace);
     if (!deployment) {
       // Garbage collection: pods whose owning Deployment is gone.
-      for (const pod of pods.filter((p) => p.metadata.ownerReferences?.some((o) => o.kind === 'Deployment' && o.name === name))) {
+      const orphans = pods.filter((p) => p.metadata.ownerReferences?.some((o) => o.kind === 'Deployment' && o.name === name));
+      for (const pod of orphans.slice(0, BATCH)) {
         await this.store.remove(clusterId, PODS, namespace, pod.metadata.name!).catch(() => undefined);
+        await yieldToEventLoop();
       }
       return;
     }
@@ -238,25 +310,30 @@ export class SimulatedControllers {
     const template = spec.template;
     const templateHash = hash(JSON.stringify(template), 5).slice(0, 10);
     const owned = pods.filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === deployment.metadata.uid));
-    const nodes = (await this.store.list(clusterId, NODES)).items.map((n) => n.metadata.name!);
-    const nodeSet = new Set(nodes);
+    const placement = await this.placement(clusterId, allPods);
     const keep: KubeObject[] = [];
+    const doomed: KubeObject[] = [];
     for (const pod of owned) {
-      const stale = pod.metadata.labels?.['pod-template-hash'] !== templateHash || !nodeSet.has((pod.spec as any)?.nodeName);
-      if (stale) await this.store.remove(clusterId, PODS, namespace, pod.metadata.name!).catch(() => undefined);
-      else keep.push(pod);
+      const nodeName = (pod.spec as PodSpec)?.nodeName;
+      const stale = pod.metadata.labels?.['pod-template-hash'] !== templateHash || (nodeName !== undefined && !placement.hasNode(nodeName));
+      (stale ? doomed : keep).push(pod);
     }
     const replicas: number = spec.replicas ?? 1;
-    keep.sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
-    for (const extra of keep.splice(replicas)) await this.store.remove(clusterId, PODS, namespace, extra.metadata.name!).catch(() => undefined);
-    // Spread pods over nodes: each new pod goes to the node running the fewest of this deployment's pods.
-    const perNode = new Map(nodes.map((n) => [n, 0]));
-    for (const pod of keep) perNode.set((pod.spec as any).nodeName, (perNode.get((pod.spec as any).nodeName) ?? 0) + 1);
-    for (let i = keep.length; i < replicas && nodes.length > 0; i++) {
-      const node = [...perNode.entries()].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))[0][0];
-      perNode.set(node, perNode.get(node)! + 1);
+    // Scaling down removes pods still waiting for a node first, as the ReplicaSet controller does.
+    keep.sort((a, b) => Number(isRunning(b)) - Number(isRunning(a)) || byText(a.metadata.name!, b.metadata.name!));
+    doomed.push(...keep.splice(replicas));
+    let writes = 0;
+    for (const pod of doomed) {
+      if (writes++ >= BATCH) break;
+      await this.store.remove(clusterId, PODS, namespace, pod.metadata.name!).catch(() => undefined);
+      placement.release(pod);
+      await yieldToEventLoop();
+    }
+    let failure: string | undefined;
+    const requests = podRequests(template.spec);
+    for (let i = keep.length; i < replicas && writes < BATCH && placement.nodeCount > 0; i++, writes++) {
       const podName = `${name}-${templateHash}-${hash(`${deployment.metadata.uid}/${Date.now()}/${i}/${Math.random()}`, 3).slice(0, 5)}`;
-      const pod = this.runningPod(settings, {
+      const pod: KubeObject = {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: {
@@ -266,22 +343,44 @@ export class SimulatedControllers {
           annotations: template.metadata?.annotations,
           ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: deployment.metadata.uid!, controller: true, blockOwnerDeletion: true }],
         },
-        spec: { ...clone(template.spec), nodeName: node },
-      });
-      keep.push(await this.store.create(clusterId, PODS, pod));
+        spec: clone(template.spec),
+      };
+      const spot = placement.place(requests, deployment.metadata.uid!);
+      try {
+        if (spot.node !== undefined) {
+          (pod.spec as PodSpec).nodeName = spot.node;
+          keep.push(await this.store.create(clusterId, PODS, this.runningPod(settings, pod)));
+          placement.bind(pod, requests, deployment.metadata.uid!);
+        } else {
+          keep.push(await this.createUnschedulable(clusterId, pod, spot.message));
+        }
+      } catch (err) {
+        // Quota exhausted or namespace going away: what the ReplicaSet controller reports as FailedCreate, without retrying in a loop.
+        if (!(err instanceof KubeError && (err.code === 403 || err.code === 404))) throw err;
+        failure = err.message;
+        break;
+      }
+      await yieldToEventLoop();
     }
-    const ready = Math.min(keep.length, replicas);
-    const available = ready >= replicas || ready > 0;
+    await this.writeDeploymentStatus(clusterId, deployment, keep, replicas, templateHash, failure);
+  }
+
+  private async writeDeploymentStatus(clusterId: string, deployment: KubeObject, pods: KubeObject[], replicas: number, templateHash: string, failure: string | undefined): Promise<void> {
+    const name = deployment.metadata.name!;
+    // Only running pods are ready; pending ones count as replicas, not as available.
+    const ready = Math.min(pods.filter(isRunning).length, replicas);
+    const available = ready >= replicas - maxUnavailable(deployment.spec, replicas);
     const status = {
       observedGeneration: deployment.metadata.generation ?? 1,
-      replicas: keep.length,
-      updatedReplicas: keep.length,
+      replicas: pods.length,
+      updatedReplicas: pods.length,
       readyReplicas: ready,
       availableReplicas: ready,
       ...(replicas - ready > 0 ? { unavailableReplicas: replicas - ready } : {}),
       conditions: [
         { type: 'Available', status: available ? 'True' : 'False', reason: available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', message: available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.' },
         { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${name}-${templateHash}" has successfully progressed.` },
+        ...(failure ? [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: failure }] : []),
       ],
     };
     const previous = (deployment.status ?? {}) as { conditions?: Array<Record<string, string>> };
@@ -318,15 +417,87 @@ export class SimulatedControllers {
     return pod;
   }
 
-  /** A pod created directly (no owner) is scheduled and runs. */
-  private async reconcileStandalonePod(clusterId: string, settings: ClusterSettings, namespace: string, name: string): Promise<void> {
-    const pod = await this.store.get(clusterId, PODS, namespace, name);
-    if (!pod || (pod.status as { phase?: string })?.phase === 'Running') return;
-    const nodes = (await this.store.list(clusterId, NODES)).items;
-    if (nodes.length === 0) return;
-    const node = nodes[hashInt(name) % nodes.length].metadata.name!;
-    const running = this.runningPod(settings, { ...pod, spec: { ...(pod.spec as object), nodeName: (pod.spec as any)?.nodeName ?? node } });
-    await this.store.replace(clusterId, PODS, running, pod.metadata.resourceVersion).catch(() => undefined);
+  /** A pod no node has room for: Pending, PodScheduled False/Unschedulable, and the scheduler's FailedScheduling event. */
+  private async createUnschedulable(clusterId: string, pod: KubeObject, message: string): Promise<KubeObject> {
+    pod.status = unschedulableStatus(message);
+    const created = await this.store.create(clusterId, PODS, pod);
+    await this.recordFailedScheduling(clusterId, created, message);
+    return created;
+  }
+
+  private async recordFailedScheduling(clusterId: string, pod: KubeObject, message: string): Promise<void> {
+    const stamp = now();
+    const event: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: schedulingEventName(pod), namespace: pod.metadata.namespace },
+      involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid, resourceVersion: pod.metadata.resourceVersion },
+      reason: 'FailedScheduling',
+      message,
+      source: { component: 'default-scheduler' },
+      reportingComponent: 'default-scheduler',
+      reportingInstance: '',
+      firstTimestamp: stamp,
+      lastTimestamp: stamp,
+      count: 1,
+      type: 'Warning',
+    };
+    const existing = await this.store.get(clusterId, EVENTS, pod.metadata.namespace!, event.metadata.name!);
+    const write = existing
+      ? this.store.replace(clusterId, EVENTS, { ...existing, message, lastTimestamp: stamp, count: Number(existing.count ?? 1) + 1 })
+      : this.store.create(clusterId, EVENTS, event);
+    // An event is worth less than the pod it explains: one refused by the quota is dropped.
+    await write.catch((err) => {
+      if (!(err instanceof KubeError && err.code < 500)) throw err;
+    });
+  }
+
+  /**
+   * The scheduler: pending pods, oldest first, go to a node with room for their
+   * requests; those that fit nowhere stay Pending and say why. Pods created with
+   * a node (spec.nodeName) just start there.
+   */
+  private async schedulePending(clusterId: string, settings: ClusterSettings): Promise<void> {
+    const pods = (await this.store.list(clusterId, PODS)).items;
+    const placement = await this.placement(clusterId, pods);
+    if (placement.nodeCount === 0) return;
+    const waiting = pods
+      .filter((p) => (p.status as { phase?: string })?.phase === 'Pending' || p.status === undefined)
+      .sort((a, b) => byText(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '') || byText(a.metadata.name!, b.metadata.name!));
+    let writes = 0;
+    for (const pod of waiting) {
+      if (writes >= BATCH) {
+        this.enqueue(clusterId, 'schedule', '', '');
+        return;
+      }
+      const spec = pod.spec as PodSpec;
+      const owner = pod.metadata.ownerReferences?.[0]?.uid ?? pod.metadata.uid!;
+      const requests = podRequests(spec);
+      let updated: KubeObject | undefined;
+      let message: string | undefined;
+      if (spec?.nodeName !== undefined) {
+        updated = this.runningPod(settings, clone(pod));
+      } else {
+        const spot = placement.place(requests, owner);
+        if (spot.node !== undefined) {
+          updated = this.runningPod(settings, { ...clone(pod), spec: { ...spec, nodeName: spot.node } });
+          placement.bind(updated, requests, owner);
+        } else if (schedulingMessage(pod) !== spot.message) {
+          message = spot.message;
+          updated = { ...pod, status: unschedulableStatus(spot.message, pod) };
+        }
+      }
+      if (!updated) continue;
+      writes++;
+      const saved = await this.store.replace(clusterId, PODS, updated, pod.metadata.resourceVersion).catch((err) => {
+        // Changed or deleted meanwhile: that change enqueued another pass.
+        if (err instanceof KubeError && (err.reason === 'Conflict' || err.code === 404)) return undefined;
+        throw err;
+      });
+      if (saved && message !== undefined) await this.recordFailedScheduling(clusterId, saved, message);
+      else if (saved && isUnschedulable(pod)) await this.store.remove(clusterId, EVENTS, pod.metadata.namespace!, schedulingEventName(pod)).catch(() => undefined);
+      await yieldToEventLoop();
+    }
   }
 
   /** Private addresses in use in the cluster's vnet, each with what holds it: '' for a node, `namespace/name` for a service. */
@@ -386,4 +557,147 @@ function freeAddress(cidr: Cidr, start: number, taken: Map<string, string[]>): s
     if (!taken.has(ip)) return ip;
   }
   return undefined;
+}
+
+/** Code-unit order: names and timestamps are ASCII, and localeCompare costs too much over thousands of pods. */
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+interface PodSpec {
+  nodeName?: string;
+  containers?: Array<{ resources?: { requests?: Record<string, unknown> } }>;
+  initContainers?: Array<{ resources?: { requests?: Record<string, unknown> } }>;
+}
+
+/** CPU in millicores and memory in bytes. */
+interface Resources {
+  cpu: number;
+  memory: number;
+}
+
+/** What a pod asks of a node: its containers' requests summed, or its largest init container's if that is more (they run one at a time, first). */
+function podRequests(spec: PodSpec | undefined): Resources {
+  const of = (c: { resources?: { requests?: Record<string, unknown> } }): Resources => ({
+    cpu: milliCpu(parseQuantity(c.resources?.requests?.cpu) ?? 0),
+    memory: Math.ceil(parseQuantity(c.resources?.requests?.memory) ?? 0),
+  });
+  const sum = (spec?.containers ?? []).map(of).reduce((a, b) => ({ cpu: a.cpu + b.cpu, memory: a.memory + b.memory }), { cpu: 0, memory: 0 });
+  for (const init of (spec?.initContainers ?? []).map(of)) {
+    sum.cpu = Math.max(sum.cpu, init.cpu);
+    sum.memory = Math.max(sum.memory, init.memory);
+  }
+  return sum;
+}
+
+const isRunning = (pod: KubeObject) => (pod.status as { phase?: string } | undefined)?.phase === 'Running';
+
+function schedulingMessage(pod: KubeObject): string | undefined {
+  const conditions = (pod.status as { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } | undefined)?.conditions;
+  const scheduled = conditions?.find((c) => c.type === 'PodScheduled');
+  return scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' ? scheduled.message : undefined;
+}
+
+const isUnschedulable = (pod: KubeObject) => schedulingMessage(pod) !== undefined;
+
+/** One FailedScheduling event per pod, named from the pod as kubectl expects (`<pod>.<suffix>`). */
+const schedulingEventName = (pod: KubeObject) => `${pod.metadata.name}.${hash(`${pod.metadata.uid}/FailedScheduling`, 8)}`;
+
+function unschedulableStatus(message: string, pod?: KubeObject): object {
+  const previous = (pod?.status as { conditions?: Array<{ type: string; lastTransitionTime?: string }> } | undefined)?.conditions?.find((c) => c.type === 'PodScheduled');
+  return {
+    phase: 'Pending',
+    conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: previous?.lastTransitionTime ?? now(), reason: 'Unschedulable', message }],
+    qosClass: 'Burstable',
+  };
+}
+
+/** `spec.strategy.rollingUpdate.maxUnavailable` as a pod count (default 25%, rounded down as Kubernetes does). */
+function maxUnavailable(spec: unknown, replicas: number): number {
+  const value = (spec as { strategy?: { rollingUpdate?: { maxUnavailable?: unknown } } })?.strategy?.rollingUpdate?.maxUnavailable ?? '25%';
+  if (typeof value === 'number') return Math.max(0, Math.floor(value));
+  const percent = /^(\d+)%$/.exec(String(value));
+  return percent ? Math.floor((replicas * Number(percent[1])) / 100) : 0;
+}
+
+interface NodeRoom {
+  name: string;
+  free: Resources & { pods: number };
+}
+
+/**
+ * The scheduler's view of a cluster: each node's allocatable CPU, memory and pod
+ * count, less what the pods bound to it request. Placing a pod picks the node
+ * with the fewest pods of the same owner (spreading replicas), then the most
+ * free CPU; a pod that fits nowhere gets the scheduler's reasons, per node.
+ */
+class Placement {
+  private readonly nodes: NodeRoom[];
+  private readonly byName = new Map<string, NodeRoom>();
+  /** Pods per owner and node, for spreading. */
+  private readonly spread = new Map<string, number>();
+
+  constructor(nodes: KubeObject[], pods: KubeObject[]) {
+    this.nodes = nodes.map((n) => {
+      const allocatable = ((n.status as { allocatable?: Record<string, string> })?.allocatable ?? {}) as Record<string, string>;
+      return {
+        name: n.metadata.name!,
+        free: { cpu: milliCpu(parseQuantity(allocatable.cpu) ?? 0), memory: Math.floor(parseQuantity(allocatable.memory) ?? 0), pods: Math.floor(parseQuantity(allocatable.pods) ?? 0) },
+      };
+    });
+    for (const node of this.nodes) this.byName.set(node.name, node);
+    for (const pod of pods) {
+      const phase = (pod.status as { phase?: string } | undefined)?.phase;
+      if (phase === 'Succeeded' || phase === 'Failed') continue;
+      this.bind(pod, podRequests(pod.spec as PodSpec), pod.metadata.ownerReferences?.[0]?.uid ?? pod.metadata.uid ?? '');
+    }
+  }
+
+  get nodeCount(): number {
+    return this.nodes.length;
+  }
+
+  hasNode(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  bind(pod: KubeObject, requests: Resources, owner: string): void {
+    this.charge(pod, requests, owner, 1);
+  }
+
+  release(pod: KubeObject): void {
+    this.charge(pod, podRequests(pod.spec as PodSpec), pod.metadata.ownerReferences?.[0]?.uid ?? pod.metadata.uid ?? '', -1);
+  }
+
+  private charge(pod: KubeObject, requests: Resources, owner: string, sign: 1 | -1): void {
+    const node = this.byName.get((pod.spec as PodSpec)?.nodeName ?? '');
+    if (!node) return;
+    node.free.cpu -= sign * requests.cpu;
+    node.free.memory -= sign * requests.memory;
+    node.free.pods -= sign;
+    const key = `${owner}/${node.name}`;
+    this.spread.set(key, (this.spread.get(key) ?? 0) + sign);
+  }
+
+  place(requests: Resources, owner: string): { node: string; message?: undefined } | { node?: undefined; message: string } {
+    const reasons = new Map<string, number>();
+    let best: NodeRoom | undefined;
+    let bestSpread = 0;
+    for (const node of this.nodes) {
+      const misfits = [
+        ...(node.free.pods < 1 ? ['Too many pods'] : []),
+        ...(node.free.cpu < requests.cpu ? ['Insufficient cpu'] : []),
+        ...(node.free.memory < requests.memory ? ['Insufficient memory'] : []),
+      ];
+      for (const reason of misfits) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      if (misfits.length > 0) continue;
+      const spread = this.spread.get(`${owner}/${node.name}`) ?? 0;
+      if (!best || spread < bestSpread || (spread === bestSpread && node.free.cpu > best.free.cpu)) {
+        best = node;
+        bestSpread = spread;
+      }
+    }
+    if (best) return { node: best.name };
+    if (this.nodes.length === 0) return { message: 'no nodes available to schedule pods' };
+    const why = [...reasons.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([reason, count]) => `${count} ${reason}`);
+    return { message: `0/${this.nodes.length} nodes are available: ${why.join(', ')}.` };
+  }
 }

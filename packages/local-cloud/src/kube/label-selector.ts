@@ -276,6 +276,9 @@ export function selectorFromLabelSelector(sel: LabelSelector | undefined): Requi
     requirements.push(makeRequirement(key, 'Equals', [value]));
   }
   for (const expression of sel.matchExpressions ?? []) {
+    if (!expression || typeof expression !== 'object' || typeof expression.key !== 'string' || (expression.values !== undefined && !Array.isArray(expression.values))) {
+      throw new SelectorParseError(`invalid label selector expression: ${JSON.stringify(expression)}`);
+    }
     const operator = EXPRESSION_OPERATORS[expression.operator];
     if (!operator) throw new SelectorParseError(`"${expression.operator}" is not a valid label selector operator`);
     requirements.push(makeRequirement(expression.key, operator, [...(expression.values ?? [])]));

@@ -7,6 +7,7 @@ import { RBAC_GROUP } from './resource-types.js';
 import { invalid, type StatusCause } from './status.js';
 import { selectorFromLabelSelector, matchesLabels } from './label-selector.js';
 import { addressAt, parseCidr, type Cidr } from '@berth/arm';
+import { parseQuantity } from './quantity.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -55,9 +56,55 @@ function podSpecCauses(spec: any, field: string): StatusCause[] {
     return causes;
   }
   containers.forEach((c: any, i: number) => {
-    if (!c?.name) causes.push({ field: `${field}.containers[${i}].name`, reason: 'FieldValueRequired', message: 'Required value' });
-    if (!c?.image) causes.push({ field: `${field}.containers[${i}].image`, reason: 'FieldValueRequired', message: 'Required value' });
+    const at = `${field}.containers[${i}]`;
+    if (!c || typeof c !== 'object' || Array.isArray(c)) {
+      causes.push({ field: at, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be an object' });
+      return;
+    }
+    if (!c.name || typeof c.name !== 'string') causes.push({ field: `${at}.name`, reason: 'FieldValueRequired', message: 'Required value' });
+    if (!c.image || typeof c.image !== 'string') causes.push({ field: `${at}.image`, reason: 'FieldValueRequired', message: 'Required value' });
+    if (c.ports !== undefined && (!Array.isArray(c.ports) || !c.ports.every((p: unknown) => p && typeof p === 'object' && !Array.isArray(p)))) {
+      causes.push({ field: `${at}.ports`, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a list of objects' });
+    }
+    causes.push(...resourcesCauses(c.resources, `${at}.resources`));
   });
+  return causes;
+}
+
+/** `resources.requests` and `resources.limits`: maps of resource names to non-negative quantities. */
+function resourcesCauses(resources: any, field: string): StatusCause[] {
+  if (resources === undefined) return [];
+  if (!resources || typeof resources !== 'object' || Array.isArray(resources)) return [{ field, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be an object' }];
+  const causes: StatusCause[] = [];
+  for (const kind of ['requests', 'limits']) {
+    const map = resources[kind];
+    if (map === undefined) continue;
+    if (!map || typeof map !== 'object' || Array.isArray(map)) {
+      causes.push({ field: `${field}.${kind}`, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a map of quantities' });
+      continue;
+    }
+    for (const [name, value] of Object.entries(map)) {
+      const quantity = parseQuantity(value);
+      if (quantity === undefined) causes.push({ field: `${field}.${kind}[${name}]`, message: `Invalid value: ${JSON.stringify(value)}: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'` });
+      else if (quantity < 0) causes.push({ field: `${field}.${kind}[${name}]`, message: `Invalid value: ${JSON.stringify(value)}: must be greater than or equal to 0` });
+    }
+  }
+  return causes;
+}
+
+function configMapCauses(obj: KubeObject): StatusCause[] {
+  const causes: StatusCause[] = [];
+  for (const field of ['data', 'binaryData']) {
+    const map = obj[field];
+    if (map === undefined || map === null) continue;
+    if (typeof map !== 'object' || Array.isArray(map)) {
+      causes.push({ field, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a map of strings' });
+      continue;
+    }
+    for (const [k, v] of Object.entries(map)) {
+      if (typeof v !== 'string') causes.push({ field: `${field}[${k}]`, message: 'Invalid value: must be a string' });
+    }
+  }
   return causes;
 }
 
@@ -97,9 +144,7 @@ export async function prepareNew(t: ResourceType, input: KubeObject, ctx: RuleCo
       break;
     }
     case 'core/configmaps':
-      for (const [k, v] of Object.entries((obj.data as Record<string, unknown>) ?? {})) {
-        if (typeof v !== 'string') causes.push({ field: `data[${k}]`, message: 'Invalid value: must be a string' });
-      }
+      causes.push(...configMapCauses(obj));
       break;
     case 'apps/deployments':
       causes.push(...deploymentCauses(obj));
@@ -166,6 +211,9 @@ export function prepareUpdate(t: ResourceType, existing: KubeObject, input: Kube
       }
       break;
     }
+    case 'core/configmaps':
+      causes.push(...configMapCauses(obj));
+      break;
     case 'core/pods':
       causes.push(...podSpecCauses(obj.spec, 'spec'));
       break;
@@ -178,6 +226,13 @@ export function prepareUpdate(t: ResourceType, existing: KubeObject, input: Kube
 }
 
 function normalizeSecret(obj: KubeObject, causes: StatusCause[]): void {
+  for (const field of ['data', 'stringData']) {
+    const map = obj[field];
+    if (map !== undefined && map !== null && (typeof map !== 'object' || Array.isArray(map))) {
+      causes.push({ field, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a map of strings' });
+      return;
+    }
+  }
   const data: Record<string, string> = { ...((obj.data as Record<string, string>) ?? {}) };
   for (const [k, v] of Object.entries(data)) {
     if (!isBase64(v)) causes.push({ field: `data[${k}]`, message: 'Invalid value: must be base64-encoded' });
@@ -196,6 +251,14 @@ function deploymentCauses(obj: KubeObject): StatusCause[] {
   const spec = obj.spec as any;
   if (!spec || typeof spec !== 'object') return [{ field: 'spec', reason: 'FieldValueRequired', message: 'Required value' }];
   const causes: StatusCause[] = [];
+  const isMap = (v: unknown) => v === undefined || (!!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string'));
+  const selector = spec.selector;
+  if (selector !== undefined && (!selector || typeof selector !== 'object' || !isMap(selector.matchLabels) || (selector.matchExpressions !== undefined && !Array.isArray(selector.matchExpressions)))) {
+    return [{ field: 'spec.selector', reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a label selector' }];
+  }
+  if (!spec.template || typeof spec.template !== 'object' || (spec.template.metadata !== undefined && (typeof spec.template.metadata !== 'object' || !isMap(spec.template.metadata?.labels)))) {
+    return [{ field: 'spec.template', reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a pod template' }];
+  }
   if (!spec.selector || (!spec.selector.matchLabels && !spec.selector.matchExpressions)) {
     causes.push({ field: 'spec.selector', reason: 'FieldValueRequired', message: 'Required value' });
   } else if (!matchesLabels(selectorFromLabelSelector(spec.selector), spec.template?.metadata?.labels)) {

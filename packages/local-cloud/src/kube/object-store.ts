@@ -16,7 +16,7 @@ import {
   type KubeEventRow,
 } from '@berth/store';
 import type { KubeObject } from './kube-object.js';
-import { alreadyExists, conflict, notFound } from './status.js';
+import { alreadyExists, conflict, forbidden, KubeError, notFound } from './status.js';
 import { resourceTypeByKey, type ResourceType } from './resource-types.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -39,9 +39,40 @@ export interface StoredEvent {
   resourceVersion: number;
 }
 
+/** Objects of a cluster that count against its quota (nodes aside). */
+async function countKubeObjects(db: Db, clusterId: string): Promise<number> {
+  const row = await db
+    .selectFrom('kube_objects')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('cluster_id', '=', clusterId)
+    .where('resource', 'not in', [...UNCOUNTED])
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
 /** How many writes of a cluster the change log keeps for watches to resume from. */
 const EVENT_LOG_LENGTH = 5000;
 const SECRETS = 'core/secrets';
+/** Rows a list parses between two turns of the event loop. */
+const PARSE_CHUNK = 250;
+const NAMESPACES = resourceTypeByKey('core/namespaces');
+
+/**
+ * Objects one cluster may hold, like a ResourceQuota every cluster has: a
+ * runaway client or controller fills its quota, not Berth's store. The nodes
+ * of the agent pool are the platform's and do not count against it.
+ */
+export const MAX_OBJECTS_PER_CLUSTER = 10_000;
+const UNCOUNTED = new Set(['core/nodes']);
+
+/** Why nothing may be created in a namespace (missing, or being deleted), as the NamespaceLifecycle admission says it. */
+export function namespaceRefusal(namespace: string, ns: KubeObject | undefined): KubeError | undefined {
+  if (!ns) return notFound(NAMESPACES, namespace);
+  if ((ns.status as { phase?: string } | undefined)?.phase === 'Terminating') {
+    return forbidden(`unable to create new content in namespace ${namespace} because it is being terminated`);
+  }
+  return undefined;
+}
 
 /**
  * Kubernetes objects of the local clusters, in Berth's store. Every write takes
@@ -75,12 +106,38 @@ export class KubeObjectStore extends EventEmitter<{ change: [ObjectChange] }> {
   async list(clusterId: string, t: ResourceType, namespace?: string): Promise<{ items: KubeObject[]; resourceVersion: number }> {
     const resourceVersion = await currentKubeResourceVersion(this.db, clusterId);
     const rows = await listKubeObjects(this.db, clusterId, t.key, namespace);
-    return { items: rows.map((r) => this.open(t.key, r.body)), resourceVersion };
+    const items: KubeObject[] = [];
+    for (let i = 0; i < rows.length; i += PARSE_CHUNK) {
+      // Thousands of pods take tens of milliseconds to parse: other requests get their turn between chunks.
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      for (const row of rows.slice(i, i + PARSE_CHUNK)) items.push(this.open(t.key, row.body));
+    }
+    return { items, resourceVersion };
   }
 
+  /**
+   * Creates an object. In the same transaction as the write, so that nothing
+   * slips past a namespace deletion or the quota: the namespace must exist and
+   * not be terminating, and the cluster must be under MAX_OBJECTS_PER_CLUSTER.
+   */
   async create(clusterId: string, t: ResourceType, object: KubeObject): Promise<KubeObject> {
-    return this.write(clusterId, t, object, async (existing) => {
-      if (existing) throw alreadyExists(t, object.metadata.name!);
+    return this.write(clusterId, t, object, async (existing, trx) => {
+      const name = object.metadata.name!;
+      if (existing) throw alreadyExists(t, name);
+      if (t.namespaced) {
+        const namespace = object.metadata.namespace ?? '';
+        const row = await getKubeObject(trx, { clusterId, resource: NAMESPACES.key, namespace: '', name: namespace });
+        const refusal = namespaceRefusal(namespace, row ? this.open(NAMESPACES.key, row.body) : undefined);
+        if (refusal) throw refusal;
+      }
+      if (!UNCOUNTED.has(t.key)) {
+        const used = await countKubeObjects(trx, clusterId);
+        if (used >= MAX_OBJECTS_PER_CLUSTER) {
+          throw forbidden(
+            `${t.group ? `${t.plural}.${t.group}` : t.plural} "${name}" is forbidden: exceeded quota: object-count, requested: count=1, used: count=${used}, limited: count=${MAX_OBJECTS_PER_CLUSTER}`,
+          );
+        }
+      }
       return 'ADDED';
     });
   }
@@ -119,7 +176,7 @@ export class KubeObjectStore extends EventEmitter<{ change: [ObjectChange] }> {
     clusterId: string,
     t: ResourceType,
     object: KubeObject,
-    decide: (existing: KubeObject | undefined) => Promise<WatchEventType>,
+    decide: (existing: KubeObject | undefined, trx: Db) => Promise<WatchEventType>,
   ): Promise<KubeObject> {
     const namespace = t.namespaced ? (object.metadata.namespace ?? '') : '';
     const name = object.metadata.name!;
@@ -129,7 +186,7 @@ export class KubeObjectStore extends EventEmitter<{ change: [ObjectChange] }> {
       // Taking the version first locks the cluster's counter row: writes to one cluster are serialized.
       rv = await nextKubeResourceVersion(trx, clusterId);
       const row = await getKubeObject(trx, { clusterId, resource: t.key, namespace, name });
-      type = await decide(row ? this.open(t.key, row.body) : undefined);
+      type = await decide(row ? this.open(t.key, row.body) : undefined, trx);
       if (type === 'ADDED') {
         object.metadata.uid = randomUUID();
         object.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -32,6 +32,8 @@ export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 const root = protobuf.parse(SCHEMA, { keepCase: true }).root;
 const unknownType = root.lookupType('k8s.Unknown');
+/** The top-level objects of the schema; the other messages only occur inside them. */
+const OBJECT_KINDS = new Set(['Secret', 'ConfigMap', 'Namespace', 'ServiceAccount']);
 
 /** Decodes a Kubernetes protobuf body (`k8s\0` + runtime.Unknown) into the JSON object it carries. */
 export function decodeKubeProtobuf(body: Buffer): Record<string, unknown> {
@@ -40,6 +42,7 @@ export function decodeKubeProtobuf(body: Buffer): Record<string, unknown> {
   const kind = envelope.typeMeta?.kind ?? '';
   let type: protobuf.Type;
   try {
+    if (!OBJECT_KINDS.has(kind)) throw new Error(kind);
     type = root.lookupType(`k8s.${kind}`);
   } catch {
     throw new KubeError(415, 'UnsupportedMediaType', `protobuf bodies of kind "${kind}" are not supported by this API server; send JSON (for example \`kubectl apply -f\` or \`kubectl create -f\`)`);
