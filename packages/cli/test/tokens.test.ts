@@ -86,9 +86,9 @@ describe('berth token create, list and revoke', () => {
     const home = await tempHome();
     const p = await up(['--home', home, '--port', '0', '--provisioning-delay-ms', '0']);
     const ca = await readFile(join(home, 'ca.pem'), 'utf8');
-    const short = await createToken(home, ['--role', 'Reader', '--expires-in', '3s']);
-    expect((await httpsRequest(`${p.url}${SUBSCRIPTIONS}`, ca, 'GET', { token: short.token })).status).toBe(200);
-    const refused = await refusedAt(p.url, ca, short.token, 6000);
+    const short = await createToken(home, ['--role', 'Reader', '--expires-in', '5s']);
+    expect(Date.now()).toBeLessThan(short.expiresAt);
+    const refused = await refusedAt(p.url, ca, short.token, 10_000);
     expect(refused).toBeGreaterThanOrEqual(short.expiresAt - 50);
     expect(refused - short.expiresAt).toBeLessThan(1000);
   });
@@ -105,18 +105,16 @@ describe.runIf(process.env.BERTH_TEST_PG)('tokens across several berth up proces
     const ca = await readFile(join(home, 'ca.pem'), 'utf8');
 
     const shared = await createToken(home, ['--role', 'Reader', '--name', 'shared']);
-    const short = await createToken(home, ['--role', 'Reader', '--name', 'short', '--expires-in', '3s']);
-    for (const p of [a, b]) {
-      expect((await httpsRequest(`${p.url}${SUBSCRIPTIONS}`, ca, 'GET', { token: shared.token })).status).toBe(200);
-      expect((await httpsRequest(`${p.url}${SUBSCRIPTIONS}`, ca, 'GET', { token: short.token })).status).toBe(200);
-    }
+    for (const p of [a, b]) expect((await httpsRequest(`${p.url}${SUBSCRIPTIONS}`, ca, 'GET', { token: shared.token })).status).toBe(200);
     // The CLI talks to the process that started last (B); A must see the revocation through the store.
     const revoked = await runBerth(['token', 'revoke', 'shared', '--home', home]);
     expect(revoked.code, revoked.stderr).toBe(0);
     const after = Date.now();
     expect((await refusedAt(a.url, ca, shared.token, 2000)) - after).toBeLessThan(1000);
 
-    const [refusedByA, refusedByB] = await Promise.all([refusedAt(a.url, ca, short.token, 6000), refusedAt(b.url, ca, short.token, 6000)]);
+    const short = await createToken(home, ['--role', 'Reader', '--name', 'short', '--expires-in', '5s']);
+    expect(Date.now()).toBeLessThan(short.expiresAt);
+    const [refusedByA, refusedByB] = await Promise.all([refusedAt(a.url, ca, short.token, 10_000), refusedAt(b.url, ca, short.token, 10_000)]);
     for (const refused of [refusedByA, refusedByB]) {
       expect(refused).toBeGreaterThanOrEqual(short.expiresAt - 50);
       expect(refused - short.expiresAt).toBeLessThan(1000);

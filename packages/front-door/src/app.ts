@@ -4,7 +4,7 @@ import { ArmError, jsonNestedDeeperThan, MAX_JSON_NESTING } from '@berth/arm';
 import type { OperationHandler } from '@berth/operations';
 import type { ResourceDeleteHook } from './routes/resource-groups.js';
 import type { BerthContext } from './context.js';
-import { clientErrorHandler, defaultHttpLimits, frameworkErrors, limitConnectionsPerAddress, originForm, rejectLongUrls, type HttpLimits } from './http-limits.js';
+import { clientErrorHandler, defaultHttpLimits, checkRequestTarget, frameworkErrors, limitConnectionsPerAddress, originForm, type HttpLimits } from './http-limits.js';
 import { armErrors } from './plugins/arm-errors.js';
 import { auth } from './plugins/auth.js';
 import { requestId } from './plugins/request-id.js';
@@ -68,6 +68,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     if (body === '') done(null, undefined);
     else if (jsonNestedDeeperThan(body as string)) {
       done(new ArmError(400, 'InvalidRequestContent', `The request content is nested deeper than ${MAX_JSON_NESTING} levels of objects and arrays; no Berth resource is that deep.`), undefined);
+    } else if ((body as string).includes('\\u0000')) {
+      done(new ArmError(400, 'InvalidRequestContent', 'The request content holds a NUL character (\\u0000); no Berth property may contain one.'), undefined);
     } else parseJson(request, body as string, done);
   });
   for (const provider of options.providers) {
@@ -77,7 +79,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(armErrors);
   await app.register(requestId);
-  app.addHook('onRequest', rejectLongUrls);
+  app.addHook('onRequest', checkRequestTarget);
   await app.register(auth);
   await app.register(healthRoutes);
   await app.register(tokenRoutes);

@@ -38,17 +38,18 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   socket.destroy();
 }
 
-/** Fastify's routing failures (a malformed percent-encoding in the path), in the ARM error shape. */
-export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+/** A cluster's Kubernetes API (`/clusters/{id}/...`) answers in its own error shape, a `Status`. */
+const KUBE_API_PATH = /^\/clusters\//i;
+
+/** Fastify's routing failures (a malformed percent-encoding in the path), in the ARM error shape or, on a cluster's API, a Kubernetes Status. */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const bad = error.code === 'FST_ERR_BAD_URL';
+  const code = bad ? 'InvalidRequestUri' : 'BadRequest';
+  const message = bad ? 'The request URL is not valid: it holds a malformed percent-encoding. Encode reserved characters as %XX with two hex digits.' : 'The request could not be routed.';
   reply
     .code(400)
     .header('connection', 'close')
-    .send({
-      error: bad
-        ? { code: 'InvalidRequestUri', message: 'The request URL is not valid: it holds a malformed percent-encoding. Encode reserved characters as %XX with two hex digits.' }
-        : { code: 'BadRequest', message: 'The request could not be routed.' },
-    });
+    .send(KUBE_API_PATH.test(request.url) ? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'BadRequest', code: 400 } : { error: { code, message } });
 }
 
 /**
@@ -63,10 +64,16 @@ export function originForm(request: IncomingMessage): string {
   return match[1].startsWith('/') ? match[1] : `/${match[1]}`;
 }
 
-/** Refuses request targets too long to be an ARM call (414) before any other work. */
-export async function rejectLongUrls(request: FastifyRequest): Promise<void> {
+/**
+ * Refuses, before any other work, request targets too long to be an ARM call (414)
+ * and NUL characters anywhere in them (400): no name holds one, and PostgreSQL text cannot.
+ */
+export async function checkRequestTarget(request: FastifyRequest): Promise<void> {
   if (request.url.length > MAX_URL_LENGTH) {
     throw new ArmError(414, 'RequestUriTooLong', `The request URL is ${request.url.length} characters long; this server accepts at most ${MAX_URL_LENGTH}.`);
+  }
+  if (/%00/.test(request.url)) {
+    throw new ArmError(400, 'InvalidRequestUri', 'The request URL holds an encoded NUL character (%00); no name or parameter may contain one.');
   }
 }
 

@@ -81,6 +81,12 @@ describe('ARM input rules and HTTP errors', () => {
     expect([badEncoding.status, badEncoding.body?.error?.code]).toEqual([400, 'InvalidRequestUri']);
     const notHttp = await rawHttps(berth.url, berth.ca, 'GET', '/ spaces in target', { token: berth.token });
     expect([notHttp.status, notHttp.body?.error?.code]).toEqual([400, 'BadRequest']);
+    for (const target of [`/subscriptions/${sub}/resourcegroups/a%00b?api-version=2021-04-01`, `/subscriptions/${sub}/resourcegroups?api-version=2021-04-01&$skipToken=%00`]) {
+      const nul = await rawHttps(berth.url, berth.ca, 'GET', target, { token: berth.token });
+      expect([nul.status, nul.body?.error?.code], target).toEqual([400, 'InvalidRequestUri']);
+    }
+    const nulBody = await berth.request('PUT', `/subscriptions/${sub}/resourcegroups/nul?api-version=2021-04-01`, { rawBody: '{"location":"west\\u0000us"}' });
+    expect([nulBody.status, nulBody.body?.error?.code]).toEqual([400, 'InvalidRequestContent']);
     const xml = await rawHttps(berth.url, berth.ca, 'PUT', `/subscriptions/${sub}/resourcegroups/xml?api-version=2021-04-01`, {
       token: berth.token,
       body: '<group/>',
