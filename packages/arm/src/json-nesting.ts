@@ -23,13 +23,21 @@ export function jsonNestedDeeperThan(text: string, max = MAX_JSON_NESTING): bool
   return false;
 }
 
-/** The same limit for a value already parsed (YAML, say); iterative, so any depth is safe to check. */
+/**
+ * The same limit for a value already parsed (YAML, say). Iterative, so any depth
+ * is safe to check; a node shared through YAML aliases is walked again only when
+ * reached deeper than before, so shared nodes cost no blow-up and a cycle ends
+ * as too deep.
+ */
 export function valueNestedDeeperThan(value: unknown, max = MAX_JSON_NESTING): boolean {
+  const deepest = new Map<object, number>();
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [current, depth] = stack.pop()!;
     if (current === null || typeof current !== 'object') continue;
     if (depth > max) return true;
+    if ((deepest.get(current) ?? 0) >= depth) continue;
+    deepest.set(current, depth);
     for (const child of Object.values(current)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
   }
   return false;

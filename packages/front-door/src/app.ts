@@ -7,6 +7,7 @@ import type { BerthContext } from './context.js';
 import { clientErrorHandler, defaultHttpLimits, checkRequestTarget, frameworkErrors, limitConnectionsPerAddress, originForm, type HttpLimits } from './http-limits.js';
 import { armErrors } from './plugins/arm-errors.js';
 import { auth } from './plugins/auth.js';
+import { openapi } from './openapi.js';
 import { requestId } from './plugins/request-id.js';
 import { healthRoutes } from './routes/health.js';
 import { operationStatusRoutes } from './routes/operation-status.js';
@@ -81,6 +82,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(requestId);
   app.addHook('onRequest', checkRequestTarget);
   await app.register(auth);
+  await app.register(openapi);
   await app.register(healthRoutes);
   await app.register(tokenRoutes);
   await app.register(subscriptionRoutes);

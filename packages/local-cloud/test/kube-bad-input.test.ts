@@ -183,6 +183,11 @@ describe.each(testStores())('bad input to the Kubernetes API of a local cluster 
       ['PATCH', `${CONFIGMAPS}/keep`, '{"metadata":{"labels":[1]}}', { 'content-type': 'application/merge-patch+json' }, 400, 'BadRequest'],
       ['PATCH', `${CONFIGMAPS}/keep?fieldManager=t`, 'metadata: [1', { 'content-type': 'application/apply-patch+yaml' }, 400, 'BadRequest'],
       ['PATCH', `${CONFIGMAPS}/keep?fieldManager=t`, '- 1\n- 2\n', { 'content-type': 'application/apply-patch+yaml' }, 422, 'Invalid'],
+      ['PATCH', `${CONFIGMAPS}/keep?fieldManager=t`, '!!binary garbage', { 'content-type': 'application/apply-patch+yaml' }, 400, 'BadRequest'],
+      ['PATCH', `${CONFIGMAPS}/keep?fieldManager=t`, 'data: !!set {a, b}', { 'content-type': 'application/apply-patch+yaml' }, 400, 'BadRequest'],
+      // A self-referencing alias is a cycle; aliases of aliases expand exponentially: neither may hang the server.
+      ['PATCH', `${CONFIGMAPS}/keep?fieldManager=t`, 'a: &x\n  b: *x', { 'content-type': 'application/apply-patch+yaml' }, 400, 'BadRequest'],
+      ['PATCH', `${CONFIGMAPS}/keep?fieldManager=t`, ['l0: &l0 [x, x]', ...Array.from({ length: 40 }, (_, i) => `l${i + 1}: &l${i + 1} [*l${i}, *l${i}]`)].join('\n'), { 'content-type': 'application/apply-patch+yaml' }, 400, 'BadRequest'],
       ['PATCH', `${CONFIGMAPS}/keep`, '{}', { 'content-type': 'text/plain' }, 415, 'UnsupportedMediaType'],
       ['DELETE', `${CONFIGMAPS}/keep`, '{"preconditions":"x"}', json, 400, 'BadRequest'],
       ['DELETE', `${CONFIGMAPS}/keep`, '[]', json, 400, 'BadRequest'],
@@ -215,8 +220,20 @@ describe.each(testStores())('bad input to the Kubernetes API of a local cluster 
       expectStatus(await api('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, { body: deployment(containers) }), 422, 'Invalid');
       expectStatus(await api('POST', `/api/v1/namespaces/${NS}/pods`, { body: pod(containers) }), 422, 'Invalid');
     }
+    // Replica counts are int32, as in Kubernetes: 1e300 passes Number.isInteger, and once made the pods that huge a count asks for never end.
+    const good = deployment([{ name: 'web', image: 'nginx' }]);
+    for (const replicas of [1e300, 2_147_483_648, -1, 1.5]) {
+      expectStatus(await api('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, { body: { ...good, spec: { ...good.spec, replicas } } }), 422, 'Invalid');
+    }
     expect((await api('GET', `/apis/apps/v1/namespaces/${NS}/deployments`)).body.items).toEqual([]);
     expect((await api('GET', `/api/v1/namespaces/${NS}/pods`)).body.items).toEqual([]);
+
+    const scaled = `/apis/apps/v1/namespaces/${NS}/deployments/scaled`;
+    expect((await api('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, { body: { ...good, metadata: { name: 'scaled' }, spec: { ...good.spec, replicas: 0 } } })).status).toBe(201);
+    expectStatus(await api('PUT', `${scaled}/scale`, { rawBody: '{"spec":{"replicas":1e300}}', headers: { 'content-type': 'application/json' } }), 422, 'Invalid');
+    expectStatus(await api('PATCH', scaled, { rawBody: '{"spec":{"replicas":1e300}}', headers: { 'content-type': 'application/merge-patch+json' } }), 422, 'Invalid');
+    expect((await api('GET', scaled)).body.spec.replicas).toBe(0);
+    expect((await api('DELETE', scaled)).status).toBe(200);
   });
 
   it('refuses garbage timeoutSeconds and resourceVersion on watches with 400', async () => {

@@ -7,6 +7,12 @@ export const Tags = Type.Record(Type.String(), Type.String({ maxLength: 256, pat
   propertyNames: { minLength: 1, maxLength: 512, pattern: '^[^\\u0000-\\u001f\\u007f]*$' },
 });
 
+/**
+ * An ARM location as a client writes it: a region name (`westus`) or display
+ * name (`West US`). Bounded and plain, as it goes into operation URLs and headers.
+ */
+export const Location = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9 ]*$' });
+
 export const ArmErrorResponse = Type.Object({
   error: Type.Object({
     code: Type.String(),

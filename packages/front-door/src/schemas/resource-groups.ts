@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Tags } from './common.js';
+import { Location, Tags } from './common.js';
 
 export const ResourceGroupName = Type.String({
   minLength: 1,
@@ -11,7 +11,7 @@ export const ResourceGroupName = Type.String({
 export const ResourceGroupParams = Type.Object({ subscriptionId: Type.String(), resourceGroupName: ResourceGroupName });
 
 export const ResourceGroupPut = Type.Object({
-  location: Type.String({ minLength: 1 }),
+  location: Location,
   tags: Type.Optional(Tags),
   managedBy: Type.Optional(Type.String()),
   properties: Type.Optional(Type.Object({})),

@@ -12,7 +12,7 @@ import { matchesFields, parseFieldSelector } from './field-selector.js';
 import { clone, type KubeObject } from './kube-object.js';
 import { matchesLabels, parseLabelSelector, SelectorParseError } from './label-selector.js';
 import { namespaceRefusal, type KubeObjectStore } from './object-store.js';
-import { checkName, prepareNew, prepareUpdate, type RuleContext } from './object-rules.js';
+import { checkName, isReplicaCount, prepareNew, prepareUpdate, type RuleContext } from './object-rules.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from './patch.js';
 import { findResourceType, resourceTypeByKey, resourceTypes, type ResourceType } from './resource-types.js';
 import {
@@ -29,7 +29,7 @@ import {
 import { toTable } from './table.js';
 import { serveWatch } from './watch.js';
 import { decodeKubeProtobuf, PROTOBUF } from './protobuf.js';
-import { checkJsonNesting, checkNesting } from './nesting.js';
+import { checkJsonNesting, checkNesting, checkPlainData } from './nesting.js';
 
 export interface KubeApiOptions {
   db: Db;
@@ -224,6 +224,7 @@ export function kubeApiRoutes(options: KubeApiOptions) {
       }
       try {
         checkNesting(value);
+        checkPlainData(value);
       } catch (err) {
         return done(err as Error, undefined);
       }
@@ -567,8 +568,8 @@ export function kubeApiRoutes(options: KubeApiOptions) {
         const patched = contentType === 'application/json-patch+json' ? applyJsonPatch(current, call.request.body) : applyMergePatch(current, call.request.body);
         wanted = patched.spec?.replicas;
       } else throw methodNotAllowed('the server does not allow this method on the requested resource');
-      if (!Number.isInteger(wanted) || (wanted as number) < 0) {
-        throw invalid(type, name, [{ field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(wanted)}: must be greater than or equal to 0` }]);
+      if (!isReplicaCount(wanted)) {
+        throw invalid(type, name, [{ field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(wanted)}: must be an integer from 0 to 2147483647` }]);
       }
       return toScale(await save(call, type, existing, prepareUpdate(type, existing, { ...existing, spec: { ...(existing.spec as object), replicas: wanted } })));
     }

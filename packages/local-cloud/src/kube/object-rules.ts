@@ -264,11 +264,18 @@ function deploymentCauses(obj: KubeObject): StatusCause[] {
   } else if (!matchesLabels(selectorFromLabelSelector(spec.selector), spec.template?.metadata?.labels)) {
     causes.push({ field: 'spec.template.metadata.labels', message: `Invalid value: ${JSON.stringify(spec.template?.metadata?.labels ?? {})}: \`selector\` does not match template \`labels\`` });
   }
-  if (spec.replicas !== undefined && (!Number.isInteger(spec.replicas) || spec.replicas < 0)) {
-    causes.push({ field: 'spec.replicas', message: `Invalid value: ${spec.replicas}: must be greater than or equal to 0` });
+  if (spec.replicas !== undefined && !isReplicaCount(spec.replicas)) {
+    causes.push({ field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(spec.replicas)}: must be an integer from 0 to ${MAX_REPLICAS}` });
   }
   causes.push(...podSpecCauses(spec.template?.spec, 'spec.template.spec'));
   return causes;
+}
+
+/** Kubernetes holds replica counts in an int32. */
+const MAX_REPLICAS = 2_147_483_647;
+
+export function isReplicaCount(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_REPLICAS;
 }
 
 function defaultDeployment(obj: KubeObject): void {

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Tags } from '@berth/front-door';
+import { Location, Tags } from '@berth/front-door';
 
 const IdentityType = Type.Union(
   ['None', 'SystemAssigned', 'UserAssigned', 'SystemAssigned,UserAssigned'].map((t) => Type.Literal(t)),
@@ -44,7 +44,7 @@ const WorkspacePropertiesInput = Type.Object({
 });
 
 export const WorkspacePut = Type.Object({
-  location: Type.String({ minLength: 1 }),
+  location: Location,
   tags: Type.Optional(Tags),
   identity: Type.Optional(ManagedServiceIdentityInput),
   sku: Type.Optional(Sku),
