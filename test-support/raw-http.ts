@@ -34,7 +34,8 @@ export function rawHttps(
     const socket = connect({ host: hostname, port: Number(port), ca, servername: hostname === '127.0.0.1' ? undefined : hostname });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => socket.destroy(new Error(`no answer to ${method} ${target} within ${o.timeoutMs ?? 10_000} ms`)), o.timeoutMs ?? 10_000);
-    socket.on('secureConnect', () => socket.end(head + (o.body ?? '')));
+    // write(), not end(): a TLS close_notify from the client makes the server drop the connection before it answers.
+    socket.on('secureConnect', () => socket.write(head + (o.body ?? '')));
     socket.on('data', (c) => chunks.push(c));
     socket.on('error', (err) => {
       clearTimeout(timer);

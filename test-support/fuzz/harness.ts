@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { Pool } from 'undici';
-import { startTestBerth, type TestBerth } from '../berth.js';
+import { startTestBerth, type StoreKind, type TestBerth } from '../berth.js';
 import { clusterCredential, kubeconfigParts, managedClusterPath, pollOperation } from '../kube.js';
 import { rawHttps } from '../raw-http.js';
 import type { JsonSchema } from './bodies.js';
@@ -21,6 +21,8 @@ const REPAIR_EVERY = 250;
 export interface FuzzOptions {
   requests: number;
   seed: number;
+  /** The store Berth runs on (PostgreSQL needs BERTH_TEST_PG); SQLite by default. */
+  store?: StoreKind;
   /** Progress lines (every 1,000 requests). */
   log?: (line: string) => void;
 }
@@ -326,7 +328,7 @@ function rememberOperation(ctx: RunContext, answer: Answer): void {
  */
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now();
-  const berth = await startTestBerth({ provisioningDelayMs: 0 });
+  const berth = await startTestBerth({ provisioningDelayMs: 0, store: options.store });
   const report: FuzzReport = { seed: options.seed, requests: 0, durationMs: 0, byStatusClass: {}, byStatus: {}, byRoute: {}, serverErrors: 0, stateChangesAfter4xx: 0, findings: [] };
   const record = (f: Finding) => {
     report.findings.push(f);

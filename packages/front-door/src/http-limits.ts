@@ -34,8 +34,13 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
     default:
       answer = armErrorBytes(400, 'Bad Request', 'BadRequest', `The request is not valid HTTP/1.1 (${err.code ?? 'parse error'}).`);
   }
-  if (socket.writable) socket.write(answer);
-  socket.destroy();
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  // end(), not write() then destroy(): over TLS a destroy right after the write can drop the answer unsent.
+  socket.end(answer);
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 /** A cluster's Kubernetes API (`/clusters/{id}/...`) answers in its own error shape, a `Status`. */
