@@ -4,7 +4,7 @@ import { ArmError, jsonNestedDeeperThan, MAX_JSON_NESTING } from '@berth/arm';
 import type { OperationHandler } from '@berth/operations';
 import type { ResourceDeleteHook } from './routes/resource-groups.js';
 import type { BerthContext } from './context.js';
-import { clientErrorHandler, defaultHttpLimits, checkRequestTarget, frameworkErrors, limitConnectionsPerAddress, originForm, type HttpLimits } from './http-limits.js';
+import { checkRequestTarget, clientErrorHandler, defaultHttpLimits, frameworkErrors, limitConnectionsPerAddress, originForm, type HttpLimits } from './http-limits.js';
 import { armErrors } from './plugins/arm-errors.js';
 import { auth } from './plugins/auth.js';
 import { openapi } from './openapi.js';

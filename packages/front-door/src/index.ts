@@ -5,7 +5,7 @@ export { bootstrapStore } from './bootstrap.js';
 export type { BerthContext } from './context.js';
 export { requireApiVersion } from './plugins/api-version.js';
 export type { Access } from './access.js';
-export { defaultHttpLimits, type HttpLimits } from './http-limits.js';
+export type { HttpLimits } from './http-limits.js';
 export { apiVersionOf, baseUrl, normalizeLocation, nowIso, operationUrls, page, pageOf, sendAccepted } from './arm-http.js';
 export { requireResourceGroup, RESOURCE_GROUP_TYPE } from './resource-groups-store.js';
 export type { ResourceGroupBody } from './resource-groups-store.js';
