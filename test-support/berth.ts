@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Agent, request as undiciRequest } from 'undici';
 import type { TokenCredential } from '@azure/core-auth';
-import { startServer, type RunningServer, type ServerOptions } from '@berth/cli';
+import { createBerth, type BerthOptions, type RunningBerth } from '@berth/server';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -48,7 +48,7 @@ export interface TestBerth {
   token: string;
   ca: string;
   subscriptionId: string;
-  server: RunningServer;
+  server: RunningBerth;
   /** An HTTPS call with the admin token unless `token` (or `null` for none) is given. */
   request(method: string, path: string, options?: { body?: unknown; rawBody?: string; token?: string | null; headers?: Record<string, string> }): Promise<HttpResponse>;
   close(): Promise<void>;
@@ -88,11 +88,11 @@ export async function httpsRequest(
 
 /** Starts Berth in this process on a free port with a temporary home folder, on the given store. */
 export async function startTestBerth(
-  options: { store?: StoreKind; provisioningDelayMs?: number; home?: string; storeUrl?: string; leaseMs?: number; containerServiceEndpoint?: string; resyncIntervalMs?: number; publicUrl?: string; limits?: ServerOptions['limits'] } = {},
+  options: { store?: StoreKind; provisioningDelayMs?: number; home?: string; storeUrl?: string; leaseMs?: number; containerServiceEndpoint?: string; resyncIntervalMs?: number; publicUrl?: string; limits?: BerthOptions['limits'] } = {},
 ): Promise<TestBerth> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), 'berth-test-')));
   const pgDb = !options.storeUrl && options.store === 'postgres' ? await freshPostgresDatabase() : undefined;
-  const server = await startServer({
+  const server = await createBerth({
     home,
     host: '127.0.0.1',
     port: 0,

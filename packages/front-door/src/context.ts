@@ -8,8 +8,6 @@ export interface BerthContext {
   engine: OperationsEngine;
   /** The address clients reach Berth at, for every link Berth hands out; set once the server listens. */
   publicUrl: string;
-  /** Settings that shape simulated provisioning. */
-  settings: { provisioningDelayMs: number };
 }
 
 declare module 'fastify' {

@@ -25,7 +25,7 @@ describe('access rules are declared by every route', () => {
     const engine = new OperationsEngine({ db: store.db });
     const provider: ResourceProvider = { namespace: 'Contoso.Test', routes, operationHandlers: [] };
     const app = await buildApp({
-      context: { db: store.db, engine, settings: { provisioningDelayMs: 0 }, publicUrl: 'https://127.0.0.1:1' },
+      context: { db: store.db, engine, publicUrl: 'https://127.0.0.1:1' },
       providers: [provider],
       tls: { key: cert.keyPem, cert: cert.certPem },
     });

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { resolveHome } from '../home.js';
-import { startServer } from '../server.js';
+import { berthHome } from '@berth/sdk';
+import { createBerth } from '@berth/server';
 import { parseHttpsOrigin, parseInteger } from '../options.js';
 
 export function upCommand(): Command {
@@ -32,8 +32,8 @@ Examples:
 Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the token in <home>/token.`,
     )
     .action(async (opts: { home?: string; port: number; host: string; store?: string; provisioningDelayMs: number; logLevel: string; leaseMs: number; containerServiceEndpoint?: string; publicUrl?: string; requestTimeoutMs: number; maxConnectionsPerAddress: number; controlPlaneAddress: string[]; frontEndImage: string; cloudappZone: string; resyncIntervalMs: number }) => {
-      const server = await startServer({
-        home: resolveHome(opts.home),
+      const server = await createBerth({
+        home: berthHome(opts.home),
         host: opts.host,
         port: opts.port,
         store: opts.store,

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { newToken } from '@berth/front-door';
 
 /** Files in Berth's home folder that clients read. */
@@ -32,10 +31,6 @@ export async function createPrivateFile(path: string): Promise<void> {
 export interface HomeConfig {
   /** The URL `berth up` serves, recorded for the CLI and SDK. */
   endpoint: string;
-}
-
-export function resolveHome(option?: string): string {
-  return resolve(option ?? process.env.BERTH_HOME ?? join(homedir(), '.berth'));
 }
 
 /** The admin token, created (mode 0600) on first start. */

@@ -7,9 +7,9 @@ import { machineLearningProvider } from '@berth/provider-ml';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { join } from 'node:path';
-import { createPrivateFile, homeFiles, loadOrCreateAdminToken, secureHome, writeHomeConfig } from './home.js';
+import { createPrivateFile, homeFiles, loadOrCreateAdminToken, secureHome, writeHomeConfig } from './home-folder.js';
 
-export interface ServerOptions {
+export interface BerthOptions {
   home: string;
   host: string;
   port: number;
@@ -31,7 +31,7 @@ export interface ServerOptions {
   limits?: Partial<HttpLimits>;
 }
 
-export interface RunningServer {
+export interface RunningBerth {
   url: string;
   app: FastifyInstance;
   store: Store;
@@ -48,8 +48,11 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** Brings up the embedded default: home folder, CA, store, operations engine and the HTTPS front door. */
-export async function startServer(options: ServerOptions): Promise<RunningServer> {
+/**
+ * The composition root: home folder, CA, store, operations engine, the local cloud,
+ * the machine-learning provider and the HTTPS front door, assembled and listening.
+ */
+export async function createBerth(options: BerthOptions): Promise<RunningBerth> {
   await secureHome(options.home);
   const ca = await loadOrCreateCa(options.home);
   const serverCert = await loadOrCreateServerCertificate(options.home, ca, options.host);
@@ -81,7 +84,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       resyncIntervalMs: options.resyncIntervalMs,
       log: logger,
     });
-    const context: BerthContext = { db: store.db, engine, settings, publicUrl: options.publicUrl ?? '' };
+    const context: BerthContext = { db: store.db, engine, publicUrl: options.publicUrl ?? '' };
     const app = await buildApp({
       context,
       providers: [machineLearning, ...localCloud.providers],

@@ -1,0 +1,2 @@
+export { createBerth } from './create-berth.js';
+export type { BerthOptions, RunningBerth } from './create-berth.js';
