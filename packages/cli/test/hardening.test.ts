@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { connect as netConnect } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { httpsRequest } from '../../../test-support/berth.js';
@@ -40,7 +41,10 @@ interface SlowSender {
  */
 function slowSender(url: string, ca: string, localAddress: string, headersOnly: boolean): SlowSender {
   const { hostname, port } = new URL(url);
-  const socket = connect({ host: hostname, port: Number(port), ca, localAddress });
+  // The TCP connection from `localAddress`, then TLS over it.
+  const tcp = netConnect({ host: hostname, port: Number(port), localAddress });
+  tcp.on('error', () => undefined);
+  const socket = connect({ socket: tcp, ca, host: hostname });
   socket.on('error', () => undefined);
   let answered = '';
   socket.on('data', (c: Buffer) => (answered += c.toString()));
