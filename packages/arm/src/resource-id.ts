@@ -38,6 +38,13 @@ export function parseResourceId(id: string): ResourceIdParts | undefined {
   return { subscriptionId: parts[1], resourceGroup: parts[3], namespace: parts[5], types, names };
 }
 
+/** The id of a nested resource's parent (a compute's workspace); undefined for a top-level or malformed id. */
+export function parentResourceId(id: string): string | undefined {
+  const parts = parseResourceId(id);
+  if (!parts || parts.types.length < 2) return undefined;
+  return resourceId(parts.subscriptionId, parts.resourceGroup, parts.namespace, parts.types.slice(0, -1).map((type, i) => [type, parts.names[i]]));
+}
+
 /** The store's key for an id: ARM ids compare case-insensitively. */
 export function idKey(id: string): string {
   return id.toLowerCase();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { ArmError, idKey, resourceGroupId, resourceId, validationFailed, type ArmErrorDetail } from '@berth/arm';
+import { ArmError, idKey, parseResourceId, resourceGroupId, resourceId, validationFailed, type ArmErrorDetail } from '@berth/arm';
 import { getKubeClusterByManagedCluster, getResource, getSubscription, insertResource, isUniqueViolation, listResources, updateResourceBody, type ResourceRow } from '@berth/store';
 import { apiVersionOf, baseUrl, nowIso, page, pageOf, requireApiVersion, requireResourceGroup, sendAccepted } from '@berth/front-door';
 import type { SecretBox } from '@berth/pki';
@@ -94,7 +94,7 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
       const updated = managedClusterBody(spec, {
         id: current.id,
         name: current.name,
-        resourceGroup: current.id.split('/')[4],
+        resourceGroup: parseResourceId(current.id)!.resourceGroup,
         tags: tags ?? current.tags,
         principalId: current.identity.principalId,
         tenantId: current.identity.tenantId,
@@ -106,7 +106,7 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
         idKey: row.id_key,
         id: current.id,
         name: current.name,
-        resourceGroup: current.id.split('/')[4],
+        resourceGroup: parseResourceId(current.id)!.resourceGroup,
         subscriptionId: row.subscription_key,
         clusterId: kube?.cluster_id ?? randomUUID().replace(/-/g, ''),
         spec,
@@ -144,7 +144,7 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
       }
       const config = kubeconfig({
         clusterName: body.name,
-        resourceGroup: body.id.split('/')[4],
+        resourceGroup: parseResourceId(body.id)!.resourceGroup,
         server: `${baseUrl(request)}/clusters/${kube.cluster_id}`,
         caPem: options.caPem,
         role,

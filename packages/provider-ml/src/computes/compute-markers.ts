@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ArmError, idKey } from '@berth/arm';
+import { ArmError, idKey, parentResourceId, parseResourceId } from '@berth/arm';
 import { deleteResourceTree, getResource, insertResource, updateResourceBody, type Db } from '@berth/store';
 import type { ComputeBody } from './compute-schemas.js';
 
@@ -8,17 +8,13 @@ const LEAF_DOMAIN_TYPE = 'berth.internal/leafdomainlabels';
 
 const short = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
-function workspaceIdOf(computeId: string): string {
-  return computeId.split('/').slice(0, 9).join('/');
-}
-
 function attachmentId(computeId: string, clusterId: string): string {
-  return `${workspaceIdOf(computeId)}/clusterAttachments/${short(idKey(clusterId))}`;
+  return `${parentResourceId(computeId)!}/clusterAttachments/${short(idKey(clusterId))}`;
 }
 
 /** R6's refusal, naming the compute that holds the cluster. */
 export function alreadyAttached(clusterId: string, holder: string): ArmError {
-  const name = holder.split('/').pop();
+  const name = parseResourceId(holder)?.names.at(-1);
   return new ArmError(409, 'ClusterAlreadyAttached', `The cluster ${clusterId} is already attached to this workspace as compute '${name}'. One cluster has one compute per workspace: use that compute, or detach it first (berth ml computetarget detach -n ${name}).`);
 }
 
@@ -33,7 +29,7 @@ export async function claimCluster(db: Db, computeId: string, clusterId: string,
   const holder = await attachedCompute(db, computeId, clusterId);
   if (holder) throw alreadyAttached(clusterId, holder);
   const id = attachmentId(computeId, clusterId);
-  await insertResource(db, { id, type: ATTACHMENT_TYPE, parentId: workspaceIdOf(computeId), body: { computeId, clusterId }, now });
+  await insertResource(db, { id, type: ATTACHMENT_TYPE, parentId: parentResourceId(computeId)!, body: { computeId, clusterId }, now });
 }
 
 /** The compute that holds a cluster in this workspace, if any. */
@@ -54,7 +50,7 @@ function leafDomainId(subscriptionId: string, label: string, region: string): st
  * fails with a unique violation, and its caller's retry sees the label taken.
  */
 export async function claimLeafDomain(db: Db, computeId: string, label: string, region: string, overwrite: boolean, newHost: string, now: string): Promise<string> {
-  const subscriptionId = computeId.split('/')[2];
+  const { subscriptionId } = parseResourceId(computeId)!;
   const id = leafDomainId(subscriptionId, label, region);
   const existing = await getResource(db, idKey(id));
   if (existing) {
@@ -76,7 +72,7 @@ export async function releaseMarkers(db: Db, body: ComputeBody): Promise<void> {
   if (row && idKey((JSON.parse(row.body) as { computeId: string }).computeId) === idKey(body.id)) await deleteResourceTree(db, attachment);
   const ssl = body.properties.properties.sslConfiguration;
   if (ssl.status === 'Auto' && ssl.leafDomainLabel) {
-    const id = idKey(leafDomainId(body.id.split('/')[2], ssl.leafDomainLabel, body.properties.computeLocation));
+    const id = idKey(leafDomainId(parseResourceId(body.id)!.subscriptionId, ssl.leafDomainLabel, body.properties.computeLocation));
     const leaf = await getResource(db, id);
     if (leaf) {
       const held = JSON.parse(leaf.body) as { host: string; computeId: string | null };

@@ -1,6 +1,6 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import type { ArmErrorDetail } from '@berth/arm';
-import { ArmError } from '@berth/arm';
+import { ArmError, parentResourceId, parseResourceId } from '@berth/arm';
 import { install, InstallerError, INSTALLER_VERSION, readiness, uninstall, type DriftReconciler, type InstallSpec } from '@berth/installer';
 import type { OperationHandler, StepContext, StepResult } from '@berth/operations';
 import type { CertificateAuthority } from '@berth/pki';
@@ -67,8 +67,8 @@ export function autoTlsHost(label: string, region: string, zone: string): string
 /** What the installer should put in the cluster for this compute. */
 export async function installSpecOf(runtime: ComputeRuntime, idKey: string, body: ComputeBody): Promise<InstallSpec> {
   const p = body.properties.properties;
-  const segments = body.id.split('/');
-  const workspaceId = segments.slice(0, 9).join('/');
+  const workspaceId = parentResourceId(body.id)!;
+  const workspaceName = parseResourceId(workspaceId)!.names[0];
   let tls: InstallSpec['tls'];
   if (p.sslConfiguration.status !== 'Disabled') {
     const [certPem, keyPem] = await Promise.all([runtime.secrets.get(idKey, 'tlsCert'), runtime.secrets.get(idKey, 'tlsKey')]);
@@ -78,7 +78,7 @@ export async function installSpecOf(runtime: ComputeRuntime, idKey: string, body
   return {
     computeId: body.id,
     computeName: body.name,
-    workspaceName: segments[8],
+    workspaceName,
     workspaceId,
     clusterPurpose: p.clusterPurpose,
     loadBalancerType: p.loadBalancerType,

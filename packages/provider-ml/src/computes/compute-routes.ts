@@ -110,7 +110,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
       const clusterId =
         spec.mode === 'attach'
           ? spec.resourceId!
-          : resourceId(params.subscriptionId, ws.id.split('/')[4], 'Microsoft.ContainerService', [['managedClusters', `${params.computeName}-${createHash('sha256').update(idKey(id)).digest('hex').slice(0, 13)}`]]);
+          : resourceId(params.subscriptionId, parseResourceId(ws.id)!.resourceGroup, 'Microsoft.ContainerService', [['managedClusters', `${params.computeName}-${createHash('sha256').update(idKey(id)).digest('hex').slice(0, 13)}`]]);
       const location = spec.mode === 'attach' ? attachedCluster!.location : spec.location;
       const pools = attachedCluster?.agentPoolProfiles ?? [];
       const body: ComputeBody = {
@@ -212,7 +212,8 @@ export function computeRoutes(options: ComputeRouteOptions) {
       const scaleTo = count !== undefined && count !== p.agentCount ? count : undefined;
       if (scaleTo !== undefined) {
         if (body.properties.isAttachedCompute) {
-          problems.push({ code: 'ScaleAttachedCluster', target: `${T}.agentCount`, message: `Berth scales the clusters it created; this one was attached. Scale it with \`berth aks scale -g ${body.properties.resourceId.split('/')[4]} -n ${body.properties.resourceId.split('/').pop()} --node-count ${scaleTo}\`.` });
+          const cluster = parseResourceId(body.properties.resourceId);
+          problems.push({ code: 'ScaleAttachedCluster', target: `${T}.agentCount`, message: `Berth scales the clusters it created; this one was attached. Scale it with \`berth aks scale -g ${cluster?.resourceGroup} -n ${cluster?.names[0]} --node-count ${scaleTo}\`.` });
         } else if (!findVmSize(p.agentVmSize)) {
           problems.push({ code: 'InvalidVmSize', target: `${T}.agentVmSize`, message: `Unknown VM size ${p.agentVmSize}.` });
         } else {
