@@ -13,7 +13,7 @@ export interface HttpLimits {
 export const defaultHttpLimits: HttpLimits = { requestTimeoutMs: 30_000, maxConnectionsPerAddress: 512 };
 
 /** Longest request target served; ARM's own front door refuses longer URLs too. */
-export const MAX_URL_LENGTH = 8192;
+const MAX_URL_LENGTH = 8192;
 
 function armErrorBytes(status: number, reason: string, code: string, message: string): string {
   const body = JSON.stringify({ error: { code, message } });
