@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { SecretBox } from '@berth/pki';
 import {
+  countKubeObjects,
   currentKubeResourceVersion,
   deleteKubeObject,
   getKubeObject,
@@ -37,17 +38,6 @@ export interface StoredEvent {
   namespace: string;
   object: KubeObject;
   resourceVersion: number;
-}
-
-/** Objects of a cluster that count against its quota (nodes aside). */
-async function countKubeObjects(db: Db, clusterId: string): Promise<number> {
-  const row = await db
-    .selectFrom('kube_objects')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('cluster_id', '=', clusterId)
-    .where('resource', 'not in', [...UNCOUNTED])
-    .executeTakeFirst();
-  return Number(row?.count ?? 0);
 }
 
 /** How many writes of a cluster the change log keeps for watches to resume from. */
@@ -131,7 +121,7 @@ export class KubeObjectStore extends EventEmitter<{ change: [ObjectChange] }> {
         if (refusal) throw refusal;
       }
       if (!UNCOUNTED.has(t.key)) {
-        const used = await countKubeObjects(trx, clusterId);
+        const used = await countKubeObjects(trx, clusterId, [...UNCOUNTED]);
         if (used >= MAX_OBJECTS_PER_CLUSTER) {
           throw forbidden(
             `${t.group ? `${t.plural}.${t.group}` : t.plural} "${name}" is forbidden: exceeded quota: object-count, requested: count=1, used: count=${used}, limited: count=${MAX_OBJECTS_PER_CLUSTER}`,

@@ -73,6 +73,17 @@ export async function listKubeObjects(db: Db, clusterId: string, resource: strin
 }
 
 /** Every namespaced object in a namespace, whatever its resource. */
+/** How many objects a cluster holds, leaving out the resources named in `except`. */
+export async function countKubeObjects(db: Db, clusterId: string, except: string[]): Promise<number> {
+  const row = await db
+    .selectFrom('kube_objects')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('cluster_id', '=', clusterId)
+    .where('resource', 'not in', except)
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
 export async function listKubeObjectsInNamespace(db: Db, clusterId: string, namespace: string): Promise<KubeObjectRow[]> {
   return db.selectFrom('kube_objects').selectAll().where('cluster_id', '=', clusterId).where('namespace', '=', namespace).execute();
 }
