@@ -8,9 +8,8 @@
  * - `write`: Contributor or Owner on the route's `:subscriptionId` (every change, and actions that reveal secrets).
  * - `own`: the route authenticates callers itself (a cluster's Kubernetes API with its own tokens).
  */
-export type Access = 'public' | 'signed-in' | 'read' | 'write' | 'own';
-
-export const accessKinds: readonly Access[] = ['public', 'signed-in', 'read', 'write', 'own'];
+export const accessKinds = ['public', 'signed-in', 'read', 'write', 'own'] as const;
+export type Access = (typeof accessKinds)[number];
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -16,7 +16,7 @@ export const defaultHttpLimits: HttpLimits = { requestTimeoutMs: 30_000, maxConn
 const MAX_URL_LENGTH = 8192;
 
 function armErrorBytes(status: number, reason: string, code: string, message: string): string {
-  const body = JSON.stringify({ error: { code, message } });
+  const body = JSON.stringify(new ArmError(status, code, message).toBody());
   return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 

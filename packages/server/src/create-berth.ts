@@ -99,7 +99,6 @@ export async function createBerth(options: BerthOptions): Promise<RunningBerth> 
     ownUrl = url;
     context.publicUrl ||= url;
     await writeHomeConfig(options.home, { endpoint: url });
-    await secureHome(options.home);
     engine.start();
     await localCloud.start();
     await machineLearning.start();

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ArmError } from '@berth/arm';
-import { deleteTokensNamed, getSubscription, insertToken, listTokens, tokenNameTaken } from '@berth/store';
+import { deleteTokensNamed, getSubscription, insertToken, listTokens } from '@berth/store';
 import { hashToken, newToken, roleFor, roles, type Principal, type RoleMap } from '../roles.js';
 import { nowIso } from '../arm-http.js';
 
@@ -61,7 +61,7 @@ export async function tokenRoutes(parent: FastifyInstance): Promise<void> {
     }
     const token = newToken();
     const name = request.body.name ?? `${request.body.role.toLowerCase()}-${token.slice(6, 14)}`;
-    if (await tokenNameTaken(db, name)) {
+    if ((await listTokens(db, name)).length > 0) {
       throw new ArmError(409, 'TokenNameInUse', `A token named '${name}' already exists. Choose another name, or revoke it first with \`berth token revoke ${name}\`.`);
     }
     const createdAt = nowIso();
@@ -80,7 +80,7 @@ export async function tokenRoutes(parent: FastifyInstance): Promise<void> {
 
   app.delete('/berth/tokens/:name', { config: signedIn, schema: { params: Type.Object({ name: TokenName }) } }, async (request, reply) => {
     const { name } = request.params;
-    const mine = (await listTokens(db)).filter((row) => row.name === name && owns(request.principal!, JSON.parse(row.roles) as RoleMap));
+    const mine = (await listTokens(db, name)).filter((row) => owns(request.principal!, JSON.parse(row.roles) as RoleMap));
     if (mine.length === 0) {
       throw new ArmError(404, 'TokenNotFound', `No token named '${name}' that you own. \`berth token list\` shows the tokens you can revoke.`);
     }

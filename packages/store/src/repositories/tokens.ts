@@ -9,13 +9,11 @@ export async function findToken(db: Db, hash: string): Promise<TokenRow | undefi
   return db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
 }
 
-/** Every token but their hashes, oldest first. */
-export async function listTokens(db: Db): Promise<Omit<TokenRow, 'hash'>[]> {
-  return db.selectFrom('tokens').select(['name', 'roles', 'created_at', 'expires_at']).orderBy('created_at').orderBy('name').execute();
-}
-
-export async function tokenNameTaken(db: Db, name: string): Promise<boolean> {
-  return (await db.selectFrom('tokens').select('name').where('name', '=', name).executeTakeFirst()) !== undefined;
+/** Every token (or those called `name`) but their hashes, oldest first. */
+export async function listTokens(db: Db, name?: string): Promise<Omit<TokenRow, 'hash'>[]> {
+  let query = db.selectFrom('tokens').select(['name', 'roles', 'created_at', 'expires_at']);
+  if (name !== undefined) query = query.where('name', '=', name);
+  return query.orderBy('created_at').orderBy('name').execute();
 }
 
 /** Deletes the tokens called `name`; answers how many there were. */
