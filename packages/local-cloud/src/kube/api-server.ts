@@ -9,10 +9,10 @@ import type { ClusterRole, ClusterSettings } from './cluster-settings.js';
 import { roleOfToken } from './credentials.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiDocument, openApiIndex, versionInfo } from './discovery.js';
 import { matchesFields, parseFieldSelector } from './field-selector.js';
-import { clone, type KubeObject } from './kube-object.js';
+import { clone, isPlainObject, isStringMap, type KubeObject } from './kube-object.js';
 import { matchesLabels, parseLabelSelector, SelectorParseError } from './label-selector.js';
 import { namespaceRefusal, type KubeObjectStore } from './object-store.js';
-import { checkName, isReplicaCount, prepareNew, prepareUpdate, type RuleContext } from './object-rules.js';
+import { checkName, isReplicaCount, MAX_REPLICAS, prepareNew, prepareUpdate, type RuleContext } from './object-rules.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from './patch.js';
 import { findResourceType, resourceTypeByKey, resourceTypes, type ResourceType } from './resource-types.js';
 import {
@@ -63,8 +63,6 @@ interface Call {
   reply: FastifyReply;
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
-
 /**
  * The body as an object whose metadata has the types the API server's decoder
  * demands (a wrong type is a 400 there, before any validation).
@@ -82,7 +80,7 @@ function asObject(body: unknown): KubeObject {
   }
   for (const field of ['labels', 'annotations']) {
     const map = obj.metadata[field];
-    if (map !== undefined && map !== null && (!isPlainObject(map) || !Object.values(map).every((v) => typeof v === 'string'))) {
+    if (map !== undefined && map !== null && !isStringMap(map)) {
       throw badRequest(`metadata.${field} must be a map of strings`);
     }
   }
@@ -569,7 +567,7 @@ export function kubeApiRoutes(options: KubeApiOptions) {
         wanted = patched.spec?.replicas;
       } else throw methodNotAllowed('the server does not allow this method on the requested resource');
       if (!isReplicaCount(wanted)) {
-        throw invalid(type, name, [{ field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(wanted)}: must be an integer from 0 to 2147483647` }]);
+        throw invalid(type, name, [{ field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(wanted)}: must be an integer from 0 to ${MAX_REPLICAS}` }]);
       }
       return toScale(await save(call, type, existing, prepareUpdate(type, existing, { ...existing, spec: { ...(existing.spec as object), replicas: wanted } })));
     }

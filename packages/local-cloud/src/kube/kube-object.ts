@@ -23,6 +23,12 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
+/** A JSON object: not null, not an array. */
+export const isPlainObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
+
+/** A JSON object whose values are all strings (labels, annotations, matchLabels). */
+export const isStringMap = (value: unknown): value is Record<string, string> => isPlainObject(value) && Object.values(value).every((v) => typeof v === 'string');
+
 export function clone<T>(value: T): T {
   return structuredClone(value);
 }

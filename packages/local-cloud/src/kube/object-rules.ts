@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createHash } from 'node:crypto';
 import type { KubeObject } from './kube-object.js';
-import { clone } from './kube-object.js';
+import { clone, isPlainObject, isStringMap } from './kube-object.js';
 import type { ResourceType } from './resource-types.js';
 import { RBAC_GROUP } from './resource-types.js';
 import { invalid, type StatusCause } from './status.js';
@@ -57,13 +57,13 @@ function podSpecCauses(spec: any, field: string): StatusCause[] {
   }
   containers.forEach((c: any, i: number) => {
     const at = `${field}.containers[${i}]`;
-    if (!c || typeof c !== 'object' || Array.isArray(c)) {
+    if (!isPlainObject(c)) {
       causes.push({ field: at, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be an object' });
       return;
     }
     if (!c.name || typeof c.name !== 'string') causes.push({ field: `${at}.name`, reason: 'FieldValueRequired', message: 'Required value' });
     if (!c.image || typeof c.image !== 'string') causes.push({ field: `${at}.image`, reason: 'FieldValueRequired', message: 'Required value' });
-    if (c.ports !== undefined && (!Array.isArray(c.ports) || !c.ports.every((p: unknown) => p && typeof p === 'object' && !Array.isArray(p)))) {
+    if (c.ports !== undefined && (!Array.isArray(c.ports) || !c.ports.every(isPlainObject))) {
       causes.push({ field: `${at}.ports`, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a list of objects' });
     }
     causes.push(...resourcesCauses(c.resources, `${at}.resources`));
@@ -74,12 +74,12 @@ function podSpecCauses(spec: any, field: string): StatusCause[] {
 /** `resources.requests` and `resources.limits`: maps of resource names to non-negative quantities. */
 function resourcesCauses(resources: any, field: string): StatusCause[] {
   if (resources === undefined) return [];
-  if (!resources || typeof resources !== 'object' || Array.isArray(resources)) return [{ field, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be an object' }];
+  if (!isPlainObject(resources)) return [{ field, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be an object' }];
   const causes: StatusCause[] = [];
   for (const kind of ['requests', 'limits']) {
     const map = resources[kind];
     if (map === undefined) continue;
-    if (!map || typeof map !== 'object' || Array.isArray(map)) {
+    if (!isPlainObject(map)) {
       causes.push({ field: `${field}.${kind}`, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a map of quantities' });
       continue;
     }
@@ -97,7 +97,7 @@ function configMapCauses(obj: KubeObject): StatusCause[] {
   for (const field of ['data', 'binaryData']) {
     const map = obj[field];
     if (map === undefined || map === null) continue;
-    if (typeof map !== 'object' || Array.isArray(map)) {
+    if (!isPlainObject(map)) {
       causes.push({ field, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a map of strings' });
       continue;
     }
@@ -228,7 +228,7 @@ export function prepareUpdate(t: ResourceType, existing: KubeObject, input: Kube
 function normalizeSecret(obj: KubeObject, causes: StatusCause[]): void {
   for (const field of ['data', 'stringData']) {
     const map = obj[field];
-    if (map !== undefined && map !== null && (typeof map !== 'object' || Array.isArray(map))) {
+    if (map !== undefined && map !== null && !isPlainObject(map)) {
       causes.push({ field, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a map of strings' });
       return;
     }
@@ -251,7 +251,7 @@ function deploymentCauses(obj: KubeObject): StatusCause[] {
   const spec = obj.spec as any;
   if (!spec || typeof spec !== 'object') return [{ field: 'spec', reason: 'FieldValueRequired', message: 'Required value' }];
   const causes: StatusCause[] = [];
-  const isMap = (v: unknown) => v === undefined || (!!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string'));
+  const isMap = (v: unknown) => v === undefined || isStringMap(v);
   const selector = spec.selector;
   if (selector !== undefined && (!selector || typeof selector !== 'object' || !isMap(selector.matchLabels) || (selector.matchExpressions !== undefined && !Array.isArray(selector.matchExpressions)))) {
     return [{ field: 'spec.selector', reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a label selector' }];
@@ -272,7 +272,7 @@ function deploymentCauses(obj: KubeObject): StatusCause[] {
 }
 
 /** Kubernetes holds replica counts in an int32. */
-const MAX_REPLICAS = 2_147_483_647;
+export const MAX_REPLICAS = 2_147_483_647;
 
 export function isReplicaCount(value: unknown): value is number {
   return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_REPLICAS;
