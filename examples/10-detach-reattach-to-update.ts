@@ -2,6 +2,7 @@
 // With Berth, installed components are upgraded in place and TLS changes with `update`, so this is only needed
 // to change what `update` cannot (e.g. the cluster purpose).
 import { AksCompute, ComputeTarget } from '@berth/sdk';
+import { readSslPemFiles } from '@berth/sdk/node';
 import { getWorkspace, resourceGroup, runIfMain } from './setup.js';
 
 export async function main(certPemFile: string, keyPemFile: string, sslCname: string, clusterWorkspaceName = 'contosoaks', kubernetesClusterName = 'contosocluster') {
@@ -11,7 +12,7 @@ export async function main(certPemFile: string, keyPemFile: string, sslCname: st
 
   const attachConfig = AksCompute.attachConfiguration({ resourceGroup, clusterName: kubernetesClusterName });
   // If SSL is enabled.
-  attachConfig.enableSsl({ sslCertPemFile: certPemFile, sslKeyPemFile: keyPemFile, sslCname });
+  attachConfig.enableSsl(readSslPemFiles({ sslCertPemFile: certPemFile, sslKeyPemFile: keyPemFile, sslCname }));
   attachConfig.validateConfiguration(clusterWorkspaceName);
 
   const reattached = await ComputeTarget.attach(ws, clusterWorkspaceName, attachConfig);

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Agent, request as undiciRequest } from 'undici';
 import type { TokenCredential } from '@azure/core-auth';
+import { BerthPoller } from '@berth/sdk';
 import { createBerth, type BerthOptions, type RunningBerth } from '@berth/server';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -126,15 +127,25 @@ export async function startTestBerth(
   return berth;
 }
 
-/** Polls an `Azure-AsyncOperation` URL until the operation ends. */
+/**
+ * Polls an `Azure-AsyncOperation` URL with the SDK's poller until the operation
+ * ends; returns the final status document, Failed and Canceled included.
+ */
 export async function waitForOperation(berth: TestBerth, statusUrl: string, timeoutMs = 20_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await berth.request('GET', statusUrl);
-    if (res.status !== 200) throw new Error(`operation status answered ${res.status}: ${res.text}`);
-    if (res.body.status !== 'InProgress') return res.body;
-    if (Date.now() > deadline) throw new Error(`operation still InProgress after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
+  const poller = BerthPoller.forOperationStatus(
+    statusUrl,
+    async (url) => {
+      const res = await berth.request('GET', url);
+      if (res.status !== 200) throw new Error(`operation status answered ${res.status}: ${res.text}`);
+      return res;
+    },
+    { resolveOnUnsuccessful: true },
+  );
+  const timeout = AbortSignal.timeout(timeoutMs);
+  try {
+    return await poller.pollUntilDone({ intervalInMs: 50, abortSignal: timeout });
+  } catch (err) {
+    throw timeout.aborted ? new Error(`operation still InProgress after ${timeoutMs} ms`) : err;
   }
 }
 

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { BerthPoller } from '@berth/sdk';
 import { httpsRequest, type HttpResponse } from './berth.js';
 
 /** An HTTPS call to Berth's front door (a `TestBerth.request`, or one bound to a spawned `berth up`). */
@@ -25,15 +26,25 @@ export function clusterBody(o: { count?: number; vmSize?: string; location?: str
   };
 }
 
-/** Polls an `Azure-AsyncOperation` URL through `call` until the operation leaves InProgress. */
+/**
+ * Polls an `Azure-AsyncOperation` URL through `call` with the SDK's poller until
+ * the operation ends; returns the final status document, Failed and Canceled included.
+ */
 export async function pollOperation(call: ArmCall, statusUrl: string, timeoutMs = 20_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await call('GET', statusUrl);
-    if (res.status !== 200) throw new Error(`operation status answered ${res.status}: ${res.text}`);
-    if (res.body.status !== 'InProgress') return res.body;
-    if (Date.now() > deadline) throw new Error(`operation still InProgress after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
+  const poller = BerthPoller.forOperationStatus(
+    statusUrl,
+    async (url) => {
+      const res = await call('GET', url);
+      if (res.status !== 200) throw new Error(`operation status answered ${res.status}: ${res.text}`);
+      return res;
+    },
+    { resolveOnUnsuccessful: true },
+  );
+  const timeout = AbortSignal.timeout(timeoutMs);
+  try {
+    return await poller.pollUntilDone({ intervalInMs: 25, abortSignal: timeout });
+  } catch (err) {
+    throw timeout.aborted ? new Error(`operation still InProgress after ${timeoutMs} ms`) : err;
   }
 }
 

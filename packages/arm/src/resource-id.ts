@@ -22,9 +22,19 @@ export function resourceId(
   return `${resourceGroupId(subscriptionId, resourceGroup)}/providers/${namespace}/${tail}`;
 }
 
+const segmentsOf = (id: string) => id.replace(/^\/+/, '').split('/');
+
+/** Where an id sits: its subscription, its resource group (none for subscription-level ids) and its last name; undefined if not under a subscription. */
+export function resourceScopeOf(id: string): { subscriptionId: string; resourceGroup?: string; name: string } | undefined {
+  const parts = segmentsOf(id);
+  if (parts.length < 2 || parts[0].toLowerCase() !== 'subscriptions' || !parts[1]) return undefined;
+  const inGroup = parts[2]?.toLowerCase() === 'resourcegroups' && !!parts[3];
+  return { subscriptionId: parts[1], ...(inGroup ? { resourceGroup: parts[3] } : {}), name: parts[parts.length - 1] };
+}
+
 /** Parses a resource id; segment names are matched case-insensitively as ARM does. Returns undefined if malformed. */
 export function parseResourceId(id: string): ResourceIdParts | undefined {
-  const parts = id.replace(/^\/+/, '').split('/');
+  const parts = segmentsOf(id);
   if (parts.length < 8 || parts.length % 2 !== 0) return undefined;
   if (parts[0].toLowerCase() !== 'subscriptions' || parts[2].toLowerCase() !== 'resourcegroups') return undefined;
   if (parts[4].toLowerCase() !== 'providers') return undefined;

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { ArmRestClient, BerthClient, berthHome, resolveConnection } from '@berth/sdk';
+import type { ArmRestClient, BerthClient } from '@berth/sdk';
+import { berthHome, clientFromEnvironment } from '@berth/sdk/node';
 import { CliError } from './errors.js';
 import { formatOutput, outputFormats, type OutputFormat, type TableTransformer } from './output.js';
 
@@ -54,8 +55,7 @@ export class CliContext {
   private subscriptionId?: string;
 
   constructor(readonly options: GlobalOptions) {
-    const connection = resolveConnection({ home: options.home });
-    this.berth = new BerthClient(connection.endpoint, connection.token, { ca: connection.ca });
+    this.berth = clientFromEnvironment({ home: options.home });
     this.client = this.berth.rest;
     this.defaults = readDefaults(options.home);
     this.subscriptionId = options.subscription ?? this.defaults.subscription;

@@ -6,7 +6,8 @@ import { configureCommand } from './commands/configure.js';
 import { groupCommand } from './commands/group.js';
 import { mlCommand } from './commands/ml.js';
 import { CliError } from './errors.js';
-import { BerthConnectionError, BerthRestError, ComputeConfigurationError, ConnectionSettingsError, OperationFailedError } from '@berth/sdk';
+import { BerthConnectionError, BerthRestError, ComputeConfigurationError, OperationFailedError } from '@berth/sdk';
+import { ConnectionSettingsError } from '@berth/sdk/node';
 
 export function program(): Command {
   const root = new Command('berth')

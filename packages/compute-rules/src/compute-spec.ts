@@ -1,11 +1,10 @@
 import type { ArmErrorDetail } from '@berth/arm';
 import { addressAt, networkProblems, parseCidr, parseResourceId } from '@berth/arm';
 import { findRegion, findVmSize, listRegions } from '@berth/catalog';
+import type { ClusterPurpose, LoadBalancerType } from '@berth/shapes';
 import type { AksNetworkingConfiguration, ComputeRequest, SslConfiguration } from './compute-request.js';
 import { checkTls } from './tls-rules.js';
 
-export type ClusterPurpose = 'FastProd' | 'DenseProd' | 'DevTest';
-export type LoadBalancerType = 'PublicIp' | 'InternalLoadBalancer';
 
 /** A compute PUT with defaults applied: what Berth compares for R5 and acts on. */
 export interface ComputeSpec {

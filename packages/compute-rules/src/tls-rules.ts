@@ -1,4 +1,4 @@
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { inspectCertificate } from '#certificates';
 import type { ArmErrorDetail } from '@berth/arm';
 import type { SslConfiguration } from './compute-request.js';
 
@@ -23,17 +23,6 @@ function isOn(ssl?: SslConfiguration): boolean {
   return ssl?.status === 'Enabled' || ssl?.status === 'Auto';
 }
 
-function parseKey(pem: string): KeyObject | string {
-  if (/ENCRYPTED/.test(pem)) return 'it is protected by a passphrase; give the key without a passphrase (e.g. `openssl pkey -in key.pem -out plain.pem`)';
-  try {
-    return createPrivateKey(pem);
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_MISSING_PASSPHRASE') return 'it is protected by a passphrase; give the key without a passphrase';
-    return 'it is not a PEM private key';
-  }
-}
-
 /**
  * R8/R9: TLS settings. `Auto` needs a leaf domain label; `Enabled` needs a
  * certificate, its key and a cname, checked together: both PEM, the key
@@ -56,29 +45,21 @@ export function checkTls(ssl: SslConfiguration | undefined, loadBalancerType: st
   if (!certPem) p('MissingCertificate', 'cert', 'sslConfiguration status Enabled needs cert (the PEM certificate).');
   if (!keyPem) p('MissingKey', 'key', 'sslConfiguration status Enabled needs key (the PEM private key).');
   if (!cname) p('MissingCname', 'cname', 'sslConfiguration status Enabled needs cname (the domain name the certificate serves).');
-  let cert: X509Certificate | undefined;
-  if (certPem) {
-    try {
-      cert = new X509Certificate(certPem);
-    } catch {
-      p('InvalidCertificate', 'cert', 'The certificate is not a PEM X.509 certificate (-----BEGIN CERTIFICATE-----).');
-    }
-  }
-  const key = keyPem ? parseKey(keyPem) : undefined;
-  if (typeof key === 'string') p('InvalidKey', 'key', `The private key is refused: ${key}.`);
+  const { cert, certInvalid, keyRefusal } = inspectCertificate(certPem ?? undefined, keyPem ?? undefined);
+  if (certInvalid) p('InvalidCertificate', 'cert', 'The certificate is not a PEM X.509 certificate (-----BEGIN CERTIFICATE-----).');
+  if (keyRefusal) p('InvalidKey', 'key', `The private key is refused: ${keyRefusal}.`);
   if (cert) {
-    if (key && typeof key !== 'string' && !cert.checkPrivateKey(key)) {
-      p('KeyDoesNotMatchCertificate', 'key', `The private key does not match the certificate (subject ${cert.subject.replace(/\n/g, ', ')}); give the key the certificate was issued for.`);
+    if (cert.keyMatches === false) {
+      p('KeyDoesNotMatchCertificate', 'key', `The private key does not match the certificate (subject ${cert.subject}); give the key the certificate was issued for.`);
     }
-    const from = new Date(cert.validFrom);
-    const to = new Date(cert.validTo);
+    const { validFrom: from, validTo: to } = cert;
     if (to < now) p('CertificateExpired', 'cert', `The certificate expired on ${to.toISOString()}; renew it.`);
     else if (from > now) p('CertificateNotYetValid', 'cert', `The certificate is not valid before ${from.toISOString()}.`);
     else if (to.getTime() - now.getTime() < WARN_DAYS * 86_400_000) {
       warnings.push(`The TLS certificate expires on ${to.toISOString()}, in less than ${WARN_DAYS} days; renew it soon.`);
     }
-    if (cname && cert.checkHost(cname) === undefined) {
-      p('CnameNotInCertificate', 'cname', `The certificate does not cover '${cname}'; its names are: ${cert.subjectAltName ?? cert.subject}.`);
+    if (cname && !cert.covers(cname)) {
+      p('CnameNotInCertificate', 'cname', `The certificate does not cover '${cname}'; its names are: ${cert.names}.`);
     }
   }
   return { problems, warnings };

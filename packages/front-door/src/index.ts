@@ -9,6 +9,6 @@ export type { HttpLimits } from './http-limits.js';
 export { apiVersionOf, baseUrl, normalizeLocation, nowIso, operationUrls, page, pageOf, sendAccepted } from './arm-http.js';
 export { requireResourceGroup, RESOURCE_GROUP_TYPE } from './resource-groups-store.js';
 export type { ResourceGroupBody } from './resource-groups-store.js';
-export { ArmErrorResponse, Location, OperationStatus, Tags } from './schemas/common.js';
+
 export { canWrite, hashToken, newToken, roleFor, roles } from './roles.js';
 export type { Principal, Role, RoleMap } from './roles.js';

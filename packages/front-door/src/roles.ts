@@ -1,10 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import { bodyCodec } from '@berth/store';
 
 export const roles = ['Reader', 'Contributor', 'Owner'] as const;
 export type Role = (typeof roles)[number];
 
 /** Roles a token holds, by subscription id (lower-cased) or `*` for every subscription. */
 export type RoleMap = Record<string, Role>;
+
+/** How a token's roles are stored. */
+export const roleMaps = bodyCodec(Type.Record(Type.String(), Type.Union(roles.map((r) => Type.Literal(r)))), 'token role map');
 
 export interface Principal {
   name: string;

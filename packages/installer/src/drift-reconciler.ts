@@ -1,4 +1,5 @@
 import { Watch } from '@kubernetes/client-node';
+import { WorkQueue, type ReconcileResult } from '@berth/work-queue';
 import { NAMESPACE } from './constants.js';
 import { applyInstall, computeSelector } from './apply.js';
 import { ClusterClient } from './cluster-client.js';
@@ -15,6 +16,13 @@ export interface DriftLog {
 }
 
 export interface DriftReconcilerOptions {
+  /**
+   * What the compute (its id lower-cased) should have installed, and its admin
+   * kubeconfig, as stored now; read afresh by every reconcile. `undefined` when
+   * the compute is gone or not installed (being created, updated or removed):
+   * its watches stop and it is forgotten until reconciled again.
+   */
+  loadSpec(computeId: string): Promise<DriftTarget | undefined>;
   /** A full reconcile this often, whatever the watches saw (catches missed events). Default 30 s. */
   resyncIntervalMs?: number;
   /** Events within this window share one reconcile. Default 200 ms. */
@@ -34,15 +42,17 @@ const WATCHED = [
   { name: 'secrets', path: `/api/v1/namespaces/${NAMESPACE}/secrets` },
 ];
 
-/** A watch that ended cleanly restarts after this; one that failed backs off from here up to MAX_BACKOFF_MS. */
+/** Failed reconciles (through the queue) and failed watches back off alike: 0.5 s doubling up to 30 s. */
+const BACKOFF = { baseMs: 500, maxMs: 30_000 };
+const backoff = (failures: number) => Math.min(BACKOFF.maxMs, BACKOFF.baseMs * 2 ** (failures - 1));
+/** A watch that ended cleanly (the server's timeout) restarts after this. */
 const WATCH_RESTART_MS = 250;
-const RETRY_BASE_MS = 500;
-const MAX_BACKOFF_MS = 30_000;
 /** Watches are re-established this often even when nothing goes wrong. */
 const DEFAULT_WATCH_TIMEOUT_S = 290;
 
-const backoff = (failures: number) => Math.min(MAX_BACKOFF_MS, RETRY_BASE_MS * 2 ** Math.max(0, failures - 1));
 const quiet: DriftLog = { info() {}, warn() {} };
+const message = (err: unknown) => (err as Error)?.message ?? String(err);
+const keyOf = (computeId: string) => computeId.trim().toLowerCase();
 
 interface WatchHandle {
   name: string;
@@ -51,189 +61,155 @@ interface WatchHandle {
   failures: number;
 }
 
-interface Tracked {
-  computeId: string;
-  target: DriftTarget;
-  client: ClusterClient;
-  abort: AbortController;
+/** The watches of one compute, on one cluster. */
+interface Watching {
+  kubeconfig: string;
+  handles: WatchHandle[];
   stopped: boolean;
-  timer?: NodeJS.Timeout;
-  dueAt?: number;
-  resync?: NodeJS.Timeout;
-  running?: Promise<void>;
-  /** An event arrived while a reconcile ran: run again after it. */
-  dirty: boolean;
-  failures: number;
-  watches: WatchHandle[];
-  /** The reconcile of the target this one replaced, if still running: never two at once. */
-  previous?: Promise<void>;
 }
 
-const keyOf = (computeId: string) => computeId.trim().toLowerCase();
-
 /**
- * Keeps each tracked compute's front end as desired (R12): watches its
- * Deployment, Service, ConfigMaps and Secrets; any event schedules a debounced
- * `install`; a periodic resync runs one too; failures retry with backoff.
- * Reconciles are level-triggered, so which event came (or whether one was
- * missed) doesn't matter.
+ * Keeps each installed compute's front end as desired (R12). A reconcile of a
+ * compute reads its spec (`loadSpec`), starts or stops its watches on the
+ * Deployment, Services, ConfigMaps and Secrets to match, and applies the
+ * install; it runs when `reconcile(computeId)` says the compute may have
+ * changed, when a watch sees an event, and every `resyncIntervalMs`. Events
+ * are debounced, failures retry with backoff, one compute never has two
+ * reconciles at once: the work queue's rules. Reconciles are level-triggered,
+ * so which event came (or whether one was missed) doesn't matter.
  */
 export class DriftReconciler {
+  private readonly loadSpec: DriftReconcilerOptions['loadSpec'];
   private readonly resyncIntervalMs: number;
-  private readonly debounceMs: number;
   private readonly watchTimeoutSeconds: number;
   private readonly log: DriftLog;
   private readonly onReverted?: (computeId: string, changed: string[]) => void;
-  private readonly tracked = new Map<string, Tracked>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly queue: WorkQueue;
+  private readonly watching = new Map<string, Watching>();
+  /** Per compute, the reconcile() callers waiting for a reconcile that reads the compute after their call. */
+  private readonly waiters = new Map<string, Array<() => void>>();
+  /** Per compute, what aborts its running reconcile once reconcile() says its state changed. */
+  private readonly superseded = new Map<string, AbortController>();
   private stopped = false;
 
-  constructor(options: DriftReconcilerOptions = {}) {
+  constructor(options: DriftReconcilerOptions) {
+    this.loadSpec = options.loadSpec;
     this.resyncIntervalMs = options.resyncIntervalMs ?? 30_000;
-    this.debounceMs = options.debounceMs ?? 200;
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_S;
     this.log = options.log ?? quiet;
     this.onReverted = options.onReverted;
+    this.queue = new WorkQueue({
+      reconcile: (key, signal) => this.reconcileNow(key, signal),
+      debounceMs: options.debounceMs ?? 200,
+      backoff: BACKOFF,
+      onError: (key, err, failures, retryInMs) =>
+        this.log.warn({ computeId: key, err: message(err), failures, retryInMs }, 'reconcile of the inference front end failed; retrying'),
+    });
   }
 
-  /** Starts (or replaces) the watches and resync of this compute. */
-  track(target: DriftTarget): void {
-    if (this.stopped) throw new Error('the drift reconciler is stopped');
-    const key = keyOf(target.spec.computeId);
-    const abort = new AbortController();
-    const client = new ClusterClient(target.kubeconfig, { signal: abort.signal });
-    const before = this.tracked.get(key);
-    if (before) this.halt(before);
-    const t: Tracked = {
-      computeId: target.spec.computeId,
-      target,
-      client,
-      abort,
-      stopped: false,
-      dirty: false,
-      failures: 0,
-      watches: [],
-      previous: before?.running,
-    };
-    this.tracked.set(key, t);
-    const watch = new Watch(t.client.kubeConfig);
-    for (const w of WATCHED) {
-      const handle: WatchHandle = { name: w.name, failures: 0 };
-      t.watches.push(handle);
-      this.startWatch(t, watch, w.path, handle);
-    }
-    t.resync = setInterval(() => this.schedule(t, 0), this.resyncIntervalMs);
-    t.resync.unref();
-    this.schedule(t, this.debounceMs);
-  }
-
-  /** Stops the compute's watches; an in-flight reconcile is aborted, and the promise settles once it has ended. */
-  untrack(computeId: string): Promise<void> {
+  /**
+   * Says the compute may have changed (created, updated, being removed): it is
+   * read again after `debounceMs`, and an apply under way for it, which may be
+   * of what is now stale, is aborted. Resolves once a reconcile that read the
+   * compute after this call has ended, successful or not, so no apply of an
+   * older state still runs: await it before uninstalling.
+   */
+  reconcile(computeId: string): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     const key = keyOf(computeId);
-    const t = this.tracked.get(key);
-    if (!t) return Promise.resolve();
-    this.tracked.delete(key);
-    this.halt(t, true);
-    return t.running ? t.running.catch(() => undefined) : Promise.resolve();
+    const read = new Promise<void>((resolve) => this.waiters.set(key, [...(this.waiters.get(key) ?? []), resolve]));
+    this.superseded.get(key)?.abort(new Error(`compute ${computeId} changed`));
+    this.queue.add(key);
+    return read;
   }
 
   /** Stops everything and waits for in-flight reconciles to end. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.tracked.values()) this.halt(t);
-    this.tracked.clear();
-    await Promise.allSettled([...this.inFlight]);
+    await this.queue.shutdown();
+    for (const key of [...this.watching.keys()]) this.unwatch(key);
+    for (const resolve of [...this.waiters.values()].flat()) resolve();
+    this.waiters.clear();
   }
 
-  private halt(t: Tracked, abortRunning = false): void {
-    t.stopped = true;
-    clearTimeout(t.timer);
-    clearInterval(t.resync);
-    for (const w of t.watches) {
-      clearTimeout(w.restartTimer);
-      w.controller?.abort();
+  /** One reconcile: read the compute, match the watches to it, install, report what changed. */
+  private async reconcileNow(key: string, signal: AbortSignal): Promise<ReconcileResult | void> {
+    const waiting = this.waiters.get(key) ?? [];
+    this.waiters.delete(key);
+    const superseded = new AbortController();
+    this.superseded.set(key, superseded);
+    try {
+      const target = await this.loadSpec(key);
+      if (!target) {
+        this.unwatch(key);
+        return;
+      }
+      this.watch(key, target.kubeconfig);
+      const { changed } = await applyInstall(new ClusterClient(target.kubeconfig, { signal: AbortSignal.any([signal, superseded.signal]) }), target.spec);
+      if (changed.length > 0) {
+        this.log.info({ computeId: target.spec.computeId, changed }, 'reverted drift of the inference front end');
+        try {
+          this.onReverted?.(target.spec.computeId, changed);
+        } catch (err) {
+          this.log.warn({ computeId: target.spec.computeId, err: String(err) }, 'onReverted threw');
+        }
+      }
+      return { requeueAfterMs: this.resyncIntervalMs };
+    } catch (err) {
+      // Aborted by reconcile(), which queued the run that reads the compute again: not a failure.
+      if (superseded.signal.aborted) return;
+      throw err;
+    } finally {
+      this.superseded.delete(key);
+      for (const resolve of waiting) resolve();
     }
-    if (abortRunning) t.abort.abort(new Error(`stopped tracking compute ${t.computeId}`));
   }
 
-  private startWatch(t: Tracked, watch: Watch, path: string, handle: WatchHandle): void {
-    if (t.stopped) return;
+  /** Starts the compute's watches, or moves them to a new kubeconfig. */
+  private watch(key: string, kubeconfig: string): void {
+    if (this.watching.get(key)?.kubeconfig === kubeconfig) return;
+    this.unwatch(key);
+    const w: Watching = { kubeconfig, handles: [], stopped: false };
+    const watch = new Watch(new ClusterClient(kubeconfig).kubeConfig);
+    this.watching.set(key, w);
+    for (const { name, path } of WATCHED) {
+      const handle: WatchHandle = { name, failures: 0 };
+      w.handles.push(handle);
+      this.startWatch(key, w, watch, path, handle);
+    }
+  }
+
+  private unwatch(key: string): void {
+    const w = this.watching.get(key);
+    if (!w) return;
+    this.watching.delete(key);
+    w.stopped = true;
+    for (const handle of w.handles) {
+      clearTimeout(handle.restartTimer);
+      handle.controller?.abort();
+    }
+  }
+
+  private startWatch(key: string, w: Watching, watch: Watch, path: string, handle: WatchHandle): void {
+    if (w.stopped) return;
     let sawEvent = false;
     const done = (err: unknown) => {
       handle.controller = undefined;
-      if (t.stopped) return;
+      if (w.stopped) return;
       handle.failures = err && !sawEvent ? handle.failures + 1 : 0;
-      if (err) this.log.warn({ computeId: t.computeId, watch: handle.name, err: String((err as Error)?.message ?? err) }, 'watch failed; restarting');
-      handle.restartTimer = setTimeout(() => this.startWatch(t, watch, path, handle), handle.failures === 0 ? WATCH_RESTART_MS : backoff(handle.failures));
+      if (err) this.log.warn({ computeId: key, watch: handle.name, err: message(err) }, 'watch failed; restarting');
+      handle.restartTimer = setTimeout(() => this.startWatch(key, w, watch, path, handle), handle.failures === 0 ? WATCH_RESTART_MS : backoff(handle.failures));
     };
     const onEvent = (phase: string) => {
       sawEvent = true;
-      if (phase === 'BOOKMARK') return;
-      this.schedule(t, this.debounceMs);
+      if (phase !== 'BOOKMARK') this.queue.add(key);
     };
     watch
-      .watch(path, { labelSelector: computeSelector(t.computeId), allowWatchBookmarks: true, timeoutSeconds: this.watchTimeoutSeconds }, onEvent, done)
+      .watch(path, { labelSelector: computeSelector(key), allowWatchBookmarks: true, timeoutSeconds: this.watchTimeoutSeconds }, onEvent, done)
       .then((controller) => {
-        if (t.stopped) controller.abort();
+        if (w.stopped) controller.abort();
         else handle.controller = controller;
       })
       .catch(done);
-  }
-
-  /** Runs a reconcile in `delayMs`, unless one is already due sooner. */
-  private schedule(t: Tracked, delayMs: number): void {
-    if (t.stopped) return;
-    const due = Date.now() + delayMs;
-    if (t.timer !== undefined && t.dueAt !== undefined && t.dueAt <= due) return;
-    clearTimeout(t.timer);
-    t.dueAt = due;
-    t.timer = setTimeout(() => {
-      t.timer = undefined;
-      t.dueAt = undefined;
-      this.run(t);
-    }, delayMs);
-  }
-
-  private run(t: Tracked): void {
-    if (t.stopped) return;
-    if (t.running) {
-      t.dirty = true;
-      return;
-    }
-    const run: Promise<void> = this.reconcile(t).finally(() => {
-      t.running = undefined;
-      this.inFlight.delete(run);
-      if (t.dirty && !t.stopped) {
-        t.dirty = false;
-        this.schedule(t, this.debounceMs);
-      }
-    });
-    t.running = run;
-    this.inFlight.add(run);
-  }
-
-  /** One reconcile: install, report what changed; on failure, retry with backoff. Never throws. */
-  private async reconcile(t: Tracked): Promise<void> {
-    try {
-      await t.previous?.catch(() => undefined);
-      t.previous = undefined;
-      if (t.stopped) return;
-      const { changed } = await applyInstall(t.client, t.target.spec);
-      t.failures = 0;
-      if (changed.length > 0) {
-        this.log.info({ computeId: t.computeId, changed }, 'reverted drift of the inference front end');
-        try {
-          this.onReverted?.(t.computeId, changed);
-        } catch (err) {
-          this.log.warn({ computeId: t.computeId, err: String(err) }, 'onReverted threw');
-        }
-      }
-    } catch (err) {
-      if (t.stopped) return;
-      t.failures++;
-      const delay = backoff(t.failures);
-      this.log.warn({ computeId: t.computeId, err: (err as Error)?.message ?? String(err), retryInMs: delay }, 'reconcile of the inference front end failed; retrying');
-      this.schedule(t, delay);
-    }
   }
 }

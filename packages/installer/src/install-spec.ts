@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ClusterPurpose, LoadBalancerType } from '@berth/shapes';
 
 /** What to install for one ML compute. */
 export interface InstallSpec {
@@ -8,8 +9,8 @@ export interface InstallSpec {
   workspaceName: string;
   /** ARM id of the workspace. */
   workspaceId: string;
-  clusterPurpose: 'FastProd' | 'DenseProd' | 'DevTest';
-  loadBalancerType: 'PublicIp' | 'InternalLoadBalancer';
+  clusterPurpose: ClusterPurpose;
+  loadBalancerType: LoadBalancerType;
   loadBalancerSubnet?: string;
   /** TLS termination is on when set (R8). */
   tls?: { certPem: string; keyPem: string; cname?: string };

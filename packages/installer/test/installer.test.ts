@@ -14,6 +14,7 @@ import {
   NAMESPACE,
   readiness,
   uninstall,
+  type DriftTarget,
   type InstallSpec,
 } from '../src/index.js';
 
@@ -260,9 +261,9 @@ describe('the azureml-fe installer against a local cluster', () => {
   it('the DriftReconciler reverts a scaled deployment and a changed image but keeps a tuned memory limit', async () => {
     const spec: InstallSpec = { ...base, clusterPurpose: 'FastProd' };
     const reverted: string[][] = [];
-    const reconciler = new DriftReconciler({ resyncIntervalMs: 60_000, debounceMs: 50, onReverted: (_id, changed) => reverted.push(changed) });
+    const reconciler = new DriftReconciler({ loadSpec: async () => ({ spec, kubeconfig }), resyncIntervalMs: 60_000, debounceMs: 50, onReverted: (_id, changed) => reverted.push(changed) });
     try {
-      reconciler.track({ spec, kubeconfig });
+      void reconciler.reconcile(computeId);
       await new Promise((r) => setTimeout(r, 300));
 
       const live: V1Deployment = await deployment();
@@ -313,19 +314,21 @@ describe('the azureml-fe installer against a local cluster', () => {
 
   it('the periodic resync reverts drift no watch sees (a cluster-scoped ClusterRole)', async () => {
     const spec: InstallSpec = { ...base, clusterPurpose: 'FastProd' };
-    const reconciler = new DriftReconciler({ resyncIntervalMs: 300, debounceMs: 50 });
+    let target: DriftTarget | undefined = { spec, kubeconfig };
+    const reconciler = new DriftReconciler({ loadSpec: async () => target, resyncIntervalMs: 300, debounceMs: 50 });
     try {
       const role = await rbac.readClusterRole({ name: 'azureml-fe' });
       role.rules = [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }];
       await rbac.replaceClusterRole({ name: 'azureml-fe', body: role });
-      reconciler.track({ spec, kubeconfig });
+      void reconciler.reconcile(computeId);
       await eventually(
         'the cluster role to be restored',
         async () => ((await rbac.readClusterRole({ name: 'azureml-fe' })).rules?.[0].verbs?.includes('*') ? undefined : true),
         5_000,
       );
-      await reconciler.untrack(computeId);
-      // Untracked: drift stays.
+      target = undefined;
+      await reconciler.reconcile(computeId);
+      // Gone: drift stays.
       const again = await rbac.readClusterRole({ name: 'azureml-fe' });
       again.rules = [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }];
       await rbac.replaceClusterRole({ name: 'azureml-fe', body: again });
@@ -337,20 +340,23 @@ describe('the azureml-fe installer against a local cluster', () => {
     }
   });
 
-  it('watches the server ends are restarted; tracking again with a new spec replaces the old one', async () => {
+  it('watches the server ends are restarted; a reconcile after the spec changed applies the new one', async () => {
     const devTest: InstallSpec = { ...base, clusterPurpose: 'DevTest' };
     const fastProd: InstallSpec = { ...base, clusterPurpose: 'FastProd' };
+    let spec = devTest;
     const warnings: object[] = [];
     const reconciler = new DriftReconciler({
+      loadSpec: async () => ({ spec, kubeconfig }),
       resyncIntervalMs: 60_000,
       debounceMs: 50,
       watchTimeoutSeconds: 1,
       log: { info() {}, warn: (o) => warnings.push(o) },
     });
     try {
-      reconciler.track({ spec: devTest, kubeconfig });
+      void reconciler.reconcile(computeId);
       await eventually('DevTest: 1 replica', async () => ((await replicas()) === 1 ? true : undefined), 5_000);
-      reconciler.track({ spec: fastProd, kubeconfig });
+      spec = fastProd;
+      void reconciler.reconcile(computeId);
       await eventually('FastProd: 3 replicas', async () => ((await replicas()) === 3 ? true : undefined), 5_000);
       // Every watch has been ended by the server (after 1 s) and started again since.
       await new Promise((r) => setTimeout(r, 2_500));
@@ -359,6 +365,47 @@ describe('the azureml-fe installer against a local cluster', () => {
       await apps.replaceNamespacedDeployment({ name: 'azureml-fe', namespace: NAMESPACE, body: live });
       await eventually('the scale to be reverted by a restarted watch', async () => ((await replicas()) === 3 ? true : undefined), 3_000);
       expect(warnings).toEqual([]);
+    } finally {
+      await reconciler.stop();
+    }
+  });
+
+  it('reads the spec at every reconcile: a compute gone loses its watches and resync until reconciled again', async () => {
+    const spec: InstallSpec = { ...base, clusterPurpose: 'FastProd' };
+    let target: DriftTarget | undefined = { spec, kubeconfig };
+    let loads = 0;
+    const reconciler = new DriftReconciler({
+      loadSpec: async (id) => {
+        expect(id).toBe(computeId.toLowerCase());
+        loads++;
+        return target;
+      },
+      resyncIntervalMs: 300,
+      debounceMs: 50,
+    });
+    try {
+      // reconcile() resolves once a reconcile that read the spec after the call has applied it.
+      await reconciler.reconcile(computeId);
+      expect(loads).toBe(1);
+      expect(await replicas()).toBe(3);
+      await eventually('resyncs that read the spec again', async () => (loads >= 3 ? true : undefined), 5_000);
+
+      target = undefined;
+      await reconciler.reconcile(computeId);
+      // An event that came during that reconcile may still make one more; none comes after it.
+      await new Promise((r) => setTimeout(r, 200));
+      const loadsWhenGone = loads;
+      const live = await deployment();
+      live.spec!.replicas = 5;
+      await apps.replaceNamespacedDeployment({ name: 'azureml-fe', namespace: NAMESPACE, body: live });
+      await new Promise((r) => setTimeout(r, 700));
+      // No watch reverted the scale, and no resync read the spec.
+      expect(await replicas()).toBe(5);
+      expect(loads).toBe(loadsWhenGone);
+
+      target = { spec, kubeconfig };
+      await reconciler.reconcile(computeId);
+      expect(await replicas()).toBe(3);
     } finally {
       await reconciler.stop();
     }

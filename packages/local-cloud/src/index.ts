@@ -4,7 +4,7 @@ import type { SecretBox } from '@berth/pki';
 import type { Db } from '@berth/store';
 import { kubeApiRoutes } from './kube/api-server.js';
 import { ClusterDirectory } from './kube/cluster-directory.js';
-import { SimulatedControllers } from './kube/controllers.js';
+import { SimulatedControllers } from './kube/controllers/index.js';
 import { KubeObjectStore } from './kube/object-store.js';
 import { deleteClusterApi, managedClusterOperationHandlers } from './managed-clusters/managed-cluster-operations.js';
 import { managedClusterRoutes } from './managed-clusters/managed-cluster-routes.js';
@@ -48,7 +48,7 @@ export function createLocalCloud(options: LocalCloudOptions): LocalCloud {
     async routes(app: FastifyInstance) {
       await app.register(managedClusterRoutes({ box: options.box, caPem: options.caPem }));
       await app.register(versionRoutes);
-      await app.register(kubeApiRoutes({ db: options.db, store, box: options.box, clusters }), { prefix: '/clusters/:clusterId' });
+      await app.register(kubeApiRoutes({ store, box: options.box, clusters }), { prefix: '/clusters/:clusterId' });
     },
     operationHandlers: managedClusterOperationHandlers(runtime),
     deleteHooks: { [MANAGED_CLUSTER_TYPE_KEY]: (db, row) => deleteClusterApi(db, row.id_key, clusters) },

@@ -255,7 +255,8 @@ describe.each(testStores())('the Kubernetes API of a local cluster on %s', (stor
       const list = JSON.parse(await kubectl.ok(['get', 'pods', '-l', 'app=web', '-o', 'json']));
       return list.items.length === 1 ? list.items : undefined;
     });
-    expect(pods[0].metadata.ownerReferences[0]).toMatchObject({ kind: 'Deployment', name: 'web' });
+    // Pods belong to the Deployment's ReplicaSet, as on a real cluster.
+    expect(pods[0].metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ReplicaSet', name: `web-${pods[0].metadata.labels['pod-template-hash']}`, controller: true })]);
   });
 
   it('kubectl delete of a deployment removes it and its pods', async () => {

@@ -163,6 +163,35 @@ describe('toTable', () => {
     });
   });
 
+  describe('ReplicaSet', () => {
+    it('shows desired, current and ready counts and the wide cells', () => {
+      expect(columns('ReplicaSet', 0)).toEqual(['Name', 'Desired', 'Current', 'Ready', 'Age']);
+      const rs: KubeObject = {
+        metadata: { name: 'web-7d8b49557c', creationTimestamp: ago(90) },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: { app: 'web', 'pod-template-hash': '7d8b49557c' } },
+          template: { spec: { containers: [{ name: 'app', image: 'app:1' }] } },
+        },
+        status: { replicas: 3, readyReplicas: 1 },
+      };
+      expect(row('ReplicaSet', rs)).toEqual({
+        Name: 'web-7d8b49557c',
+        Desired: 3,
+        Current: 3,
+        Ready: 1,
+        Age: '90s',
+        Containers: 'app',
+        Images: 'app:1',
+        Selector: 'app=web,pod-template-hash=7d8b49557c',
+      });
+    });
+
+    it('counts missing status as zero and missing replicas as one', () => {
+      expect(row('ReplicaSet', { metadata: { name: 'new' }, spec: {} })).toMatchObject({ Desired: 1, Current: 0, Ready: 0 });
+    });
+  });
+
   describe('Node', () => {
     const node = (labels: Record<string, string>, ready: string): KubeObject => ({
       apiVersion: 'v1',

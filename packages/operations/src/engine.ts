@@ -10,6 +10,7 @@ import {
   type Db,
   type OperationRow,
 } from '@berth/store';
+import { WorkQueue } from '@berth/work-queue';
 
 /** What one step of an operation decided. */
 export type StepResult =
@@ -66,6 +67,9 @@ export interface BeginOptions {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The queue key of the regular look for due rows, whoever wrote them. */
+const POLL = 'poll';
+
 /**
  * How long is left of a wait of `delayMs` counted from the operation's start
  * (e.g. simulated provisioning): it survives a restart, unlike a timer.
@@ -86,11 +90,9 @@ export class OperationsEngine {
   private readonly stepTimeoutMs: number;
   private readonly log: NonNullable<EngineOptions['log']>;
   private readonly running = new Map<string, Promise<void>>();
-  private timer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping = false;
-  private ticking: Promise<void> | undefined;
-  private kicked = false;
+  private queue: WorkQueue;
 
   constructor(options: EngineOptions) {
     this.db = options.db;
@@ -100,6 +102,7 @@ export class OperationsEngine {
     this.maxAttempts = options.maxAttempts ?? 6;
     this.stepTimeoutMs = options.stepTimeoutMs ?? 60_000;
     this.log = options.log ?? { warn: () => {}, error: () => {} };
+    this.queue = this.claimQueue();
   }
 
   register(handler: OperationHandler<any>): void {
@@ -107,8 +110,10 @@ export class OperationsEngine {
   }
 
   start(): void {
+    // A stopped engine's queue is shut down for good: starting again needs a new one.
+    if (this.stopping) this.queue = this.claimQueue();
     this.stopping = false;
-    this.schedule(0);
+    this.queue.add(POLL);
     this.heartbeat = setInterval(() => {
       renewLeases(this.db, this.owner, [...this.running.keys()], iso(Date.now() + this.leaseMs)).catch((err) =>
         this.log.error({ err }, 'renewing operation leases failed'),
@@ -120,8 +125,7 @@ export class OperationsEngine {
   /** Stops claiming work, lets running steps finish, and releases their leases so another process resumes at once. */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.ticking;
+    await this.queue.shutdown();
     await Promise.allSettled([...this.running.values()]);
     if (this.heartbeat) clearInterval(this.heartbeat);
   }
@@ -162,27 +166,30 @@ export class OperationsEngine {
     return findActiveOperation(this.db, resourceId);
   }
 
+  /** Looks for due operations now (again right after, when a look is under way). */
   kick(): void {
-    if (this.stopping) return;
-    this.kicked = true;
-    this.schedule(0);
+    this.queue.add(POLL);
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopping) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.tick(), delayMs);
-  }
-
-  private tick(): void {
-    if (this.ticking || this.stopping) return;
-    this.kicked = false;
-    this.ticking = this.claimAndRun()
-      .catch((err) => this.log.error({ err }, 'claiming operations failed'))
-      .finally(() => {
-        this.ticking = undefined;
-        this.schedule(this.kicked ? 0 : this.pollIntervalMs);
-      });
+  /**
+   * When this process looks for due rows: every poll interval (rows other
+   * processes wrote or gave up), at once when kicked, and when a row it
+   * released after a wait or a failed step comes due (keyed by operation id).
+   * Every key does the same claim, and all share one group, so claims never
+   * overlap. A failed claim is tried again after the poll interval. The rows
+   * stay the truth: what is due, and each step's retry backoff, is in them, so
+   * other processes and a restart see it.
+   */
+  private claimQueue(): WorkQueue {
+    return new WorkQueue({
+      reconcile: async (key) => {
+        await this.claimAndRun();
+        return key === POLL ? { requeueAfterMs: this.pollIntervalMs } : undefined;
+      },
+      groupOf: () => 'claim',
+      backoff: { baseMs: this.pollIntervalMs, maxMs: this.pollIntervalMs },
+      onError: (_key, err) => this.log.error({ err }, 'claiming operations failed'),
+    });
   }
 
   private async claimAndRun(): Promise<void> {
@@ -231,6 +238,7 @@ export class OperationsEngine {
             lease_until: null,
           });
           if (!saved) this.log.warn({ operationId: operation.id }, 'lost the lease of an operation');
+          else this.queue.add(operation.id, { delayMs: result.afterMs });
           return;
         }
       }
@@ -257,7 +265,10 @@ export class OperationsEngine {
         this.log.warn({ operationId: operation.id }, 'lost the lease of an operation');
         return;
       }
-      if (!continueNow) return;
+      if (!continueNow) {
+        this.queue.add(operation.id, { delayMs: afterMs });
+        return;
+      }
       operation = { ...operation, ...update };
     }
   }

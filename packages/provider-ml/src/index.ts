@@ -2,16 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import type { ResourceProvider } from '@berth/front-door';
 import { DriftReconciler, uninstall } from '@berth/installer';
 import type { CertificateAuthority, SecretBox } from '@berth/pki';
-import { listResources, type Db } from '@berth/store';
+import type { Db } from '@berth/store';
 import { CloudAccess, type ContainerServiceSettings } from './computes/cloud-access.js';
-import { computeOperationHandlers, ensureAutoCertificate, installSpecOf, type ComputeRuntime } from './computes/compute-operations.js';
-import { COMPUTE_TYPE, computeRoutes } from './computes/compute-routes.js';
-import type { ComputeBody } from './computes/compute-schemas.js';
+import { computeOperationHandlers, driftTargetOf, ensureAutoCertificate, saveCompute, type ComputeRuntime } from './computes/compute-operations.js';
+import { computeRoutes } from './computes/compute-routes.js';
+import type { ComputeBody } from '@berth/shapes';
 import { ComputeSecrets } from './computes/compute-state.js';
 import { workspaceOperationHandlers } from './workspaces/workspace-operations.js';
-import { NAMESPACE, workspaceRoutes } from './workspaces/workspace-routes.js';
+import { workspaceRoutes } from './workspaces/workspace-routes.js';
+import { COMPUTE_TYPE, computes, NAMESPACE } from './repositories.js';
 
-export { ML_API_VERSIONS, NAMESPACE, WORKSPACE_TYPE } from './workspaces/workspace-routes.js';
+export { ML_API_VERSIONS } from './workspaces/workspace-routes.js';
+export { NAMESPACE, WORKSPACE_TYPE } from './repositories.js';
 export type { ContainerServiceSettings } from './computes/cloud-access.js';
 
 export interface MachineLearningOptions {
@@ -42,7 +44,8 @@ const RENEWAL_CHECK_MS = 6 * 3_600_000;
 
 /** The `Microsoft.MachineLearningServices` provider: workspaces and their AKS computes. */
 export function machineLearningProvider(options: MachineLearningOptions): MachineLearningProvider {
-  const reconciler = new DriftReconciler({ resyncIntervalMs: options.resyncIntervalMs, log: options.log });
+  // Each reconcile reads the compute from the store: runtime is set by the time the first one runs.
+  const reconciler = new DriftReconciler({ loadSpec: (idKey) => driftTargetOf(runtime, options.db, idKey), resyncIntervalMs: options.resyncIntervalMs, log: options.log });
   const secrets = new ComputeSecrets(options.db, options.box);
   const runtime: ComputeRuntime = {
     cloud: new CloudAccess(options.containerService),
@@ -57,21 +60,19 @@ export function machineLearningProvider(options: MachineLearningOptions): Machin
     const all: ComputeBody[] = [];
     let after: string | undefined;
     for (;;) {
-      const rows = await listResources(options.db, { typeKey: COMPUTE_TYPE.toLowerCase() }, { after, limit: 500 });
-      all.push(...rows.map((r) => JSON.parse(r.body) as ComputeBody).filter((c) => c.properties.provisioningState === 'Succeeded'));
-      if (rows.length < 500) return all;
-      after = rows[rows.length - 1].id_key;
+      const found = await computes.list(options.db, {}, { after, limit: 500 });
+      all.push(...found.map((c) => c.body).filter((c) => c.properties.provisioningState === 'Succeeded'));
+      if (found.length < 500) return all;
+      after = found[found.length - 1].row.id_key;
     }
   }
 
-  /** Tracks every installed compute (after a restart) and renews `Auto` certificates nearing expiry. */
+  /** Renews `Auto` certificates nearing expiry and has drift repair reconcile every installed compute (so it watches them after a restart). */
   async function resync(): Promise<void> {
     for (const body of await installedComputes()) {
       const key = body.id.toLowerCase();
-      const kubeconfig = await secrets.get(key, 'adminKubeConfig');
-      if (!kubeconfig) continue;
       await ensureAutoCertificate(runtime, key, body);
-      reconciler.track({ spec: await installSpecOf(runtime, key, body), kubeconfig });
+      void reconciler.reconcile(key);
     }
   }
 
@@ -84,9 +85,13 @@ export function machineLearningProvider(options: MachineLearningOptions): Machin
     operationHandlers: [...workspaceOperationHandlers(options.settings), ...computeOperationHandlers(runtime)],
     deleteHooks: {
       // A resource group deletion takes its workspaces' computes with it: remove what Berth installed first.
-      [COMPUTE_TYPE.toLowerCase()]: async (_db, row) => {
-        const body = JSON.parse(row.body) as ComputeBody;
-        await reconciler.untrack(body.id);
+      [COMPUTE_TYPE.toLowerCase()]: async (db, row) => {
+        const body = computes.codec.parse(row.body);
+        // Drift repair must see the compute going before uninstall, or it would put back what uninstall removes.
+        await saveCompute(db, row.id_key, (b) => {
+          b.properties.provisioningState = 'Deleting';
+        });
+        await reconciler.reconcile(body.id);
         const kubeconfig = await secrets.get(row.id_key, 'adminKubeConfig');
         if (kubeconfig) await uninstall(kubeconfig, body.id).catch((err: unknown) => options.log?.warn({ err, compute: body.id }, 'uninstall during resource group deletion failed'));
       },

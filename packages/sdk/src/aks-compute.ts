@@ -1,17 +1,20 @@
-import { readFileSync } from 'node:fs';
-import { checkComputePut, computeNameProblem, type ComputeRequest } from '@berth/compute-rules';
+import { checkComputePut, computeNameProblem } from '@berth/compute-rules';
 import type { OperationOptions } from './berth-client.js';
 import { BerthRestError, OperationFailedError, type ErrorDetail } from './errors.js';
-import type { AksComputeSecrets, ClusterPurpose as Purpose, ComputeResource, LoadBalancerType, SslConfiguration } from './models.js';
-import type { BerthPoller } from './poller.js';
+import type { AksComputeSecrets, ClusterPurpose as Purpose, ComputeDefinition, ComputeResource, LoadBalancerType, SslConfiguration } from './models.js';
+import { sleep, type BerthPoller } from './poller.js';
 import type { Workspace } from './workspace.js';
 
 /** The article's `AksCompute.ClusterPurpose`. */
 export const ClusterPurpose = { DevTest: 'DevTest', FastProd: 'FastProd', DenseProd: 'DenseProd', DEV_TEST: 'DevTest', FAST_PROD: 'FastProd' } as const;
 
+/**
+ * TLS termination: a certificate Berth issues, or your own as PEM text (in Node,
+ * `readSslPemFiles` of `@berth/sdk/node` reads it from the original's PEM files).
+ */
 export type EnableSslOptions =
   | { leafDomainLabel: string; overwriteExistingDomain?: boolean }
-  | { sslCertPemFile: string; sslKeyPemFile: string; sslCname: string };
+  | { sslCertPem: string; sslKeyPem: string; sslCname: string };
 
 /** A compute configuration failed Berth's pre-flight rules, locally or on the server: every broken rule is in `details`. */
 export class ComputeConfigurationError extends Error {
@@ -34,15 +37,7 @@ export class ComputeTargetError extends Error {
 
 function sslFrom(options: EnableSslOptions): SslConfiguration {
   if ('leafDomainLabel' in options) return { status: 'Auto', leafDomainLabel: options.leafDomainLabel, ...(options.overwriteExistingDomain !== undefined ? { overwriteExistingDomain: options.overwriteExistingDomain } : {}) };
-  let cert: string;
-  let key: string;
-  try {
-    cert = readFileSync(options.sslCertPemFile, 'utf8');
-    key = readFileSync(options.sslKeyPemFile, 'utf8');
-  } catch (err) {
-    throw new Error(`Cannot read the TLS certificate or key: ${(err as Error).message}`);
-  }
-  return { status: 'Enabled', cert, key, cname: options.sslCname };
+  return { status: 'Enabled', cert: options.sslCertPem, key: options.sslKeyPem, cname: options.sslCname };
 }
 
 abstract class AksConfiguration {
@@ -54,7 +49,7 @@ abstract class AksConfiguration {
     return this;
   }
 
-  abstract toCompute(): ComputeResource;
+  abstract toCompute(): ComputeDefinition;
 
   /**
    * The server's pre-flight rules that need no cloud call (R1 for `computeName`
@@ -64,7 +59,7 @@ abstract class AksConfiguration {
   validateConfiguration(computeName?: string): void {
     const compute = this.toCompute();
     const nameProblem = computeName === undefined ? undefined : computeNameProblem(computeName);
-    const { problems } = checkComputePut(compute as ComputeRequest, compute.location ?? 'westus');
+    const { problems } = checkComputePut(compute, compute.location ?? 'westus');
     const all = [...(nameProblem ? [nameProblem] : []), ...problems];
     if (all.length > 0) throw new ComputeConfigurationError(all);
   }
@@ -95,7 +90,7 @@ export class AksProvisioningConfiguration extends AksConfiguration {
     super();
   }
 
-  toCompute(): ComputeResource {
+  toCompute(): ComputeDefinition {
     const o = this.options;
     const subnet =
       o.vnetName && o.subnetName
@@ -147,7 +142,7 @@ export class AksAttachConfiguration extends AksConfiguration {
     return this.options.resourceId ?? `/subscriptions/${this.subscriptionId ?? '{subscription}'}/resourceGroups/${this.options.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${this.options.clusterName}`;
   }
 
-  toCompute(): ComputeResource {
+  toCompute(): ComputeDefinition {
     return {
       properties: {
         computeType: 'AKS',
@@ -167,7 +162,7 @@ export class AksUpdateConfiguration {
 
   toUpdate() {
     const ssl = this.options.sslConfiguration;
-    const sslConfiguration = ssl && ('leafDomainLabel' in ssl || 'sslCertPemFile' in ssl) && !('status' in ssl) ? sslFrom(ssl as EnableSslOptions) : (ssl as SslConfiguration | undefined);
+    const sslConfiguration = ssl && ('leafDomainLabel' in ssl || 'sslCertPem' in ssl) && !('status' in ssl) ? sslFrom(ssl as EnableSslOptions) : (ssl as SslConfiguration | undefined);
     return {
       properties: {
         properties: {
@@ -181,8 +176,19 @@ export class AksUpdateConfiguration {
 }
 
 export interface WaitOptions extends OperationOptions {
-  /** Print progress on stderr as the original does, then the final state. */
-  showOutput?: boolean;
+  /**
+   * Show progress as the original does, then the final state: `true` writes it
+   * to stderr (to the console where there is none, as in a browser); a function
+   * receives the text instead.
+   */
+  showOutput?: boolean | ((text: string) => void);
+}
+
+function outputOf(showOutput: WaitOptions['showOutput']): (text: string) => void {
+  if (typeof showOutput === 'function') return showOutput;
+  if (!showOutput) return () => {};
+  // stderr.write is looked up at each write, not bound once, so a stream replaced later still gets the text.
+  return (text) => (globalThis.process?.stderr ? globalThis.process.stderr.write(text) : console.info(text));
 }
 
 /** A compute of a workspace: `ComputeTarget.create/attach/get/list` and what a target can do. */
@@ -269,7 +275,7 @@ export class ComputeTarget {
    * with every provisioning error if it failed.
    */
   async waitForCompletion(options: WaitOptions = {}): Promise<void> {
-    const print = (text: string) => options.showOutput && process.stderr.write(text);
+    const print = outputOf(options.showOutput);
     print(`${this.provisioningState ?? 'InProgress'}`);
     if (this.pending) {
       const unsubscribe = this.pending.onProgress(() => print('.'));
@@ -285,7 +291,7 @@ export class ComputeTarget {
     await this.refresh(options);
     while (['Creating', 'Updating', 'Deleting'].includes(this.provisioningState ?? '')) {
       print('.');
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000, options.abortSignal);
       await this.refresh(options);
     }
     print(`\n${this.provisioningState}\n`);

@@ -1,7 +1,6 @@
-import { resolveConnection, type ConnectionOptions } from './connection.js';
 import { BerthPoller, type PollerState } from './poller.js';
 import { ArmRestClient, type RestResponse } from './rest-client.js';
-import type { AksComputeSecrets, ComputeNode, ComputeResource, ComputeUpdate, ResourceGroup, Subscription, WorkspaceResource } from './models.js';
+import type { AksComputeSecrets, ComputeDefinition, ComputeNode, ComputeResource, ComputeUpdate, ResourceGroup, Subscription, WorkspaceResource } from './models.js';
 
 export const ML_API_VERSION = '2022-10-01';
 const GROUPS_API_VERSION = '2021-04-01';
@@ -12,7 +11,7 @@ export interface OperationOptions {
 }
 
 export interface BerthClientOptions {
-  /** PEM of the CA that signs Berth's certificate (its home folder's ca.pem). */
+  /** PEM of the CA that signs Berth's certificate (its home folder's ca.pem); ignored in a browser, which trusts certificates itself. */
   ca?: string;
 }
 
@@ -40,18 +39,13 @@ function paged<T>(first: () => Promise<RestResponse<{ value: T[]; nextLink?: str
 /**
  * Berth's HTTPS API: resource groups, workspaces and AKS computes. Long-running
  * calls are `begin…` and return pollers; every call takes an `abortSignal`.
+ * In Node, `clientFromEnvironment()` of `@berth/sdk/node` makes one from Berth's home folder.
  */
 export class BerthClient {
   readonly rest: ArmRestClient;
 
   constructor(endpoint: string, token: string, options: BerthClientOptions = {}) {
     this.rest = new ArmRestClient({ endpoint, token, ca: options.ca });
-  }
-
-  /** A client from explicit options, the environment (BERTH_ENDPOINT, BERTH_TOKEN, BERTH_HOME) or Berth's home folder. */
-  static fromEnvironment(options: ConnectionOptions = {}): BerthClient {
-    const c = resolveConnection(options);
-    return new BerthClient(c.endpoint, c.token, { ca: c.ca });
   }
 
   async listSubscriptions(options: OperationOptions = {}): Promise<Subscription[]> {
@@ -79,14 +73,21 @@ export class BerthClient {
 
   private poller<T>(res: RestResponse<T>, resourceUrl: string | undefined): BerthPoller<T> {
     const statusUrl = res.headers['azure-asyncoperation'];
-    const state: PollerState = { statusUrl, resourceUrl, status: statusUrl ? 'InProgress' : 'Succeeded' };
-    return new BerthPoller<T>(this.rest, state, async (url) => (await this.rest.request<T>('GET', url)).body, res.body);
+    return this.pollerOf<T>({ statusUrl, resourceUrl, status: statusUrl ? 'InProgress' : 'Succeeded' }, res.body);
   }
 
   /** A poller from `poller.toString()` of an earlier one, e.g. after a restart. */
   resumePoller<T>(serialized: string): BerthPoller<T> {
-    const state = JSON.parse(serialized) as PollerState;
-    return new BerthPoller<T>(this.rest, state, async (url) => (await this.rest.request<T>('GET', url)).body);
+    return this.pollerOf<T>(JSON.parse(serialized) as PollerState);
+  }
+
+  private pollerOf<T>(state: PollerState, initialResult?: T): BerthPoller<T> {
+    const { resourceUrl } = state;
+    return new BerthPoller<T>(state, {
+      readStatus: (url, abortSignal) => this.rest.readOperationStatus(url, abortSignal),
+      readResult: resourceUrl ? async (_final, abortSignal) => (await this.rest.request<T>('GET', resourceUrl, { abortSignal })).body : undefined,
+      initialResult,
+    });
   }
 
   async beginCreateWorkspace(subscriptionId: string, resourceGroup: string, name: string, workspace: { location: string; description?: string; friendlyName?: string; tags?: Record<string, string> }, options: OperationOptions = {}): Promise<BerthPoller<WorkspaceResource>> {
@@ -114,14 +115,14 @@ export class BerthClient {
   }
 
   /** Creates an AKS compute (a new cluster), or attaches one when `compute.properties.resourceId` is set. */
-  async beginCreateCompute(subscriptionId: string, resourceGroup: string, workspace: string, name: string, compute: ComputeResource, options: OperationOptions = {}): Promise<BerthPoller<ComputeResource> & { warnings: string[] }> {
+  async beginCreateCompute(subscriptionId: string, resourceGroup: string, workspace: string, name: string, compute: ComputeDefinition, options: OperationOptions = {}): Promise<BerthPoller<ComputeResource> & { warnings: string[] }> {
     const path = this.computePath(subscriptionId, resourceGroup, workspace, name);
     const res = await this.rest.request<ComputeResource>('PUT', path, { query: { 'api-version': ML_API_VERSION }, body: compute, abortSignal: options.abortSignal });
     return Object.assign(this.poller(res, `${path}?api-version=${ML_API_VERSION}`), { warnings: warningsOf(res) });
   }
 
   /** Attaches an existing managed cluster, by its ARM resource id. */
-  async beginAttachCompute(subscriptionId: string, resourceGroup: string, workspace: string, name: string, compute: ComputeResource, options: OperationOptions = {}) {
+  async beginAttachCompute(subscriptionId: string, resourceGroup: string, workspace: string, name: string, compute: ComputeDefinition, options: OperationOptions = {}) {
     if (!compute.properties.resourceId) throw new TypeError('beginAttachCompute needs properties.resourceId (the managed cluster to attach).');
     return this.beginCreateCompute(subscriptionId, resourceGroup, workspace, name, compute, options);
   }

@@ -1,13 +1,11 @@
-export { berthHome, ConnectionSettingsError, resolveConnection } from './connection.js';
-export type { ConnectionOptions, ConnectionSettings } from './connection.js';
 export { ArmRestClient } from './rest-client.js';
-export type { OperationStatus, PollOptions, RequestOptions, RestResponse } from './rest-client.js';
+export type { ConnectionSettings, OperationStatus, RequestOptions, RestResponse } from './rest-client.js';
 export { BerthConnectionError, BerthRestError, OperationFailedError } from './errors.js';
 export type { ErrorDetail } from './errors.js';
 export { BerthClient, ML_API_VERSION, warningsOf } from './berth-client.js';
 export type { BerthClientOptions, OperationOptions, PagedAsyncIterableIterator } from './berth-client.js';
 export { BerthPoller } from './poller.js';
-export type { PollerState, PollUntilDoneOptions, ProgressListener } from './poller.js';
+export type { BerthPollerOptions, OperationStatusReader, OperationStatusResponse, PollerState, PollUntilDoneOptions, ProgressListener } from './poller.js';
 export type * from './models.js';
 export { Workspace } from './workspace.js';
 export type { CreateWorkspaceOptions, WorkspaceOptions } from './workspace.js';

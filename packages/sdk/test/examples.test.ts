@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { loadOrCreateCa } from '@berth/pki';
 import { AksCompute, ComputeConfigurationError, ComputeTarget, Workspace } from '@berth/sdk';
+import { clientFromEnvironment } from '@berth/sdk/node';
 import { startTestBerth, type TestBerth } from '../../../test-support/berth.js';
 import { main as createDefault } from '../../../examples/01-create-default.js';
 import { main as createDevTest } from '../../../examples/02-create-devtest.js';
@@ -104,7 +105,7 @@ describe('the examples run against a fresh berth up', () => {
 
   it('09 detaches: the compute goes, the cluster stays', async () => {
     await detach();
-    const ws = await Workspace.get('myworkspace', { resourceGroup: 'myresourcegroup' });
+    const ws = await Workspace.get('myworkspace', { client: clientFromEnvironment(), resourceGroup: 'myresourcegroup' });
     await expect(ComputeTarget.get(ws, 'attachedaks')).rejects.toMatchObject({ statusCode: 404 });
     const cluster = await berth.request('GET', `/subscriptions/${berth.subscriptionId}/resourceGroups/myresourcegroup/providers/Microsoft.ContainerService/managedClusters/myexistingcluster?api-version=2024-08-01`);
     expect(cluster.status).toBe(200);

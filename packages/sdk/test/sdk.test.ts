@@ -11,10 +11,9 @@ import {
   ComputeConfigurationError,
   ComputeTarget,
   ComputeTargetError,
-  ConnectionSettingsError,
   Workspace,
-  resolveConnection,
 } from '@berth/sdk';
+import { ConnectionSettingsError, resolveConnection, workspaceFromConfig } from '@berth/sdk/node';
 import { startTestBerth, type TestBerth } from '../../../test-support/berth.js';
 
 describe('@berth/sdk', () => {
@@ -46,9 +45,9 @@ describe('@berth/sdk', () => {
     const dir = await mkdtemp(join(tmpdir(), 'berth-config-'));
     try {
       await writeFile(join(dir, 'config.json'), JSON.stringify({ subscription_id: ws.subscriptionId, resource_group: 'sdk-rg', workspace_name: 'sdkworkspace' }));
-      const fromConfig = await Workspace.fromConfig(join(dir, 'config.json'), { client });
+      const fromConfig = await workspaceFromConfig(join(dir, 'config.json'), { client });
       expect(fromConfig.resource.id).toBe(ws.resource.id);
-      await expect(Workspace.fromConfig(join(dir, 'missing.json'), { client })).rejects.toThrow(/No workspace config\.json found at/);
+      await expect(workspaceFromConfig(join(dir, 'missing.json'), { client })).rejects.toThrow(/No workspace config\.json found at/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -7,6 +7,7 @@ export type { SubscriptionRow } from './tables/subscriptions.table.js';
 export type { TokenRow } from './tables/tokens.table.js';
 export * from './repositories/subscriptions.js';
 export * from './repositories/resources.js';
+export * from './repositories/typed-resources.js';
 export * from './repositories/operations.js';
 export * from './repositories/tokens.js';
 export type { KubeClusterRow, KubeEventRow, KubeObjectRow, NewKubeObject } from './tables/kube.table.js';

@@ -9,6 +9,7 @@ import {
   type ComputeResource,
   type EnableSslOptions,
 } from '@berth/sdk';
+import { readSslPemFiles } from '@berth/sdk/node';
 import { CliContext, withGlobalOptions, type GlobalOptions } from '../cli-context.js';
 import { CliError } from '../errors.js';
 import { followPoller } from '../long-running.js';
@@ -42,7 +43,7 @@ function sslOptions(o: Record<string, any>): EnableSslOptions | undefined {
   if (o.sslLeafDomainLabel) return { leafDomainLabel: o.sslLeafDomainLabel, ...(o.sslOverwriteDomain ? { overwriteExistingDomain: true } : {}) };
   if (o.sslCertFile || o.sslKeyFile || o.sslCname) {
     if (!(o.sslCertFile && o.sslKeyFile && o.sslCname)) throw new CliError('A custom TLS certificate needs all of --ssl-cert-file, --ssl-key-file and --ssl-cname.', 2);
-    return { sslCertPemFile: o.sslCertFile, sslKeyPemFile: o.sslKeyFile, sslCname: o.sslCname };
+    return readSslPemFiles({ sslCertPemFile: o.sslCertFile, sslKeyPemFile: o.sslKeyFile, sslCname: o.sslCname });
   }
   return undefined;
 }

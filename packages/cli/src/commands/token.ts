@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ArmRestClient, resolveConnection } from '@berth/sdk';
+import { ArmRestClient } from '@berth/sdk';
+import { resolveConnection } from '@berth/sdk/node';
 import { CliContext, withGlobalOptions, type GlobalOptions } from '../cli-context.js';
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, y: 365 * 86_400 };

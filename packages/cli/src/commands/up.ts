@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { berthHome } from '@berth/sdk';
+import { berthHome } from '@berth/sdk/node';
 import { createBerth } from '@berth/server';
 import { parseHttpsOrigin, parseInteger } from '../options.js';
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { ArmError } from '@berth/arm';
 import { findToken, getSubscription } from '@berth/store';
 import { accessKinds, type Access } from '../access.js';
-import { canWrite, hashToken, roleFor, type Principal, type RoleMap } from '../roles.js';
+import { canWrite, hashToken, roleFor, roleMaps, type Principal } from '../roles.js';
 
 /**
  * A token's row is cached this long: short enough that a revocation or an
@@ -55,7 +55,7 @@ export const auth = fp(
           return undefined;
         }
         hit = {
-          principal: { name: row.name, roles: JSON.parse(row.roles) as RoleMap },
+          principal: { name: row.name, roles: roleMaps.parse(row.roles) },
           expiresAt: row.expires_at ? Date.parse(row.expires_at) : null,
           until: now + TOKEN_CACHE_MS,
         };

@@ -2,9 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ArmError, type ArmErrorDetail } from '@berth/arm';
-import type { OperationRow } from '@berth/store';
-import { OperationStatus } from '../schemas/common.js';
+import { bodyCodec, type OperationRow } from '@berth/store';
+import { ArmErrorDetail as ArmErrorDetailShape, OperationStatus } from '@berth/shapes';
 import { baseUrl } from '../arm-http.js';
+
+const operationErrors = bodyCodec(ArmErrorDetailShape, 'operation error');
 
 const Params = Type.Object({ subscriptionId: Type.String(), namespace: Type.String(), location: Type.String(), operationId: Type.String() });
 
@@ -42,7 +44,7 @@ export async function operationStatusRoutes(parent: FastifyInstance): Promise<vo
       status: op.status,
       startTime: op.start_time,
       ...(op.end_time ? { endTime: op.end_time } : {}),
-      ...(op.error ? { error: JSON.parse(op.error) as ArmErrorDetail } : {}),
+      ...(op.error ? { error: operationErrors.parse(op.error) } : {}),
     };
   });
 
@@ -54,7 +56,7 @@ export async function operationStatusRoutes(parent: FastifyInstance): Promise<vo
       return reply.code(202).send();
     }
     if (op.status === 'Failed' && op.error) {
-      const error = JSON.parse(op.error) as ArmErrorDetail;
+      const error = operationErrors.parse(op.error);
       return reply.code(statusCodeFor(error)).send({ error });
     }
     return reply.code(204).send();

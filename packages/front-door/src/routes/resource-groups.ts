@@ -5,27 +5,16 @@ import { ArmError, idKey, resourceGroupId } from '@berth/arm';
 import {
   deleteResourceTree,
   getResource,
-  insertResource,
   isUniqueViolation,
   listGroupContents,
-  listResources,
-  updateResourceBody,
   type Db,
   type ResourceRow,
 } from '@berth/store';
 import type { OperationHandler } from '@berth/operations';
 import { requireApiVersion } from '../plugins/api-version.js';
 import { nowIso, normalizeLocation, page, pageOf, sendAccepted } from '../arm-http.js';
-import { RESOURCE_GROUP_TYPE, type ResourceGroupBody } from '../resource-groups-store.js';
-import {
-  ResourceGroup,
-  ResourceGroupList,
-  ResourceGroupParams,
-  ResourceGroupPatch,
-  ResourceGroupPut,
-} from '../schemas/resource-groups.js';
-
-const typeKey = RESOURCE_GROUP_TYPE.toLowerCase();
+import { RESOURCE_GROUP_TYPE, resourceGroups, type ResourceGroupBody } from '../resource-groups-store.js';
+import { ResourceGroup, ResourceGroupList, ResourceGroupParams, ResourceGroupPatch, ResourceGroupPut } from '@berth/shapes';
 export const DELETE_RESOURCE_GROUP = 'Microsoft.Resources/resourceGroups/delete';
 
 export type ResourceDeleteHook = (db: Db, row: ResourceRow) => Promise<void>;
@@ -59,21 +48,17 @@ export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void
   const { db, engine } = app.berth;
   const base = '/subscriptions/:subscriptionId/resourcegroups';
 
-  function toBody(row: { body: string }): ResourceGroupBody {
-    return JSON.parse(row.body) as ResourceGroupBody;
-  }
-
   app.get(base, { config: { access: 'read' }, schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: ResourceGroupList } } }, async (request) => {
     const { after, limit } = pageOf(request);
-    const rows = await listResources(db, { typeKey, subscriptionKey: request.params.subscriptionId.toLowerCase() }, { after, limit });
-    return page(request, rows.map(toBody), rows.map((r) => r.id_key), limit);
+    const groups = await resourceGroups.list(db, { subscriptionKey: request.params.subscriptionId.toLowerCase() }, { after, limit });
+    return page(request, groups.map((g) => g.body), groups.map((g) => g.row.id_key), limit);
   });
 
   app.get(`${base}/:resourceGroupName`, { exposeHeadRoute: false, config: { access: 'read' }, schema: { params: ResourceGroupParams, response: { 200: ResourceGroup } } }, async (request) => {
     const { subscriptionId, resourceGroupName } = request.params;
-    const row = await getResource(db, idKey(resourceGroupId(subscriptionId, resourceGroupName)));
-    if (!row) throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroupName}' could not be found.`);
-    return toBody(row);
+    const group = await resourceGroups.get(db, idKey(resourceGroupId(subscriptionId, resourceGroupName)));
+    if (!group) throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroupName}' could not be found.`);
+    return group.body;
   });
 
   app.head(`${base}/:resourceGroupName`, { config: { access: 'read' }, schema: { params: ResourceGroupParams } }, async (request, reply) => {
@@ -89,9 +74,9 @@ export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void
       const { subscriptionId, resourceGroupName } = request.params;
       const id = resourceGroupId(subscriptionId, resourceGroupName);
       const location = normalizeLocation(request.body.location);
-      const existing = await getResource(db, idKey(id));
+      const existing = await resourceGroups.get(db, idKey(id));
       if (existing) {
-        const body = toBody(existing);
+        const { body } = existing;
         if (body.location !== location) {
           throw new ArmError(409, 'InvalidResourceGroupLocation', `Invalid resource group location '${location}'. The resource group '${body.name}' already exists in location '${body.location}'.`);
         }
@@ -99,7 +84,7 @@ export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void
           throw new ArmError(409, 'ResourceGroupBeingDeleted', `The resource group '${body.name}' is being deleted; wait for the deletion to finish, then create it again.`);
         }
         const updated: ResourceGroupBody = { ...body, tags: request.body.tags ?? body.tags, managedBy: request.body.managedBy ?? body.managedBy };
-        await updateResourceBody(db, existing.id_key, JSON.stringify(updated), nowIso());
+        await resourceGroups.update(db, existing.row.id_key, updated, nowIso());
         return reply.code(200).send(updated);
       }
       const body: ResourceGroupBody = {
@@ -113,12 +98,12 @@ export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void
       };
       const now = nowIso();
       try {
-        await insertResource(db, { id, type: RESOURCE_GROUP_TYPE, parentId: `/subscriptions/${subscriptionId}`, body, now });
+        await resourceGroups.insert(db, { id, parentId: `/subscriptions/${subscriptionId}`, body, now });
       } catch (err) {
         // Another request created it first: answer as an update of what it created.
         if (!isUniqueViolation(err)) throw err;
-        const row = await getResource(db, idKey(id));
-        return reply.code(200).send(toBody(row!));
+        const winner = await resourceGroups.get(db, idKey(id));
+        return reply.code(200).send(winner!.body);
       }
       return reply.code(201).send(body);
     },
@@ -129,11 +114,11 @@ export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void
     { config: { access: 'write' }, schema: { params: ResourceGroupParams, body: ResourceGroupPatch, response: { 200: ResourceGroup } } },
     async (request) => {
       const { subscriptionId, resourceGroupName } = request.params;
-      const row = await getResource(db, idKey(resourceGroupId(subscriptionId, resourceGroupName)));
-      if (!row) throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroupName}' could not be found.`);
-      const body = toBody(row);
+      const group = await resourceGroups.get(db, idKey(resourceGroupId(subscriptionId, resourceGroupName)));
+      if (!group) throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroupName}' could not be found.`);
+      const { body } = group;
       const updated = { ...body, tags: request.body.tags ?? body.tags, managedBy: request.body.managedBy ?? body.managedBy };
-      await updateResourceBody(db, row.id_key, JSON.stringify(updated), nowIso());
+      await resourceGroups.update(db, group.row.id_key, updated, nowIso());
       return updated;
     },
   );
@@ -141,13 +126,13 @@ export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void
   app.delete(`${base}/:resourceGroupName`, { config: { access: 'write' }, schema: { params: ResourceGroupParams } }, async (request, reply) => {
     const { subscriptionId, resourceGroupName } = request.params;
     const id = resourceGroupId(subscriptionId, resourceGroupName);
-    const row = await getResource(db, idKey(id));
-    if (!row) throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroupName}' could not be found.`);
-    const body = toBody(row);
+    const group = await resourceGroups.get(db, idKey(id));
+    if (!group) throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroupName}' could not be found.`);
+    const { row, body } = group;
     const op =
       (await engine.active(body.id)) ??
       (await (async () => {
-        await updateResourceBody(db, row.id_key, JSON.stringify({ ...body, properties: { provisioningState: 'Deleting' } }), nowIso());
+        await resourceGroups.update(db, row.id_key, { ...body, properties: { provisioningState: 'Deleting' } }, nowIso());
         return engine.begin({
           kind: DELETE_RESOURCE_GROUP,
           resourceId: body.id,

@@ -14,17 +14,8 @@ import {
 import { requireApiVersion } from '../plugins/api-version.js';
 import { canWrite, roleFor } from '../roles.js';
 import { nowIso } from '../arm-http.js';
+import { Subscription } from '@berth/shapes';
 
-const Subscription = Type.Object({
-  id: Type.String(),
-  subscriptionId: Type.String(),
-  tenantId: Type.String(),
-  displayName: Type.String(),
-  state: Type.String(),
-  authorizationSource: Type.String(),
-  managedByTenants: Type.Array(Type.Object({ tenantId: Type.String() })),
-  subscriptionPolicies: Type.Object({ locationPlacementId: Type.String(), quotaId: Type.String(), spendingLimit: Type.String() }),
-});
 
 const Alias = Type.Object({
   id: Type.String(),

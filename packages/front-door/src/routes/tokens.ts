@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ArmError } from '@berth/arm';
 import { deleteTokensNamed, getSubscription, insertToken, listTokens } from '@berth/store';
-import { hashToken, newToken, roleFor, roles, type Principal, type RoleMap } from '../roles.js';
+import { hashToken, newToken, roleFor, roleMaps, roles, type Principal, type RoleMap } from '../roles.js';
 import { nowIso } from '../arm-http.js';
 
 const DAY_S = 86_400;
@@ -73,14 +73,14 @@ export async function tokenRoutes(parent: FastifyInstance): Promise<void> {
   app.get('/berth/tokens', { config: signedIn, schema: { response: { 200: Type.Object({ value: Type.Array(TokenInfo) }) } } }, async (request) => {
     const rows = await listTokens(db);
     const value = rows
-      .map((row) => ({ name: row.name, roles: JSON.parse(row.roles) as RoleMap, createdAt: row.created_at, expiresAt: row.expires_at }))
+      .map((row) => ({ name: row.name, roles: roleMaps.parse(row.roles), createdAt: row.created_at, expiresAt: row.expires_at }))
       .filter((t) => owns(request.principal!, t.roles));
     return { value };
   });
 
   app.delete('/berth/tokens/:name', { config: signedIn, schema: { params: Type.Object({ name: TokenName }) } }, async (request, reply) => {
     const { name } = request.params;
-    const mine = (await listTokens(db, name)).filter((row) => owns(request.principal!, JSON.parse(row.roles) as RoleMap));
+    const mine = (await listTokens(db, name)).filter((row) => owns(request.principal!, roleMaps.parse(row.roles)));
     if (mine.length === 0) {
       throw new ArmError(404, 'TokenNotFound', `No token named '${name}' that you own. \`berth token list\` shows the tokens you can revoke.`);
     }

@@ -1,5 +1,5 @@
 import { getKubeCluster, type Db } from '@berth/store';
-import type { ClusterSettings } from './cluster-settings.js';
+import { clusterSettingsCodec, type ClusterSettings } from './cluster-settings.js';
 
 // Settings change rarely (scale, authorized ranges); a short cache keeps them off every request's path.
 const CACHE_MS = 1000;
@@ -14,7 +14,7 @@ export class ClusterDirectory {
     const hit = this.cache.get(clusterId);
     if (hit && hit.until > Date.now()) return hit.settings;
     const row = await getKubeCluster(this.db, clusterId);
-    const settings = row ? (JSON.parse(row.settings) as ClusterSettings) : undefined;
+    const settings = row ? clusterSettingsCodec.parse(row.settings) : undefined;
     this.cache.set(clusterId, { settings, until: Date.now() + CACHE_MS });
     return settings;
   }

@@ -1,21 +1,28 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { bodyCodec } from '@berth/store';
+
 /** What a local cluster's Kubernetes API and simulated controllers need of its managed-cluster spec. */
-export interface ClusterSettings {
-  managedClusterId: string;
-  clusterName: string;
-  resourceGroup: string;
-  region: string;
-  kubernetesVersion: string;
-  authorizedIPRanges: string[];
-  privateCluster: boolean;
-  serviceCidr: string;
-  dnsServiceIP: string;
-  podCidr: string;
+const ClusterSettingsSchema = Type.Object({
+  managedClusterId: Type.String(),
+  clusterName: Type.String(),
+  resourceGroup: Type.String(),
+  region: Type.String(),
+  kubernetesVersion: Type.String(),
+  authorizedIPRanges: Type.Array(Type.String()),
+  privateCluster: Type.Boolean(),
+  serviceCidr: Type.String(),
+  dnsServiceIP: Type.String(),
+  podCidr: Type.String(),
   /** The node subnet: the vnet subnet the agent pool sits in. */
-  nodeSubnetCidr: string;
-  nodeSubnetName: string;
-  agentPool: { name: string; count: number; vmSize: string };
+  nodeSubnetCidr: Type.String(),
+  nodeSubnetName: Type.String(),
+  agentPool: Type.Object({ name: Type.String(), count: Type.Integer(), vmSize: Type.String() }),
   /** Stable part of node names, e.g. `aks-nodepool1-12345678-vmss`. */
-  nodeNamePrefix: string;
-}
+  nodeNamePrefix: Type.String(),
+});
+export type ClusterSettings = Static<typeof ClusterSettingsSchema>;
+
+/** How settings are stored in `kube_clusters.settings`. */
+export const clusterSettingsCodec = bodyCodec(ClusterSettingsSchema, 'local cluster settings');
 
 export type ClusterRole = 'admin' | 'user';

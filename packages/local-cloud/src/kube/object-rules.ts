@@ -22,7 +22,7 @@ export interface RuleContext {
 }
 
 /** Kinds whose `status` only the status subresource (or the cluster's controllers) may change. */
-const HAS_STATUS = new Set(['core/namespaces', 'core/nodes', 'core/services', 'core/pods', 'apps/deployments']);
+const HAS_STATUS = new Set(['core/namespaces', 'core/nodes', 'core/services', 'core/pods', 'apps/deployments', 'apps/replicasets']);
 
 export function checkName(t: ResourceType, name: string | undefined): StatusCause[] {
   if (!name) return [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'Required value: name or generateName is required' }];
@@ -147,8 +147,9 @@ export async function prepareNew(t: ResourceType, input: KubeObject, ctx: RuleCo
       causes.push(...configMapCauses(obj));
       break;
     case 'apps/deployments':
-      causes.push(...deploymentCauses(obj));
-      if (causes.length === 0) defaultDeployment(obj);
+    case 'apps/replicasets':
+      causes.push(...workloadCauses(obj));
+      if (causes.length === 0) defaultWorkload(t, obj);
       obj.metadata.generation = 1;
       obj.status = {};
       break;
@@ -189,9 +190,10 @@ export function prepareUpdate(t: ResourceType, existing: KubeObject, input: Kube
       if (existing.immutable === true && !isDeepStrictEqual(obj.data, existing.data)) causes.push({ field: 'data', message: 'Forbidden: field is immutable when `immutable` is set' });
       break;
     case 'apps/deployments':
-      causes.push(...deploymentCauses(obj));
+    case 'apps/replicasets':
+      causes.push(...workloadCauses(obj));
       if (causes.length === 0) {
-        defaultDeployment(obj);
+        defaultWorkload(t, obj);
         if (!isDeepStrictEqual((obj.spec as any).selector, (existing.spec as any)?.selector)) {
           causes.push({ field: 'spec.selector', message: 'Invalid value: field is immutable' });
         }
@@ -247,7 +249,8 @@ function normalizeSecret(obj: KubeObject, causes: StatusCause[]): void {
   }
 }
 
-function deploymentCauses(obj: KubeObject): StatusCause[] {
+/** A Deployment's or ReplicaSet's spec: a selector that matches the pod template's labels, a replica count, a valid pod spec. */
+function workloadCauses(obj: KubeObject): StatusCause[] {
   const spec = obj.spec as any;
   if (!spec || typeof spec !== 'object') return [{ field: 'spec', reason: 'FieldValueRequired', message: 'Required value' }];
   const causes: StatusCause[] = [];
@@ -278,12 +281,14 @@ export function isReplicaCount(value: unknown): value is number {
   return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_REPLICAS;
 }
 
-function defaultDeployment(obj: KubeObject): void {
+function defaultWorkload(t: ResourceType, obj: KubeObject): void {
   const spec = obj.spec as any;
   spec.replicas ??= 1;
-  spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } };
-  spec.revisionHistoryLimit ??= 10;
-  spec.progressDeadlineSeconds ??= 600;
+  if (t.kind === 'Deployment') {
+    spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } };
+    spec.revisionHistoryLimit ??= 10;
+    spec.progressDeadlineSeconds ??= 600;
+  }
   for (const c of spec.template.spec.containers) {
     c.imagePullPolicy ??= String(c.image).endsWith(':latest') || !String(c.image).includes(':') ? 'Always' : 'IfNotPresent';
     c.terminationMessagePath ??= '/dev/termination-log';

@@ -9,6 +9,7 @@ import {
   insertKubeEvent,
   listKubeEvents,
   listKubeObjects,
+  listKubeObjectsInNamespace,
   nextKubeResourceVersion,
   oldestKubeEvent,
   pruneKubeEvents,
@@ -16,7 +17,7 @@ import {
   type Db,
   type KubeEventRow,
 } from '@berth/store';
-import type { KubeObject } from './kube-object.js';
+import { parseKubeObject, type KubeObject } from './kube-object.js';
 import { alreadyExists, conflict, forbidden, KubeError, notFound } from './status.js';
 import { resourceTypeByKey, type ResourceType } from './resource-types.js';
 
@@ -55,6 +56,9 @@ const NAMESPACES = resourceTypeByKey('core/namespaces');
 export const MAX_OBJECTS_PER_CLUSTER = 10_000;
 const UNCOUNTED = new Set(['core/nodes']);
 
+/** Namespaces a cluster starts with; they cannot be deleted. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
 /** Why nothing may be created in a namespace (missing, or being deleted), as the NamespaceLifecycle admission says it. */
 export function namespaceRefusal(namespace: string, ns: KubeObject | undefined): KubeError | undefined {
   if (!ns) return notFound(NAMESPACES, namespace);
@@ -84,7 +88,7 @@ export class KubeObjectStore extends EventEmitter<{ change: [ObjectChange] }> {
   }
 
   private open(resource: string, body: string): KubeObject {
-    return JSON.parse(resource === SECRETS ? this.box.decrypt(body) : body) as KubeObject;
+    return parseKubeObject(resource === SECRETS ? this.box.decrypt(body) : body);
   }
 
   async get(clusterId: string, t: ResourceType, namespace: string, name: string): Promise<KubeObject | undefined> {
@@ -103,6 +107,12 @@ export class KubeObjectStore extends EventEmitter<{ change: [ObjectChange] }> {
       for (const row of rows.slice(i, i + PARSE_CHUNK)) items.push(this.open(t.key, row.body));
     }
     return { items, resourceVersion };
+  }
+
+  /** What a namespace holds, of every type: the type and name of each object. */
+  async namespaceContents(clusterId: string, namespace: string): Promise<Array<{ type: ResourceType; name: string }>> {
+    const rows = await listKubeObjectsInNamespace(this.db, clusterId, namespace);
+    return rows.map((row) => ({ type: resourceTypeByKey(row.resource), name: row.name }));
   }
 
   /**
@@ -212,5 +222,4 @@ export class KubeObjectStore extends EventEmitter<{ change: [ObjectChange] }> {
     const oldest = await oldestKubeEvent(this.db, clusterId);
     return oldest === undefined ? await currentKubeResourceVersion(this.db, clusterId) : oldest - 1;
   }
-
 }

@@ -105,11 +105,15 @@ const OBJECT_META: FieldMeta = {
   fields: { ownerReferences: { mergeKey: 'uid' }, finalizers: { setMerge: true } },
 };
 
+/** Deployments and ReplicaSets: a pod template and status conditions. */
+const WORKLOAD: Schema = {
+  spec: { fields: { template: { fields: { spec: { fields: POD_SPEC } } } } },
+  status: { fields: { conditions: CONDITIONS } },
+};
+
 const KIND_SCHEMAS: Record<string, Schema> = {
-  Deployment: {
-    spec: { fields: { template: { fields: { spec: { fields: POD_SPEC } } } } },
-    status: { fields: { conditions: CONDITIONS } },
-  },
+  Deployment: WORKLOAD,
+  ReplicaSet: WORKLOAD,
   Pod: {
     spec: { fields: POD_SPEC },
     status: { fields: { conditions: CONDITIONS, podIPs: { mergeKey: 'ip' } } },

@@ -51,6 +51,7 @@ export const resourceTypes: ResourceType[] = [
   type('', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status'] }),
   type('', 'events', 'Event', true, { shortNames: ['ev'], createOnUpdate: true }),
   type('apps', 'deployments', 'Deployment', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
+  type('apps', 'replicasets', 'ReplicaSet', true, { shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] }),
   type(RBAC_GROUP, 'roles', 'Role', true, { createOnUpdate: true }),
   type(RBAC_GROUP, 'rolebindings', 'RoleBinding', true, { createOnUpdate: true }),
   type(RBAC_GROUP, 'clusterroles', 'ClusterRole', false, { createOnUpdate: true }),

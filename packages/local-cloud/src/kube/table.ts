@@ -195,7 +195,7 @@ function serviceCells(o: KubeObject, now: Date): Cell[] {
   ];
 }
 
-function deploymentSelector(selector: unknown): string {
+function selectorCell(selector: unknown): string {
   try {
     return formatLabelSelector(selectorFromLabelSelector(obj(selector) as LabelSelector));
   } catch {
@@ -217,7 +217,23 @@ function deploymentCells(o: KubeObject, now: Date): Cell[] {
     since(o.metadata?.creationTimestamp, now),
     containers.map((c) => str(c.name)).join(','),
     containers.map((c) => str(c.image)).join(','),
-    deploymentSelector(spec.selector),
+    selectorCell(spec.selector),
+  ];
+}
+
+function replicaSetCells(o: KubeObject, now: Date): Cell[] {
+  const spec = obj(o.spec);
+  const status = obj(o.status);
+  const containers = list(obj(obj(spec.template).spec).containers);
+  return [
+    nameOf(o),
+    typeof spec.replicas === 'number' ? spec.replicas : 1,
+    int(status.replicas),
+    int(status.readyReplicas),
+    since(o.metadata?.creationTimestamp, now),
+    containers.map((c) => str(c.name)).join(','),
+    containers.map((c) => str(c.image)).join(','),
+    selectorCell(spec.selector),
   ];
 }
 
@@ -352,6 +368,19 @@ const PRINTERS: Record<string, Printer> = {
       wide('Selector', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.'),
     ],
     cells: deploymentCells,
+  },
+  ReplicaSet: {
+    columns: [
+      nameColumn(),
+      column('Desired', 'Replicas is the number of desired pods. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#how-a-replicaset-works', { type: 'integer' }),
+      column('Current', 'Replicas is the most recently observed number of non-terminating pods. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#how-a-replicaset-works', { type: 'integer' }),
+      column('Ready', 'The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.', { type: 'integer' }),
+      ageColumn(),
+      wide('Containers', 'Names of each container in the template.'),
+      wide('Images', 'Images referenced by each container in the template.'),
+      wide('Selector', "Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors"),
+    ],
+    cells: replicaSetCells,
   },
   Pod: {
     columns: [

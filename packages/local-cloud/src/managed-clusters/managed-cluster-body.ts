@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ManagedClusterSpec } from './managed-cluster-spec.js';
 import { MANAGED_CLUSTER_TYPE } from './names.js';
-import type { ManagedClusterBody } from './schemas.js';
+import type { ManagedClusterBody } from './managed-cluster-store.js';
 
 const short = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8);
 

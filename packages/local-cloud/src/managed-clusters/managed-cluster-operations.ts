@@ -4,21 +4,19 @@ import {
   deleteKubeCluster,
   deleteResourceTree,
   getKubeClusterByManagedCluster,
-  getResource,
   insertKubeCluster,
   isUniqueViolation,
   updateKubeClusterSettings,
-  updateResourceBody,
   type Db,
 } from '@berth/store';
 import { remainingSinceStart, type OperationHandler } from '@berth/operations';
 import type { ClusterDirectory } from '../kube/cluster-directory.js';
-import type { ClusterSettings } from '../kube/cluster-settings.js';
-import type { SimulatedControllers } from '../kube/controllers.js';
+import { clusterSettingsCodec, type ClusterSettings } from '../kube/cluster-settings.js';
+import type { SimulatedControllers } from '../kube/controllers/index.js';
 import { policyDenial } from '../policy/policy-rules.js';
 import type { ManagedClusterSpec } from './managed-cluster-spec.js';
 import { CREATE_CLUSTER, DELETE_CLUSTER, UPDATE_CLUSTER } from './names.js';
-import type { ManagedClusterBody } from './schemas.js';
+import { managedClusters, type ManagedClusterBody } from './managed-cluster-store.js';
 
 export interface ClusterOpData {
   idKey: string;
@@ -59,13 +57,13 @@ export function clusterSettings(data: Pick<ClusterOpData, 'id' | 'name' | 'resou
 }
 
 async function setState(db: Db, idKey: string, state: string, change?: (body: ManagedClusterBody) => ManagedClusterBody): Promise<void> {
-  const row = await getResource(db, idKey);
-  if (!row) return;
-  let body = JSON.parse(row.body) as ManagedClusterBody;
+  const cluster = await managedClusters.get(db, idKey);
+  if (!cluster) return;
+  let { body } = cluster;
   if (change) body = change(body);
   body.properties.provisioningState = state;
   for (const pool of body.properties.agentPoolProfiles) pool.provisioningState = state;
-  await updateResourceBody(db, idKey, JSON.stringify(body), new Date().toISOString());
+  await managedClusters.update(db, idKey, body, new Date().toISOString());
 }
 
 /** Egress through a load balancer or a managed NAT gateway needs a public IP (R10); user-defined routing does not. */
@@ -78,7 +76,7 @@ export function managedClusterOperationHandlers(runtime: LocalCloudRuntime): Ope
 
   async function ensureKubeApi(db: Db, data: ClusterOpData): Promise<string> {
     const existing = await getKubeClusterByManagedCluster(db, data.idKey);
-    const clusterSettingsJson = JSON.stringify(clusterSettings(data));
+    const clusterSettingsJson = clusterSettingsCodec.stringify(clusterSettings(data));
     if (existing) {
       await updateKubeClusterSettings(db, existing.cluster_id, clusterSettingsJson);
       clusters.forget(existing.cluster_id);

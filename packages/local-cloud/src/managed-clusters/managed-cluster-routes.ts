@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ArmError, idKey, parseResourceId, resourceGroupId, resourceId, validationFailed, type ArmErrorDetail } from '@berth/arm';
-import { getKubeClusterByManagedCluster, getResource, getSubscription, insertResource, isUniqueViolation, listResources, updateResourceBody, type ResourceRow } from '@berth/store';
+import { getKubeClusterByManagedCluster, getSubscription, isUniqueViolation, type ResourceRow } from '@berth/store';
+import { ManagedCluster, ManagedClusterList, ManagedClusterPut } from '@berth/shapes';
 import { apiVersionOf, baseUrl, nowIso, page, pageOf, requireApiVersion, requireResourceGroup, sendAccepted } from '@berth/front-door';
 import type { SecretBox } from '@berth/pki';
 import { resolveKubernetesVersion } from '@berth/catalog';
@@ -12,8 +13,8 @@ import type { ClusterRole } from '../kube/cluster-settings.js';
 import { checkManagedCluster, type ManagedClusterSpec } from './managed-cluster-spec.js';
 import { managedClusterBody } from './managed-cluster-body.js';
 import type { ClusterOpData } from './managed-cluster-operations.js';
-import { CONTAINER_SERVICE, CREATE_CLUSTER, DELETE_CLUSTER, MANAGED_CLUSTER_API_VERSIONS, MANAGED_CLUSTER_TYPE_KEY, UPDATE_CLUSTER } from './names.js';
-import { ManagedClusterPut, type ManagedClusterBody } from './schemas.js';
+import { CONTAINER_SERVICE, CREATE_CLUSTER, DELETE_CLUSTER, MANAGED_CLUSTER_API_VERSIONS, UPDATE_CLUSTER } from './names.js';
+import { managedClusters, type ManagedClusterBody } from './managed-cluster-store.js';
 
 const GroupParams = Type.Object({ subscriptionId: Type.String(), resourceGroupName: Type.String() });
 const ClusterParams = Type.Object({ subscriptionId: Type.String(), resourceGroupName: Type.String(), resourceName: Type.String() });
@@ -32,42 +33,43 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
     const groupBase = `/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/${CONTAINER_SERVICE}/managedClusters`;
     const one = `${groupBase}/:resourceName`;
 
-    async function load(params: { subscriptionId: string; resourceGroupName: string; resourceName: string }): Promise<ResourceRow> {
-      const row = await getResource(db, idKey(resourceId(params.subscriptionId, params.resourceGroupName, CONTAINER_SERVICE, [['managedClusters', params.resourceName]])));
-      if (!row) {
+    async function load(params: { subscriptionId: string; resourceGroupName: string; resourceName: string }): Promise<{ row: ResourceRow; body: ManagedClusterBody }> {
+      const cluster = await managedClusters.get(db, idKey(resourceId(params.subscriptionId, params.resourceGroupName, CONTAINER_SERVICE, [['managedClusters', params.resourceName]])));
+      if (!cluster) {
         await requireResourceGroup(db, params.subscriptionId, params.resourceGroupName);
         throw new ArmError(404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerService/managedClusters/${params.resourceName}' under resource group '${params.resourceGroupName}' was not found.`);
       }
-      return row;
+      return cluster;
     }
 
-    app.get(`/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/managedClusters`, { config: { access: 'read' }, schema: { params: Type.Object({ subscriptionId: Type.String() }) } }, async (request) => {
+    app.get(`/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/managedClusters`, { config: { access: 'read' }, schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: ManagedClusterList } } }, async (request) => {
       const { after, limit } = pageOf(request);
-      const rows = await listResources(db, { typeKey: MANAGED_CLUSTER_TYPE_KEY, subscriptionKey: request.params.subscriptionId.toLowerCase() }, { after, limit });
-      return page(request, rows.map((r) => JSON.parse(r.body)), rows.map((r) => r.id_key), limit);
+      const found = await managedClusters.list(db, { subscriptionKey: request.params.subscriptionId.toLowerCase() }, { after, limit });
+      return page(request, found.map((c) => c.body), found.map((c) => c.row.id_key), limit);
     });
 
-    app.get(groupBase, { config: { access: 'read' }, schema: { params: GroupParams } }, async (request) => {
+    app.get(groupBase, { config: { access: 'read' }, schema: { params: GroupParams, response: { 200: ManagedClusterList } } }, async (request) => {
       const { subscriptionId, resourceGroupName } = request.params;
       await requireResourceGroup(db, subscriptionId, resourceGroupName);
       const { after, limit } = pageOf(request);
-      const rows = await listResources(db, { typeKey: MANAGED_CLUSTER_TYPE_KEY, parentKey: idKey(resourceGroupId(subscriptionId, resourceGroupName)) }, { after, limit });
-      return page(request, rows.map((r) => JSON.parse(r.body)), rows.map((r) => r.id_key), limit);
+      const found = await managedClusters.list(db, { parentKey: idKey(resourceGroupId(subscriptionId, resourceGroupName)) }, { after, limit });
+      return page(request, found.map((c) => c.body), found.map((c) => c.row.id_key), limit);
     });
 
-    app.get(one, { config: { access: 'read' }, schema: { params: ClusterParams } }, async (request, reply) => {
-      const row = await load(request.params);
-      return reply.type('application/json; charset=utf-8').send(row.body);
+    app.get(one, { config: { access: 'read' }, schema: { params: ClusterParams, response: { 200: ManagedCluster } } }, async (request, reply) => {
+      const { row } = await load(request.params);
+      // Stored through the managed-cluster schema, so the stored bytes are the response.
+      return reply.type('application/json; charset=utf-8').send(row.body as unknown as ManagedClusterBody);
     });
 
-    app.put(one, { config: { access: 'write' }, schema: { params: ClusterParams, body: ManagedClusterPut } }, async (request, reply) => {
+    app.put(one, { config: { access: 'write' }, schema: { params: ClusterParams, body: ManagedClusterPut, response: { 200: ManagedCluster, 201: ManagedCluster } } }, async (request, reply) => {
       const { subscriptionId, resourceGroupName, resourceName } = request.params;
       const group = await requireResourceGroup(db, subscriptionId, resourceGroupName);
       const id = resourceId(subscriptionId, group.name, CONTAINER_SERVICE, [['managedClusters', resourceName]]);
-      const existing = await getResource(db, idKey(id));
-      const body = existing ? withExistingDefaults(request.body, JSON.parse(existing.body) as ManagedClusterBody) : request.body;
+      const existing = await managedClusters.get(db, idKey(id));
+      const body = existing ? withExistingDefaults(request.body, existing.body) : request.body;
       const { problems, spec } = checkManagedCluster(body, { name: resourceName, resourceGroup: group.name, subscriptionId, apiVersion: apiVersionOf(request) });
-      if (existing) problems.push(...updateProblems(JSON.parse(existing.body) as ManagedClusterBody, spec));
+      if (existing) problems.push(...updateProblems(existing.body, spec));
       if (problems.length > 0) throw validationFailed(problems.length === 1 ? problems[0].code : 'InvalidParameter', problems);
       if (existing) return update(request, reply, existing, spec, request.body.tags);
 
@@ -75,7 +77,7 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
       const created = managedClusterBody(spec, { id, name: resourceName, resourceGroup: group.name, tags: request.body.tags, principalId: randomUUID(), tenantId: subscription!.tenant_id, provisioningState: 'Creating' });
       const now = nowIso();
       try {
-        await insertResource(db, { id, type: MANAGED_CLUSTER_TYPE_KEY, parentId: resourceGroupId(subscriptionId, group.name), body: created, now });
+        await managedClusters.insert(db, { id, parentId: resourceGroupId(subscriptionId, group.name), body: created, now });
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         throw new ArmError(409, 'OperationNotAllowed', `The managed cluster '${resourceName}' is being created by another request; retry when it has finished.`);
@@ -85,8 +87,8 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
       return sendAccepted(request, reply, op, { namespace: CONTAINER_SERVICE, location: spec.location, statusCode: 201, body: created });
     });
 
-    async function update(request: FastifyRequest, reply: FastifyReply, row: ResourceRow, spec: ManagedClusterSpec, tags: Record<string, string> | undefined) {
-      const current = JSON.parse(row.body) as ManagedClusterBody;
+    async function update(request: FastifyRequest, reply: FastifyReply, existing: { row: ResourceRow; body: ManagedClusterBody }, spec: ManagedClusterSpec, tags: Record<string, string> | undefined) {
+      const { row, body: current } = existing;
       const active = await engine.active(current.id);
       if (active) {
         throw new ArmError(409, 'OperationNotAllowed', `Operation is not allowed because there's an operation in progress on managed cluster '${current.name}' (provisioningState ${current.properties.provisioningState}). Retry when it has finished.`);
@@ -100,7 +102,7 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
         tenantId: current.identity.tenantId,
         provisioningState: 'Updating',
       });
-      await updateResourceBody(db, row.id_key, JSON.stringify(updated), nowIso());
+      await managedClusters.update(db, row.id_key, updated, nowIso());
       const kube = await getKubeClusterByManagedCluster(db, row.id_key);
       const data: ClusterOpData = {
         idKey: row.id_key,
@@ -118,26 +120,25 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
     app.delete(one, { config: { access: 'write' }, schema: { params: ClusterParams } }, async (request, reply) => {
       const { subscriptionId, resourceGroupName, resourceName } = request.params;
       const id = resourceId(subscriptionId, resourceGroupName, CONTAINER_SERVICE, [['managedClusters', resourceName]]);
-      const row = await getResource(db, idKey(id));
-      if (!row) {
+      const cluster = await managedClusters.get(db, idKey(id));
+      if (!cluster) {
         await requireResourceGroup(db, subscriptionId, resourceGroupName);
         return reply.code(204).send();
       }
-      const body = JSON.parse(row.body) as ManagedClusterBody;
+      const { row, body } = cluster;
       const active = await engine.active(body.id);
       if (active?.kind === DELETE_CLUSTER) {
         return sendAccepted(request, reply, active, { namespace: CONTAINER_SERVICE, location: body.location, statusCode: 202, withLocation: true });
       }
       if (active) throw new ArmError(409, 'OperationNotAllowed', `Operation is not allowed because there's an operation in progress on managed cluster '${body.name}'. Retry when it has finished.`);
       body.properties.provisioningState = 'Deleting';
-      await updateResourceBody(db, row.id_key, JSON.stringify(body), nowIso());
+      await managedClusters.update(db, row.id_key, body, nowIso());
       const op = await engine.begin({ kind: DELETE_CLUSTER, resourceId: body.id, subscriptionId, step: 'deprovision', data: { idKey: row.id_key, id: body.id } });
       return sendAccepted(request, reply, op, { namespace: CONTAINER_SERVICE, location: body.location, statusCode: 202, withLocation: true });
     });
 
     async function credentials(request: FastifyRequest, params: { subscriptionId: string; resourceGroupName: string; resourceName: string }, role: ClusterRole) {
-      const row = await load(params);
-      const body = JSON.parse(row.body) as ManagedClusterBody;
+      const { row, body } = await load(params);
       const kube = await getKubeClusterByManagedCluster(db, row.id_key);
       if (!kube) {
         throw new ArmError(409, 'OperationNotAllowed', `The managed cluster '${body.name}' has no API server yet (provisioningState ${body.properties.provisioningState}); retry when it is Succeeded.`);

@@ -8,7 +8,7 @@ import {
   supportedKubernetesVersions,
 } from '@berth/catalog';
 import { isIpRange, networkProblems } from '@berth/arm';
-import type { ManagedClusterPut } from './schemas.js';
+import type { ManagedClusterPut } from '@berth/shapes';
 
 /** A managed cluster request, validated and with AKS's defaults filled in. */
 export interface ManagedClusterSpec {

@@ -1,33 +1,21 @@
 import type { ArmErrorDetail } from '@berth/arm';
-import { listResources, type Db } from '@berth/store';
+import { PolicyAssignment } from '@berth/shapes';
+import { resourceRepository, type Db } from '@berth/store';
 
 export const POLICY_ASSIGNMENT_TYPE = 'Microsoft.Authorization/policyAssignments';
 /** The built-in "Not allowed resource types" definition, the only one the local cloud evaluates. */
 export const NOT_ALLOWED_RESOURCE_TYPES = '/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749';
 
-export interface PolicyAssignmentBody {
-  id: string;
-  name: string;
-  type: string;
-  properties: {
-    displayName?: string;
-    description?: string;
-    policyDefinitionId: string;
-    scope: string;
-    notScopes: string[];
-    parameters: { listOfResourceTypesNotAllowed: { value: string[] } };
-    enforcementMode: string;
-  };
-}
+export type PolicyAssignmentBody = PolicyAssignment;
+
+export const policyAssignments = resourceRepository(POLICY_ASSIGNMENT_TYPE, PolicyAssignment);
 
 /**
  * The policy error ARM gives when an assignment forbids a resource type a
  * deployment needs (the article's R10: AKS needs a public IP for egress).
  */
 export async function policyDenial(db: Db, subscriptionId: string, resourceId: string, neededTypes: string[]): Promise<ArmErrorDetail | undefined> {
-  const rows = await listResources(db, { typeKey: POLICY_ASSIGNMENT_TYPE.toLowerCase(), subscriptionKey: subscriptionId.toLowerCase() }, { limit: 1000 });
-  for (const row of rows) {
-    const assignment = JSON.parse(row.body) as PolicyAssignmentBody;
+  for (const { body: assignment } of await policyAssignments.list(db, { subscriptionKey: subscriptionId.toLowerCase() }, { limit: 1000 })) {
     if (assignment.properties.enforcementMode === 'DoNotEnforce') continue;
     const forbidden = assignment.properties.parameters.listOfResourceTypesNotAllowed.value.map((t) => t.toLowerCase());
     const hit = neededTypes.find((t) => forbidden.includes(t.toLowerCase()));

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ArmError, idKey, parentResourceId, parseResourceId } from '@berth/arm';
-import { deleteResourceTree, getResource, insertResource, updateResourceBody, type Db } from '@berth/store';
-import type { ComputeBody } from './compute-schemas.js';
+import { Type } from '@sinclair/typebox';
+import type { ComputeBody } from '@berth/shapes';
+import { deleteResourceTree, getResource, resourceRepository, type Db } from '@berth/store';
 
-const ATTACHMENT_TYPE = 'berth.internal/clusterattachments';
-const LEAF_DOMAIN_TYPE = 'berth.internal/leafdomainlabels';
+const attachments = resourceRepository('berth.internal/clusterattachments', Type.Object({ computeId: Type.String(), clusterId: Type.String() }));
+/** A label's host name outlives its compute (`computeId` null), so a later re-attach gets the same name. */
+const leafDomains = resourceRepository('berth.internal/leafdomainlabels', Type.Object({ host: Type.String(), computeId: Type.Union([Type.String(), Type.Null()]) }));
 
 const short = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
@@ -29,13 +31,12 @@ export async function claimCluster(db: Db, computeId: string, clusterId: string,
   const holder = await attachedCompute(db, computeId, clusterId);
   if (holder) throw alreadyAttached(clusterId, holder);
   const id = attachmentId(computeId, clusterId);
-  await insertResource(db, { id, type: ATTACHMENT_TYPE, parentId: parentResourceId(computeId)!, body: { computeId, clusterId }, now });
+  await attachments.insert(db, { id, parentId: parentResourceId(computeId)!, body: { computeId, clusterId }, now });
 }
 
 /** The compute that holds a cluster in this workspace, if any. */
 export async function attachedCompute(db: Db, computeId: string, clusterId: string): Promise<string | undefined> {
-  const row = await getResource(db, idKey(attachmentId(computeId, clusterId)));
-  return row ? (JSON.parse(row.body) as { computeId: string }).computeId : undefined;
+  return (await attachments.get(db, idKey(attachmentId(computeId, clusterId))))?.body.computeId;
 }
 
 function leafDomainId(subscriptionId: string, label: string, region: string): string {
@@ -52,31 +53,31 @@ function leafDomainId(subscriptionId: string, label: string, region: string): st
 export async function claimLeafDomain(db: Db, computeId: string, label: string, region: string, overwrite: boolean, newHost: string, now: string): Promise<string> {
   const { subscriptionId } = parseResourceId(computeId)!;
   const id = leafDomainId(subscriptionId, label, region);
-  const existing = await getResource(db, idKey(id));
+  const existing = await leafDomains.get(db, idKey(id));
   if (existing) {
-    const held = JSON.parse(existing.body) as { host: string; computeId: string | null };
+    const held = existing.body;
     if (held.computeId && idKey(held.computeId) !== idKey(computeId) && (await getResource(db, idKey(held.computeId))) && !overwrite) {
       throw new ArmError(409, 'LeafDomainLabelInUse', `The leaf domain label '${label}' is used by compute ${held.computeId} (${held.host}) in ${region}. Choose another label, or set overwriteExistingDomain to take it over.`);
     }
-    await updateResourceBody(db, existing.id_key, JSON.stringify({ host: held.host, computeId }), now);
+    await leafDomains.update(db, existing.row.id_key, { host: held.host, computeId }, now);
     return held.host;
   }
-  await insertResource(db, { id, type: LEAF_DOMAIN_TYPE, parentId: `/subscriptions/${subscriptionId}`, body: { host: newHost, computeId }, now });
+  await leafDomains.insert(db, { id, parentId: `/subscriptions/${subscriptionId}`, body: { host: newHost, computeId }, now });
   return newHost;
 }
 
 /** Frees what a compute held: its cluster attachment and its leaf domain label (the host name is kept for a later re-attach). */
 export async function releaseMarkers(db: Db, body: ComputeBody): Promise<void> {
   const attachment = idKey(attachmentId(body.id, body.properties.resourceId));
-  const row = await getResource(db, attachment);
-  if (row && idKey((JSON.parse(row.body) as { computeId: string }).computeId) === idKey(body.id)) await deleteResourceTree(db, attachment);
+  const held = await attachments.get(db, attachment);
+  if (held && idKey(held.body.computeId) === idKey(body.id)) await deleteResourceTree(db, attachment);
   const ssl = body.properties.properties.sslConfiguration;
   if (ssl.status === 'Auto' && ssl.leafDomainLabel) {
     const id = idKey(leafDomainId(parseResourceId(body.id)!.subscriptionId, ssl.leafDomainLabel, body.properties.computeLocation));
-    const leaf = await getResource(db, id);
+    const leaf = await leafDomains.get(db, id);
     if (leaf) {
-      const held = JSON.parse(leaf.body) as { host: string; computeId: string | null };
-      if (held.computeId && idKey(held.computeId) === idKey(body.id)) await updateResourceBody(db, id, JSON.stringify({ host: held.host, computeId: null }), new Date().toISOString());
+      const { host, computeId } = leaf.body;
+      if (computeId && idKey(computeId) === idKey(body.id)) await leafDomains.update(db, id, { host, computeId: null }, new Date().toISOString());
     }
   }
 }

@@ -1,12 +1,13 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import type { ArmErrorDetail } from '@berth/arm';
 import { ArmError, parentResourceId, parseResourceId } from '@berth/arm';
-import { install, InstallerError, INSTALLER_VERSION, readiness, uninstall, type DriftReconciler, type InstallSpec } from '@berth/installer';
+import { install, InstallerError, INSTALLER_VERSION, readiness, uninstall, type DriftReconciler, type DriftTarget, type InstallSpec } from '@berth/installer';
 import type { OperationHandler, StepContext, StepResult } from '@berth/operations';
 import type { CertificateAuthority } from '@berth/pki';
-import { deleteResourceTree, getResource, updateResourceBody, type Db } from '@berth/store';
+import { deleteResourceTree, type Db } from '@berth/store';
 import { cloudRefusal, type CloudAccess } from './cloud-access.js';
-import type { ComputeBody } from './compute-schemas.js';
+import type { ComputeBody } from '@berth/shapes';
+import { computes } from '../repositories.js';
 import type { ComputeSecrets } from './compute-state.js';
 import { releaseMarkers } from './compute-markers.js';
 
@@ -44,8 +45,7 @@ function isPrivateAddress(ip: string): boolean {
 const AUTO_CERT_DAYS = 90;
 
 async function loadCompute(db: Db, idKey: string): Promise<ComputeBody | undefined> {
-  const row = await getResource(db, idKey);
-  return row ? (JSON.parse(row.body) as ComputeBody) : undefined;
+  return (await computes.get(db, idKey))?.body;
 }
 
 export async function saveCompute(db: Db, idKey: string, change: (body: ComputeBody) => void): Promise<ComputeBody | undefined> {
@@ -53,7 +53,7 @@ export async function saveCompute(db: Db, idKey: string, change: (body: ComputeB
   if (!body) return undefined;
   change(body);
   body.properties.modifiedOn = new Date().toISOString();
-  await updateResourceBody(db, idKey, JSON.stringify(body), body.properties.modifiedOn);
+  await computes.update(db, idKey, body, body.properties.modifiedOn);
   return body;
 }
 
@@ -86,6 +86,14 @@ export async function installSpecOf(runtime: ComputeRuntime, idKey: string, body
     ...(tls ? { tls } : {}),
     image: runtime.settings.frontEndImage,
   };
+}
+
+/** What drift repair keeps in the cluster: the compute's spec and admin kubeconfig while it is installed (Succeeded), nothing otherwise. */
+export async function driftTargetOf(runtime: ComputeRuntime, db: Db, idKey: string): Promise<DriftTarget | undefined> {
+  const body = await loadCompute(db, idKey);
+  if (body?.properties.provisioningState !== 'Succeeded') return undefined;
+  const kubeconfig = await runtime.secrets.get(idKey, 'adminKubeConfig');
+  return kubeconfig ? { spec: await installSpecOf(runtime, idKey, body), kubeconfig } : undefined;
 }
 
 /** Issues (or renews, 30 days before expiry) the certificate of an `Auto` TLS compute from Berth's CA. */
@@ -195,8 +203,8 @@ export function computeOperationHandlers(runtime: ComputeRuntime): OperationHand
         return { next: 'install' };
       }
       case 'install': {
-        // An update: drift repair still holds the old spec and would revert this install; wait-ready tracks the new one.
-        await reconciler.untrack(body.id);
+        // The compute is not Succeeded, so drift repair lets go of it; once this resolves, no apply of an older spec still runs.
+        await reconciler.reconcile(body.id);
         await ensureAutoCertificate(runtime, data.idKey, body);
         await install(await kubeconfig(data.idKey), await installSpecOf(runtime, data.idKey, body), { signal: ctx.signal });
         return { next: 'wait-ready', data: { ...data, readyDeadline: Date.now() + runtime.settings.readyTimeoutMs } };
@@ -223,12 +231,12 @@ export function computeOperationHandlers(runtime: ComputeRuntime): OperationHand
           b.properties.properties.systemServices = [{ systemServiceType: 'ScoringFrontEnd', publicIpAddress: ready.endpointIp ?? '', version: INSTALLER_VERSION }];
           if (data.scaleTo) b.properties.properties.agentCount = data.scaleTo;
         });
-        reconciler.track({ spec, kubeconfig: config });
+        void reconciler.reconcile(body.id);
         return { done: true };
       }
       case 'uninstall': {
-        // Stop drift repair first, or it would put back what uninstall removes.
-        await reconciler.untrack(body.id);
+        // The compute is Deleting: once drift repair has seen that, nothing puts back what uninstall removes.
+        await reconciler.reconcile(body.id);
         const config = await secrets.get(data.idKey, 'adminKubeConfig');
         if (config) {
           const cluster = await cloud.getCluster(data.subscriptionId, data.clusterGroup, data.clusterName);

@@ -4,19 +4,16 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import * as k8s from '@kubernetes/client-node';
 import { ArmError, idKey, parseResourceId, resourceId, validationFailed, type ArmErrorDetail } from '@berth/arm';
-import { getResource, insertResource, isUniqueViolation, listResources, type Db, type OperationRow, type ResourceRow } from '@berth/store';
+import { getResource, isUniqueViolation, type Db, type OperationRow, type ResourceRow } from '@berth/store';
 import { nowIso, operationUrls, page, pageOf, requireApiVersion, sendAccepted } from '@berth/front-door';
 import { findVmSize } from '@berth/catalog';
 import { checkComputePut, checkTls, comparableSpec, computeNameProblem, purposeProblems, tlsWithInternalLoadBalancer, type ComputeSpec } from '@berth/compute-rules';
-import { ML_API_VERSIONS, NAMESPACE } from '../workspaces/workspace-routes.js';
-import type { Workspace } from '../schemas/workspace.js';
+import { AksComputeSecrets, ComputeBody, ComputeList, ComputeNodeList, ComputePatch, ComputePut, type SslConfiguration, type Workspace } from '@berth/shapes';
+import { ML_API_VERSIONS } from '../workspaces/workspace-routes.js';
+import { COMPUTE_TYPE, computes, NAMESPACE, workspaces } from '../repositories.js';
 import { attachProblems } from './attach-checks.js';
 import { alreadyAttached, attachedCompute, claimCluster, claimLeafDomain } from './compute-markers.js';
 import { ATTACH_COMPUTE, autoTlsHost, CREATE_COMPUTE, DELETE_COMPUTE, saveCompute, UPDATE_COMPUTE, type ComputeOpData, type ComputeRuntime } from './compute-operations.js';
-import { ComputePatch, ComputePut, type ComputeBody, type SslConfiguration } from './compute-schemas.js';
-
-export const COMPUTE_TYPE = `${NAMESPACE}/workspaces/computes`;
-const typeKey = COMPUTE_TYPE.toLowerCase();
 
 const WorkspaceParams = Type.Object({ subscriptionId: Type.String(), resourceGroupName: Type.String(), workspaceName: Type.String() });
 const ComputeParams = Type.Object({ subscriptionId: Type.String(), resourceGroupName: Type.String(), workspaceName: Type.String(), computeName: Type.String() });
@@ -56,33 +53,34 @@ export function computeRoutes(options: ComputeRouteOptions) {
     const one = `${wsBase}/computes/:computeName`;
 
     async function workspaceOf(p: { subscriptionId: string; resourceGroupName: string; workspaceName: string }): Promise<Workspace> {
-      const row = await getResource(db, idKey(resourceId(p.subscriptionId, p.resourceGroupName, NAMESPACE, [['workspaces', p.workspaceName]])));
-      if (!row) throw new ArmError(404, 'ResourceNotFound', `The workspace '${p.workspaceName}' under resource group '${p.resourceGroupName}' was not found.`);
-      const ws = JSON.parse(row.body) as Workspace;
+      const found = await workspaces.get(db, idKey(resourceId(p.subscriptionId, p.resourceGroupName, NAMESPACE, [['workspaces', p.workspaceName]])));
+      if (!found) throw new ArmError(404, 'ResourceNotFound', `The workspace '${p.workspaceName}' under resource group '${p.resourceGroupName}' was not found.`);
+      const ws = found.body;
       if (ws.properties.provisioningState === 'Deleting') throw new ArmError(409, 'WorkspaceBeingDeleted', `The workspace '${p.workspaceName}' is being deleted.`);
       return ws;
     }
 
     async function computeRow(p: Params): Promise<{ row: ResourceRow; body: ComputeBody }> {
       const ws = await workspaceOf(p);
-      const row = await getResource(db, idKey(`${ws.id}/computes/${p.computeName}`));
-      if (!row) throw new ArmError(404, 'ComputeNotFound', `No compute '${p.computeName}' in workspace '${p.workspaceName}'. List them with \`berth ml computetarget list -w ${p.workspaceName}\`.`);
-      return { row, body: JSON.parse(row.body) as ComputeBody };
+      const compute = await computes.get(db, idKey(`${ws.id}/computes/${p.computeName}`));
+      if (!compute) throw new ArmError(404, 'ComputeNotFound', `No compute '${p.computeName}' in workspace '${p.workspaceName}'. List them with \`berth ml computetarget list -w ${p.workspaceName}\`.`);
+      return compute;
     }
 
-    app.get(`${wsBase}/computes`, { config: { access: 'read' }, schema: { params: WorkspaceParams } }, async (request) => {
+    app.get(`${wsBase}/computes`, { config: { access: 'read' }, schema: { params: WorkspaceParams, response: { 200: ComputeList } } }, async (request) => {
       const ws = await workspaceOf(request.params);
       const { after, limit } = pageOf(request);
-      const rows = await listResources(db, { typeKey, parentKey: idKey(ws.id) }, { after, limit });
-      return page(request, rows.map((r) => JSON.parse(r.body)), rows.map((r) => r.id_key), limit);
+      const found = await computes.list(db, { parentKey: idKey(ws.id) }, { after, limit });
+      return page(request, found.map((c) => c.body), found.map((c) => c.row.id_key), limit);
     });
 
-    app.get(one, { config: { access: 'read' }, schema: { params: ComputeParams } }, async (request, reply) => {
+    app.get(one, { config: { access: 'read' }, schema: { params: ComputeParams, response: { 200: ComputeBody } } }, async (request, reply) => {
       const { row } = await computeRow(request.params);
-      return reply.type('application/json; charset=utf-8').send(row.body);
+      // Stored through the compute schema, so the stored bytes are the response.
+      return reply.type('application/json; charset=utf-8').send(row.body as unknown as ComputeBody);
     });
 
-    app.put(one, { config: { access: 'write' }, schema: { params: ComputeParams, body: ComputePut } }, async (request, reply) => {
+    app.put(one, { config: { access: 'write' }, schema: { params: ComputeParams, body: ComputePut, response: { 200: ComputeBody, 201: ComputeBody } } }, async (request, reply) => {
       const params = request.params;
       const nameProblem = computeNameProblem(params.computeName);
       const ws = await workspaceOf(params);
@@ -151,7 +149,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
         try {
           // The compute and its operation are stored together: a crash leaves both (resumed at start) or neither.
           op = await db.transaction().execute(async (trx) => {
-            await insertResource(trx, { id, type: COMPUTE_TYPE, parentId: ws.id, body, now });
+            await computes.insert(trx, { id, parentId: ws.id, body, now });
             await runtime.secrets.put(idKey(id), 'request', comparableSpec(spec), trx);
             await claimCluster(trx, id, clusterId, now);
             await storeTls(trx, id, spec.ssl, location, now);
@@ -188,16 +186,16 @@ export function computeRoutes(options: ComputeRouteOptions) {
     /** R5: repeating the exact spec of an existing compute answers 200 and changes nothing; any other spec is a 409. */
     async function answerExisting(request: FastifyRequest, reply: FastifyReply, row: ResourceRow, spec: ComputeSpec) {
       const stored = await runtime.secrets.get(row.id_key, 'request');
-      const body = JSON.parse(row.body) as ComputeBody;
+      const body = computes.codec.parse(row.body);
       if (stored !== comparableSpec(spec)) {
         throw new ArmError(409, 'ComputeAlreadyExists', `A compute named '${body.name}' already exists in this workspace with a different configuration. Use PATCH (berth ml computetarget update / scale) to change it, or choose another name.`);
       }
       const active = await engine.active(body.id);
       if (active) reply.header('Azure-AsyncOperation', operationUrls(request, active, NAMESPACE, body.location).status);
-      return reply.code(200).type('application/json; charset=utf-8').send(row.body);
+      return reply.code(200).type('application/json; charset=utf-8').send(row.body as unknown as ComputeBody);
     }
 
-    app.patch(one, { config: { access: 'write' }, schema: { params: ComputeParams, body: ComputePatch } }, async (request, reply) => {
+    app.patch(one, { config: { access: 'write' }, schema: { params: ComputeParams, body: ComputePatch, response: { 200: ComputeBody } } }, async (request, reply) => {
       const { row, body } = await computeRow(request.params);
       const active = await engine.active(body.id);
       if (active) throw new ArmError(409, 'OperationInProgress', `The compute '${body.name}' is ${body.properties.provisioningState.toLowerCase()}; wait for that operation to finish, then retry.`);
@@ -255,6 +253,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
         if (!isUniqueViolation(err)) throw err;
         return update();
       });
+      if (!updated) throw new ArmError(404, 'ComputeNotFound', `The compute '${body.name}' was deleted while it was being updated.`);
       warn(reply, tls.warnings);
       if (!installChanges && scaleTo === undefined) return reply.code(200).send(updated);
       const parts = parseResourceId(body.properties.resourceId)!;
@@ -269,9 +268,9 @@ export function computeRoutes(options: ComputeRouteOptions) {
         throw new ArmError(400, action === undefined ? 'MissingUnderlyingResourceAction' : 'InvalidUnderlyingResourceAction', `underlyingResourceAction is required and must be Detach (keep the cluster, remove what Berth installed) or Delete (also delete a cluster the workspace created)${action === undefined ? '' : `, not '${action}'`}.`);
       }
       const ws = await workspaceOf(request.params);
-      const row = await getResource(db, idKey(`${ws.id}/computes/${request.params.computeName}`));
-      if (!row) return reply.code(204).send();
-      const body = JSON.parse(row.body) as ComputeBody;
+      const compute = await computes.get(db, idKey(`${ws.id}/computes/${request.params.computeName}`));
+      if (!compute) return reply.code(204).send();
+      const { row, body } = compute;
       if (action === 'Delete' && body.properties.isAttachedCompute) {
         throw new ArmError(400, 'DeleteNotAllowedForAttachedCompute', `The compute '${body.name}' is an attached cluster, which Berth does not own: use underlyingResourceAction=Detach (the cluster stays), then delete the cluster itself if you mean to.`);
       }
@@ -292,14 +291,14 @@ export function computeRoutes(options: ComputeRouteOptions) {
       return sendAccepted(request, reply, op, { namespace: NAMESPACE, location: body.location, statusCode: 202, withLocation: true });
     });
 
-    app.post(`${one}/listKeys`, { config: { access: 'write' }, schema: { params: ComputeParams } }, async (request) => {
+    app.post(`${one}/listKeys`, { config: { access: 'write' }, schema: { params: ComputeParams, response: { 200: AksComputeSecrets } } }, async (request) => {
       const { row } = await computeRow(request.params);
       const [admin, user] = await Promise.all([runtime.secrets.get(row.id_key, 'adminKubeConfig'), runtime.secrets.get(row.id_key, 'userKubeConfig')]);
       if (!admin) throw new ArmError(409, 'CredentialsNotAvailable', `The compute '${request.params.computeName}' has no cluster credentials yet; retry when its provisioningState is Succeeded.`);
-      return { computeType: 'AKS', userKubeConfig: user ?? null, adminKubeConfig: admin, imagePullSecretName: null };
+      return { computeType: 'AKS' as const, userKubeConfig: user ?? null, adminKubeConfig: admin, imagePullSecretName: null };
     });
 
-    app.post(`${one}/listNodes`, { config: { access: 'write' }, schema: { params: ComputeParams } }, async (request) => {
+    app.post(`${one}/listNodes`, { config: { access: 'write' }, schema: { params: ComputeParams, response: { 200: ComputeNodeList } } }, async (request) => {
       const { row } = await computeRow(request.params);
       const admin = await runtime.secrets.get(row.id_key, 'adminKubeConfig');
       if (!admin) throw new ArmError(409, 'CredentialsNotAvailable', `The compute '${request.params.computeName}' has no cluster credentials yet; retry when its provisioningState is Succeeded.`);
@@ -308,7 +307,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
       const nodes = await kc.makeApiClient(k8s.CoreV1Api).listNode();
       return {
         nodes: nodes.items.map((n) => ({
-          nodeId: n.metadata?.name,
+          nodeId: n.metadata?.name ?? '',
           privateIpAddress: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? null,
           publicIpAddress: n.status?.addresses?.find((a) => a.type === 'ExternalIP')?.address ?? null,
           port: 10250,

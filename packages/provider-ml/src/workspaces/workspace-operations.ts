@@ -1,6 +1,6 @@
-import { getResource, deleteResourceTree, updateResourceBody, type Db } from '@berth/store';
+import { deleteResourceTree, type Db } from '@berth/store';
 import { remainingSinceStart, type OperationHandler } from '@berth/operations';
-import type { Workspace } from '../schemas/workspace.js';
+import { workspaces } from '../repositories.js';
 
 export const CREATE_WORKSPACE = 'Microsoft.MachineLearningServices/workspaces/write';
 export const DELETE_WORKSPACE = 'Microsoft.MachineLearningServices/workspaces/delete';
@@ -10,11 +10,11 @@ interface WorkspaceOpData {
 }
 
 async function setProvisioningState(db: Db, idKey: string, state: string): Promise<void> {
-  const row = await getResource(db, idKey);
-  if (!row) return;
-  const body = JSON.parse(row.body) as Workspace;
+  const workspace = await workspaces.get(db, idKey);
+  if (!workspace) return;
+  const { body } = workspace;
   body.properties.provisioningState = state;
-  await updateResourceBody(db, idKey, JSON.stringify(body), new Date().toISOString());
+  await workspaces.update(db, idKey, body, new Date().toISOString());
 }
 
 export function workspaceOperationHandlers(settings: { provisioningDelayMs: number }): OperationHandler<WorkspaceOpData>[] {

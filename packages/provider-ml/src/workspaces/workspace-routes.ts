@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TObject } from '@sinclair/typebox';
 import { ArmError, idKey, resourceGroupId, resourceId } from '@berth/arm';
-import { getResource, getSubscription, insertResource, isUniqueViolation, listResources, updateResourceBody, type ResourceRow } from '@berth/store';
+import { getResource, getSubscription, isUniqueViolation, type ResourceRow } from '@berth/store';
 import {
   baseUrl,
   normalizeLocation,
@@ -15,21 +15,17 @@ import {
   requireResourceGroup,
   sendAccepted,
 } from '@berth/front-door';
-import { Workspace, WorkspaceList, WorkspacePatch, WorkspacePut } from '../schemas/workspace.js';
+import { Workspace, WorkspaceList, WorkspacePatch, WorkspacePut } from '@berth/shapes';
+import { computes, NAMESPACE, WORKSPACE_TYPE, workspaces } from '../repositories.js';
 import { checkWorkspaceName } from './workspace-name.js';
 import { CREATE_WORKSPACE, DELETE_WORKSPACE } from './workspace-operations.js';
 
-export const NAMESPACE = 'Microsoft.MachineLearningServices';
-export const WORKSPACE_TYPE = `${NAMESPACE}/workspaces`;
 export const ML_API_VERSIONS = ['2021-04-01', '2022-05-01', '2022-10-01'] as const;
-const typeKey = WORKSPACE_TYPE.toLowerCase();
 
 const GroupParams = Type.Object({ subscriptionId: Type.String(), resourceGroupName: Type.String() });
 const WorkspaceParams = Type.Object({ subscriptionId: Type.String(), resourceGroupName: Type.String(), workspaceName: Type.String() });
 
-function toWorkspace(row: ResourceRow): Workspace {
-  return JSON.parse(row.body) as Workspace;
-}
+const toWorkspace = (row: ResourceRow): Workspace => workspaces.codec.parse(row.body);
 
 function principalName(request: FastifyRequest): string {
   return request.principal?.name ?? 'unknown';
@@ -63,16 +59,16 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
     schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: WorkspaceList } },
   }, async (request) => {
     const { after, limit } = pageOf(request);
-    const rows = await listResources(db, { typeKey, subscriptionKey: request.params.subscriptionId.toLowerCase() }, { after, limit });
-    return page(request, rows.map(toWorkspace), rows.map((r) => r.id_key), limit);
+    const found = await workspaces.list(db, { subscriptionKey: request.params.subscriptionId.toLowerCase() }, { after, limit });
+    return page(request, found.map((w) => w.body), found.map((w) => w.row.id_key), limit);
   });
 
   app.get(groupBase, { config: { access: 'read' }, schema: { params: GroupParams, response: { 200: WorkspaceList } } }, async (request) => {
     const { subscriptionId, resourceGroupName } = request.params;
     await requireResourceGroup(db, subscriptionId, resourceGroupName);
     const { after, limit } = pageOf(request);
-    const rows = await listResources(db, { typeKey, parentKey: idKey(resourceGroupId(subscriptionId, resourceGroupName)) }, { after, limit });
-    return page(request, rows.map(toWorkspace), rows.map((r) => r.id_key), limit);
+    const found = await workspaces.list(db, { parentKey: idKey(resourceGroupId(subscriptionId, resourceGroupName)) }, { after, limit });
+    return page(request, found.map((w) => w.body), found.map((w) => w.row.id_key), limit);
   });
 
   app.get(one, { config: { access: 'read' }, schema: { params: WorkspaceParams, response: { 200: Workspace } } }, async (request, reply) => {
@@ -141,7 +137,7 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
       },
     };
     try {
-      await insertResource(db, { id, type: WORKSPACE_TYPE, parentId: resourceGroupId(subscriptionId, groupName), body, now });
+      await workspaces.insert(db, { id, parentId: resourceGroupId(subscriptionId, groupName), body, now });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       // A concurrent PUT created it between our read and insert.
@@ -160,7 +156,7 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
       systemData: { ...body.systemData, lastModifiedBy: principalName(request), lastModifiedAt: nowIso() },
       properties: { ...body.properties, ...settableOnly((change.properties ?? {}) as Record<string, unknown>) },
     };
-    await updateResourceBody(db, key, JSON.stringify(updated), nowIso());
+    await workspaces.update(db, key, updated, nowIso());
     return updated;
   }
 
@@ -203,9 +199,9 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
       return reply.code(204).send();
     }
     const body = toWorkspace(row);
-    const computes = await listResources(db, { typeKey: `${WORKSPACE_TYPE}/computes`.toLowerCase(), parentKey: row.id_key }, { limit: 1 });
-    if (computes.length > 0) {
-      throw new ArmError(409, 'WorkspaceHasComputes', `The workspace '${body.name}' still has computes (such as '${computes[0].name}'). Detach or delete them first (berth ml computetarget detach -n ${computes[0].name}), so no cluster is left with Berth's objects in it.`);
+    const [compute] = await computes.list(db, { parentKey: row.id_key }, { limit: 1 });
+    if (compute) {
+      throw new ArmError(409, 'WorkspaceHasComputes', `The workspace '${body.name}' still has computes (such as '${compute.row.name}'). Detach or delete them first (berth ml computetarget detach -n ${compute.row.name}), so no cluster is left with Berth's objects in it.`);
     }
     const active = await engine.active(body.id);
     if (active?.kind === DELETE_WORKSPACE) {
@@ -215,7 +211,7 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
       throw new ArmError(409, 'OperationInProgress', `The workspace '${body.name}' is ${body.properties.provisioningState.toLowerCase()}; wait for that operation to finish, then delete it.`);
     }
     body.properties.provisioningState = 'Deleting';
-    await updateResourceBody(db, row.id_key, JSON.stringify(body), nowIso());
+    await workspaces.update(db, row.id_key, body, nowIso());
     const op = await engine.begin({ kind: DELETE_WORKSPACE, resourceId: body.id, subscriptionId, step: 'delete', data: { idKey: row.id_key } });
     return sendAccepted(request, reply, op, { namespace: NAMESPACE, location: body.location, statusCode: 202, withLocation: true });
   });

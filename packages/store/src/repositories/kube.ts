@@ -72,7 +72,6 @@ export async function listKubeObjects(db: Db, clusterId: string, resource: strin
   return q.orderBy('namespace').orderBy('name').execute();
 }
 
-/** Every namespaced object in a namespace, whatever its resource. */
 /** How many objects a cluster holds, leaving out the resources named in `except`. */
 export async function countKubeObjects(db: Db, clusterId: string, except: string[]): Promise<number> {
   const row = await db
@@ -84,6 +83,7 @@ export async function countKubeObjects(db: Db, clusterId: string, except: string
   return Number(row?.count ?? 0);
 }
 
+/** Every namespaced object in a namespace, whatever its resource. */
 export async function listKubeObjectsInNamespace(db: Db, clusterId: string, namespace: string): Promise<KubeObjectRow[]> {
   return db.selectFrom('kube_objects').selectAll().where('cluster_id', '=', clusterId).where('namespace', '=', namespace).execute();
 }

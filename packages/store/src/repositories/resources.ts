@@ -1,41 +1,16 @@
 import type { Db } from '../connect.js';
-import type { NewResource, ResourceRow } from '../tables/resources.table.js';
+import type { ResourceRow } from '../tables/resources.table.js';
+import { resourceRow, type NewResourceInput } from './resource-row.js';
+
+export type { NewResourceInput };
 
 export async function getResource(db: Db, idKey: string): Promise<ResourceRow | undefined> {
   return db.selectFrom('resources').selectAll().where('id_key', '=', idKey).executeTakeFirst();
 }
 
-export interface NewResourceInput {
-  /** The ARM id, as it will be returned. */
-  id: string;
-  type: string;
-  /** The id of the parent: the group for top-level resources, `/subscriptions/{s}` for subscription-level ones. */
-  parentId: string;
-  body: unknown;
-  now: string;
-}
-
-/** The row of a new resource: every key derives from its ids, lower-cased since ARM compares them without case. */
-function resourceRow(r: NewResourceInput): NewResource {
-  const segments = r.id.split('/');
-  const inGroup = segments[3]?.toLowerCase() === 'resourcegroups';
-  return {
-    id_key: r.id.toLowerCase(),
-    id: r.id,
-    type_key: r.type.toLowerCase(),
-    subscription_key: segments[2].toLowerCase(),
-    group_key: inGroup ? segments[4].toLowerCase() : '',
-    parent_key: r.parentId.toLowerCase(),
-    name: segments[segments.length - 1],
-    body: JSON.stringify(r.body),
-    created_at: r.now,
-    updated_at: r.now,
-  };
-}
-
 /** Inserts a new resource; throws a unique violation (see `isUniqueViolation`) when the id exists. */
 export async function insertResource(db: Db, resource: NewResourceInput): Promise<void> {
-  await db.insertInto('resources').values(resourceRow(resource)).execute();
+  await db.insertInto('resources').values(resourceRow(resource, JSON.stringify(resource.body))).execute();
 }
 
 /** Replaces the body of an existing resource; returns false when it does not exist. */

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Location, Tags } from '@berth/front-door';
+import { Location, Tags } from './arm-common.js';
 
 const IdentityType = Type.Union(
   ['None', 'SystemAssigned', 'UserAssigned', 'SystemAssigned,UserAssigned'].map((t) => Type.Literal(t)),

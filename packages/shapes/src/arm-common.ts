@@ -13,14 +13,15 @@ export const Tags = Type.Record(Type.String(), Type.String({ maxLength: 256, pat
  */
 export const Location = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9 ]*$' });
 
-export const ArmErrorResponse = Type.Object({
-  error: Type.Object({
-    code: Type.String(),
-    message: Type.String(),
-    target: Type.Optional(Type.String()),
-    details: Type.Optional(Type.Array(Type.Object({ code: Type.String(), message: Type.String(), target: Type.Optional(Type.String()) }))),
-  }),
+/** An ARM error: what `{"error": ...}` holds, in responses and in failed operations. */
+export const ArmErrorDetail = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  target: Type.Optional(Type.String()),
+  details: Type.Optional(Type.Array(Type.Object({ code: Type.String(), message: Type.String(), target: Type.Optional(Type.String()) }))),
 });
+
+export const ArmErrorResponse = Type.Object({ error: ArmErrorDetail });
 
 export const OperationStatus = Type.Object({
   id: Type.String(),
@@ -28,11 +29,5 @@ export const OperationStatus = Type.Object({
   status: Type.Union([Type.Literal('InProgress'), Type.Literal('Succeeded'), Type.Literal('Failed'), Type.Literal('Canceled')]),
   startTime: Type.String(),
   endTime: Type.Optional(Type.String()),
-  error: Type.Optional(
-    Type.Object({
-      code: Type.String(),
-      message: Type.String(),
-      details: Type.Optional(Type.Array(Type.Object({ code: Type.String(), message: Type.String(), target: Type.Optional(Type.String()) }))),
-    }),
-  ),
+  error: Type.Optional(ArmErrorDetail),
 });

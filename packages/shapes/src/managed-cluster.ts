@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Tags } from '@berth/front-door';
+import { Tags } from './arm-common.js';
 
 /** The parts of `ManagedCluster` the local cloud reads; other fields clients send are accepted and ignored. */
 const AgentPoolProfile = Type.Object({
@@ -57,39 +57,66 @@ export const ManagedClusterPut = Type.Object({
 });
 export type ManagedClusterPut = Static<typeof ManagedClusterPut>;
 
+const AgentPoolProfileBody = Type.Object({
+  name: Type.String(),
+  count: Type.Integer(),
+  vmSize: Type.String(),
+  osDiskSizeGB: Type.Integer(),
+  osDiskType: Type.String(),
+  kubeletDiskType: Type.String(),
+  maxPods: Type.Integer(),
+  type: Type.String(),
+  provisioningState: Type.String(),
+  powerState: Type.Object({ code: Type.String() }),
+  orchestratorVersion: Type.String(),
+  currentOrchestratorVersion: Type.String(),
+  enableNodePublicIP: Type.Boolean(),
+  mode: Type.String(),
+  osType: Type.String(),
+  osSKU: Type.String(),
+  nodeImageVersion: Type.String(),
+  vnetSubnetID: Type.Optional(Type.String()),
+});
+
 /** The stored and returned managed cluster (shape of the 2024-08-01 examples). */
-export interface ManagedClusterBody {
-  id: string;
-  name: string;
-  type: string;
-  location: string;
-  tags?: Record<string, string>;
-  sku: { name: string; tier: string };
-  identity: { type: string; principalId: string; tenantId: string };
-  properties: {
-    provisioningState: string;
-    powerState: { code: string };
-    kubernetesVersion: string;
-    currentKubernetesVersion: string;
-    dnsPrefix: string;
-    fqdn?: string;
-    privateFQDN?: string;
-    azurePortalFQDN?: string;
-    supportPlan: string;
-    agentPoolProfiles: Array<Record<string, unknown> & { name: string; count: number; vmSize: string }>;
-    enableRBAC: boolean;
-    nodeResourceGroup: string;
-    maxAgentPools: number;
-    networkProfile: Record<string, unknown> & {
-      networkPlugin: string;
-      podCidr?: string;
-      serviceCidr: string;
-      dnsServiceIP: string;
-      outboundType: string;
-      loadBalancerSku: string;
-      dockerBridgeCidr?: string;
-    };
-    apiServerAccessProfile?: { authorizedIPRanges?: string[]; enablePrivateCluster?: boolean };
-    addonProfiles?: Record<string, unknown>;
-  };
-}
+export const ManagedCluster = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  type: Type.String(),
+  location: Type.String(),
+  tags: Type.Optional(Type.Record(Type.String(), Type.String())),
+  sku: Type.Object({ name: Type.String(), tier: Type.String() }),
+  identity: Type.Object({ type: Type.String(), principalId: Type.String(), tenantId: Type.String() }),
+  properties: Type.Object({
+    provisioningState: Type.String(),
+    powerState: Type.Object({ code: Type.String() }),
+    kubernetesVersion: Type.String(),
+    currentKubernetesVersion: Type.String(),
+    dnsPrefix: Type.String(),
+    fqdn: Type.Optional(Type.String()),
+    privateFQDN: Type.Optional(Type.String()),
+    azurePortalFQDN: Type.Optional(Type.String()),
+    supportPlan: Type.String(),
+    agentPoolProfiles: Type.Array(AgentPoolProfileBody),
+    enableRBAC: Type.Boolean(),
+    nodeResourceGroup: Type.String(),
+    maxAgentPools: Type.Integer(),
+    networkProfile: Type.Object({
+      networkPlugin: Type.String(),
+      podCidr: Type.Optional(Type.String()),
+      podCidrs: Type.Optional(Type.Array(Type.String())),
+      serviceCidr: Type.String(),
+      serviceCidrs: Type.Array(Type.String()),
+      dnsServiceIP: Type.String(),
+      outboundType: Type.String(),
+      loadBalancerSku: Type.String(),
+      dockerBridgeCidr: Type.Optional(Type.String()),
+      ipFamilies: Type.Array(Type.String()),
+    }),
+    apiServerAccessProfile: Type.Optional(Type.Object({ authorizedIPRanges: Type.Optional(Type.Array(Type.String())), enablePrivateCluster: Type.Optional(Type.Boolean()) })),
+    addonProfiles: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  }),
+});
+export type ManagedCluster = Static<typeof ManagedCluster>;
+
+export const ManagedClusterList = Type.Object({ value: Type.Array(ManagedCluster), nextLink: Type.Optional(Type.String()) });

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Location, Tags } from './common.js';
+import { Location, Tags } from './arm-common.js';
 
 export const ResourceGroupName = Type.String({
   minLength: 1,
@@ -30,5 +30,7 @@ export const ResourceGroup = Type.Object({
   managedBy: Type.Optional(Type.String()),
   properties: Type.Object({ provisioningState: Type.String() }),
 });
+
+export type ResourceGroup = Static<typeof ResourceGroup>;
 
 export const ResourceGroupList = Type.Object({ value: Type.Array(ResourceGroup), nextLink: Type.Optional(Type.String()) });

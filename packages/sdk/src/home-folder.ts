@@ -1,14 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-
-/** Where Berth is and how to prove who you are. */
-export interface ConnectionSettings {
-  endpoint: string;
-  token: string;
-  /** PEM of the CA that signs the endpoint's certificate (Berth's `ca.pem`). */
-  ca?: string;
-}
+import { BerthClient } from './berth-client.js';
+import type { ConnectionSettings } from './rest-client.js';
 
 export interface ConnectionOptions {
   endpoint?: string;
@@ -49,4 +43,10 @@ export function resolveConnection(options: ConnectionOptions = {}): ConnectionSe
     );
   }
   return { endpoint, token, ca: options.ca ?? read('ca.pem') };
+}
+
+/** A client from explicit options, the environment (BERTH_ENDPOINT, BERTH_TOKEN, BERTH_HOME) or Berth's home folder. */
+export function clientFromEnvironment(options: ConnectionOptions = {}): BerthClient {
+  const c = resolveConnection(options);
+  return new BerthClient(c.endpoint, c.token, { ca: c.ca });
 }

@@ -1,0 +1,16 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ClusterRole, ClusterSettings } from '../cluster-settings.js';
+import type { KubeObjectStore } from '../object-store.js';
+import type { Query } from './parse-request.js';
+
+/** One authenticated request to a cluster's API, as every verb receives it. */
+export interface KubeCall {
+  store: KubeObjectStore;
+  clusterId: string;
+  settings: ClusterSettings;
+  role: ClusterRole;
+  query: Query;
+  dryRun: boolean;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}

@@ -1,0 +1,91 @@
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiDocument, openApiIndex, versionInfo } from '../discovery.js';
+import { resourceTypeByKey, resourceTypes } from '../resource-types.js';
+import { methodNotAllowed, pathNotFound } from '../status.js';
+import { authorizeWrite } from './auth.js';
+import type { KubeCall } from './kube-call.js';
+import { asObject, isWatch, resourceTargetOf, type ResourceTarget } from './parse-request.js';
+import { createObject } from './verbs/create.js';
+import { deleteCollection, deleteObject } from './verbs/delete.js';
+import { patchObject } from './verbs/patch.js';
+import { getObject, listObjects } from './verbs/read.js';
+import { scaleObject } from './verbs/scale.js';
+import { updateObject } from './verbs/update.js';
+import { watchObjects } from './verbs/watch.js';
+
+const NAMESPACES = resourceTypeByKey('core/namespaces');
+const notAllowed = () => methodNotAllowed('the server does not allow this method on the requested resource');
+
+/** Routes the path after `/clusters/{id}` to discovery, OpenAPI, health, or a verb on a resource. */
+export async function route(call: KubeCall, segments: string[], method: string): Promise<unknown> {
+  // kubectl may resolve OpenAPI paths with or without the kubeconfig's path prefix.
+  if (segments[0] === 'clusters' && segments[1] === call.clusterId) return route(call, segments.slice(2), method);
+  if (method === 'GET') {
+    const doc = serverDocument(call, segments);
+    if (doc !== undefined) return doc;
+  }
+  const target = resourceTargetOf(segments);
+  if (!target) throw pathNotFound(`${method} /clusters/${call.clusterId}/${segments.join('/')}`);
+  return routeToVerb(call, target, method);
+}
+
+/** What the server says of itself: paths, version, health, discovery and OpenAPI documents. */
+function serverDocument(call: KubeCall, segments: string[]): unknown {
+  switch (`/${segments.join('/')}`) {
+    case '/':
+      return { paths: ['/api', '/api/v1', '/apis', ...resourceTypes.filter((t) => t.group).map((t) => `/apis/${t.group}/v1`), '/healthz', '/openapi/v3', '/version'] };
+    case '/version':
+      return versionInfo(call.settings.kubernetesVersion);
+    case '/healthz':
+    case '/livez':
+    case '/readyz':
+      return call.reply.type('text/plain').send('ok');
+    case '/api':
+      return apiVersions(new URL(call.request.server.berth.publicUrl).host);
+    case '/apis':
+      return apiGroupList();
+    case '/openapi/v3':
+      return openApiIndex('');
+  }
+  const [root, a, b] = segments;
+  if (root === 'openapi' && a === 'v3') return openApiDocument(segments.slice(2).join('/'));
+  if (root === 'api' && segments.length === 2) return apiResourceList('', a);
+  if (root === 'apis' && segments.length === 2) return apiGroup(a);
+  if (root === 'apis' && segments.length === 3) return apiResourceList(a, b);
+  return undefined;
+}
+
+function routeToVerb(call: KubeCall, target: ResourceTarget, method: string): Promise<unknown> {
+  const { type, name, subresource } = target;
+  const namespace = type.namespaced ? target.namespace : undefined;
+  if (subresource !== undefined && !type.subresources.includes(subresource)) throw pathNotFound(`${type.plural}/${subresource}`);
+  const write = !['GET', 'HEAD'].includes(method);
+  // A namespaced kind's path without a namespace (/api/v1/configmaps) lists and watches across namespaces, nothing more.
+  if (write && type.namespaced && target.namespace === undefined) throw notAllowed();
+  if (write) authorizeWrite(call.role, type, namespace ?? (type === NAMESPACES ? name : undefined), method);
+  if (name === undefined) {
+    switch (method) {
+      case 'GET':
+        return isWatch(call.query) ? watchObjects(call, type, namespace) : listObjects(call, type, namespace);
+      case 'POST':
+        return createObject(call, type, namespace, asObject(call.request.body));
+      case 'DELETE':
+        return deleteCollection(call, type, namespace);
+      default:
+        throw notAllowed();
+    }
+  }
+  if (subresource === 'scale') return scaleObject(call, type, namespace!, name, method);
+  switch (method) {
+    case 'GET':
+      return getObject(call, type, namespace, name);
+    case 'PUT':
+      return updateObject(call, type, namespace, name, asObject(call.request.body), subresource);
+    case 'PATCH':
+      return patchObject(call, type, namespace, name, subresource);
+    case 'DELETE':
+      if (subresource) throw notAllowed();
+      return deleteObject(call, type, namespace, name);
+    default:
+      throw notAllowed();
+  }
+}

@@ -1,0 +1,122 @@
+import { addressAt, parseCidr } from '@berth/arm';
+import type { ClusterSettings } from '../cluster-settings.js';
+import type { KubeObject } from '../kube-object.js';
+import type { KubeObjectStore } from '../object-store.js';
+import { milliCpu, parseQuantity } from '../quantity.js';
+import { resourceTypeByKey } from '../resource-types.js';
+import { KubeError } from '../status.js';
+import { hash, hashInt } from './hashing.js';
+import { now } from './writes.js';
+
+const PODS = resourceTypeByKey('core/pods');
+const EVENTS = resourceTypeByKey('core/events');
+
+export interface PodSpec {
+  nodeName?: string;
+  containers?: Array<{ name?: string; image?: string; resources?: { requests?: Record<string, unknown> } }>;
+  initContainers?: Array<{ resources?: { requests?: Record<string, unknown> } }>;
+}
+
+/** CPU in millicores and memory in bytes. */
+export interface Resources {
+  cpu: number;
+  memory: number;
+}
+
+export const podSpecOf = (pod: KubeObject) => pod.spec as PodSpec | undefined;
+
+/** What a pod asks of a node: its containers' requests summed, or its largest init container's if that is more (they run one at a time, first). */
+export function podRequests(spec: PodSpec | undefined): Resources {
+  const of = (c: { resources?: { requests?: Record<string, unknown> } }): Resources => ({
+    cpu: milliCpu(parseQuantity(c.resources?.requests?.cpu) ?? 0),
+    memory: Math.ceil(parseQuantity(c.resources?.requests?.memory) ?? 0),
+  });
+  const sum = (spec?.containers ?? []).map(of).reduce((a, b) => ({ cpu: a.cpu + b.cpu, memory: a.memory + b.memory }), { cpu: 0, memory: 0 });
+  for (const init of (spec?.initContainers ?? []).map(of)) {
+    sum.cpu = Math.max(sum.cpu, init.cpu);
+    sum.memory = Math.max(sum.memory, init.memory);
+  }
+  return sum;
+}
+
+export const phaseOf = (pod: KubeObject) => (pod.status as { phase?: string } | undefined)?.phase;
+export const isRunning = (pod: KubeObject) => phaseOf(pod) === 'Running';
+
+/** The controller a pod answers to (its ReplicaSet), as the ownerReference marked controller names it. */
+export const controllerOf = (obj: KubeObject) => obj.metadata.ownerReferences?.find((o) => o.controller);
+
+/** What pods are spread by: their controller, or the pod itself when it has none. */
+export const spreadKeyOf = (pod: KubeObject) => controllerOf(pod)?.uid ?? pod.metadata.uid ?? '';
+
+export function schedulingMessage(pod: KubeObject): string | undefined {
+  const conditions = (pod.status as { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> } | undefined)?.conditions;
+  const scheduled = conditions?.find((c) => c.type === 'PodScheduled');
+  return scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' ? scheduled.message : undefined;
+}
+
+export const isUnschedulable = (pod: KubeObject) => schedulingMessage(pod) !== undefined;
+
+/** One FailedScheduling event per pod, named from the pod as kubectl expects (`<pod>.<suffix>`). */
+export const schedulingEventName = (pod: KubeObject) => `${pod.metadata.name}.${hash(`${pod.metadata.uid}/FailedScheduling`, 8)}`;
+
+/** A pod bound to its node and started: Running and Ready, as the kubelet would report it (simulated: nothing runs). */
+export function runningPod(settings: ClusterSettings, pod: KubeObject): KubeObject {
+  const spec = podSpecOf(pod);
+  const started = now();
+  pod.status = {
+    phase: 'Running',
+    conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastTransitionTime: started })),
+    hostIP: addressAt(parseCidr(settings.nodeSubnetCidr)!, 4 + (hashInt(spec?.nodeName ?? '') % Math.max(1, settings.agentPool.count))),
+    podIP: addressAt(parseCidr(settings.podCidr)!, 10 + (hashInt(pod.metadata.name ?? '') % 60000)),
+    startTime: started,
+    containerStatuses: (spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image, imageID: '', ready: true, started: true, restartCount: 0, state: { running: { startedAt: started } } })),
+    qosClass: 'Burstable',
+  };
+  return pod;
+}
+
+/** A pod no node has room for: Pending, PodScheduled False/Unschedulable with the scheduler's message. */
+export function unschedulableStatus(message: string, pod?: KubeObject): object {
+  const previous = (pod?.status as { conditions?: Array<{ type: string; lastTransitionTime?: string }> } | undefined)?.conditions?.find((c) => c.type === 'PodScheduled');
+  return {
+    phase: 'Pending',
+    conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: previous?.lastTransitionTime ?? now(), reason: 'Unschedulable', message }],
+    qosClass: 'Burstable',
+  };
+}
+
+/** The scheduler's FailedScheduling event of a pod: created, or counted once more with the newer message. */
+export async function recordFailedScheduling(store: KubeObjectStore, clusterId: string, pod: KubeObject, message: string): Promise<void> {
+  const stamp = now();
+  const event: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: schedulingEventName(pod), namespace: pod.metadata.namespace },
+    involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid, resourceVersion: pod.metadata.resourceVersion },
+    reason: 'FailedScheduling',
+    message,
+    source: { component: 'default-scheduler' },
+    reportingComponent: 'default-scheduler',
+    reportingInstance: '',
+    firstTimestamp: stamp,
+    lastTimestamp: stamp,
+    count: 1,
+    type: 'Warning',
+  };
+  const existing = await store.get(clusterId, EVENTS, pod.metadata.namespace!, event.metadata.name!);
+  const write = existing
+    ? store.replace(clusterId, EVENTS, { ...existing, message, lastTimestamp: stamp, count: Number(existing.count ?? 1) + 1 })
+    : store.create(clusterId, EVENTS, event);
+  // An event is worth less than the pod it explains: one refused by the quota is dropped.
+  await write.catch((err) => {
+    if (!(err instanceof KubeError && err.code < 500)) throw err;
+  });
+}
+
+/** Creates a pod no node has room for, Pending with its FailedScheduling event. */
+export async function createUnschedulable(store: KubeObjectStore, clusterId: string, pod: KubeObject, message: string): Promise<KubeObject> {
+  pod.status = unschedulableStatus(message);
+  const created = await store.create(clusterId, PODS, pod);
+  await recordFailedScheduling(store, clusterId, created, message);
+  return created;
+}

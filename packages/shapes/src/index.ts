@@ -1,0 +1,21 @@
+export { ArmErrorDetail, ArmErrorResponse, Location, OperationStatus, Tags } from './arm-common.js';
+export { ResourceGroup, ResourceGroupList, ResourceGroupName, ResourceGroupParams, ResourceGroupPatch, ResourceGroupPut } from './resource-group.js';
+export { ManagedServiceIdentityInput, Sku, Workspace, WorkspaceList, WorkspacePatch, WorkspacePut } from './workspace.js';
+export {
+  AksComputeSecrets,
+  AksNetworkingConfiguration,
+  AksProperties,
+  ClusterPurpose,
+  ComputeBody,
+  ComputeList,
+  ComputeNode,
+  ComputeNodeList,
+  ComputePatch,
+  ComputePut,
+  LoadBalancerType,
+  SslConfiguration,
+  SystemService,
+} from './compute.js';
+export { ManagedCluster, ManagedClusterList, ManagedClusterPut } from './managed-cluster.js';
+export { PolicyAssignment, PolicyAssignmentList, PolicyAssignmentName, PolicyAssignmentPut } from './policy-assignment.js';
+export { Subscription } from './subscription.js';
