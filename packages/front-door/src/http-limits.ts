@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { ArmError } from '@berth/arm';
 
 export interface HttpLimits {
@@ -73,13 +73,12 @@ export function originForm(request: IncomingMessage): string {
  * Refuses, before any other work, request targets too long to be an ARM call (414)
  * and NUL characters anywhere in them (400): no name holds one, and PostgreSQL text cannot.
  */
-export async function checkRequestTarget(request: FastifyRequest): Promise<void> {
+export function checkRequestTarget(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   if (request.url.length > MAX_URL_LENGTH) {
-    throw new ArmError(414, 'RequestUriTooLong', `The request URL is ${request.url.length} characters long; this server accepts at most ${MAX_URL_LENGTH}.`);
-  }
-  if (/%00/.test(request.url)) {
-    throw new ArmError(400, 'InvalidRequestUri', 'The request URL holds an encoded NUL character (%00); no name or parameter may contain one.');
-  }
+    done(new ArmError(414, 'RequestUriTooLong', `The request URL is ${request.url.length} characters long; this server accepts at most ${MAX_URL_LENGTH}.`));
+  } else if (request.url.includes('%00')) {
+    done(new ArmError(400, 'InvalidRequestUri', 'The request URL holds an encoded NUL character (%00); no name or parameter may contain one.'));
+  } else done();
 }
 
 /** Closes, at once, connections beyond the per-address cap: one client cannot hold every socket. */

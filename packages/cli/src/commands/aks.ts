@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { resourceScopeOf } from '@berth/arm';
 import { defaultKubeconfigPath, mergeKubeconfig } from '../kubeconfig.js';
 import { CliContext, withGlobalOptions, type GlobalOptions } from '../cli-context.js';
 import { CliError } from '../errors.js';
@@ -38,7 +39,7 @@ function clustersTable(value: unknown): Array<Record<string, unknown>> {
   return (Array.isArray(value) ? value : [value]).map((c: any) => ({
     Name: c.name,
     Location: c.location,
-    ResourceGroup: String(c.id).split('/')[4],
+    ResourceGroup: resourceScopeOf(String(c.id))?.resourceGroup,
     KubernetesVersion: c.properties?.kubernetesVersion,
     CurrentKubernetesVersion: c.properties?.currentKubernetesVersion,
     ProvisioningState: c.properties?.provisioningState,

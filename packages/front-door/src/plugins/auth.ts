@@ -39,34 +39,33 @@ function checkDeclared(route: RouteOptions): void {
  */
 export const auth = fp(
   async (app: FastifyInstance) => {
+    /** Token rows by the token as presented, only in this process's memory: a hit needs no hashing. */
     const cache = new Map<string, { principal: Principal; expiresAt: number | null; until: number }>();
     const knownSubscriptions = new Set<string>();
     app.decorateRequest('principal', null);
     app.addHook('onRoute', checkDeclared);
 
-    async function principalFor(token: string): Promise<Principal | undefined> {
-      const hash = hashToken(token);
-      const now = Date.now();
-      let hit = cache.get(hash);
-      if (!hit || hit.until <= now) {
-        const row = await findToken(app.berth.db, hash);
-        if (!row) {
-          cache.delete(hash);
-          return undefined;
-        }
-        hit = {
-          principal: { name: row.name, roles: roleMaps.parse(row.roles) },
-          expiresAt: row.expires_at ? Date.parse(row.expires_at) : null,
-          until: now + TOKEN_CACHE_MS,
-        };
-        if (cache.size > 10_000) cache.clear();
-        cache.set(hash, hit);
-      }
-      if (hit.expiresAt !== null && hit.expiresAt <= now) return undefined;
-      return hit.principal;
+    /** A principal from the cache, while its row is fresh: most requests are answered with no hashing and no store query. */
+    function cachedPrincipal(token: string, now: number): Principal | undefined | 'stale' {
+      const hit = cache.get(token);
+      if (!hit || hit.until <= now) return 'stale';
+      return hit.expiresAt !== null && hit.expiresAt <= now ? undefined : hit.principal;
     }
 
-    async function authenticate(request: FastifyRequest): Promise<Principal> {
+    async function loadPrincipal(token: string, now: number): Promise<Principal | undefined> {
+      const row = await findToken(app.berth.db, hashToken(token));
+      if (!row) {
+        cache.delete(token);
+        return undefined;
+      }
+      if (cache.size > 10_000) cache.clear();
+      const entry = { principal: { name: row.name, roles: roleMaps.parse(row.roles) }, expiresAt: row.expires_at ? Date.parse(row.expires_at) : null, until: now + TOKEN_CACHE_MS };
+      cache.set(token, entry);
+      return entry.expiresAt !== null && entry.expiresAt <= now ? undefined : entry.principal;
+    }
+
+    /** The bearer token of a request; throws when there is none. */
+    function bearerOf(request: FastifyRequest): string {
       const header = request.headers.authorization;
       if (!header) {
         throw unauthorized('AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing. Send 'Authorization: Bearer <token>' (the admin token is in Berth's home folder, file 'token').");
@@ -75,23 +74,16 @@ export const auth = fp(
       if (!match) {
         throw unauthorized('InvalidAuthenticationToken', "The 'Authorization' header is not a bearer token. Send 'Authorization: Bearer <token>'.");
       }
-      const principal = await principalFor(match[1]);
-      if (!principal) {
-        throw unauthorized(
-          'InvalidAuthenticationToken',
-          "The access token is invalid, expired or revoked. Use the token in Berth's home folder or make a new one with `berth token create`.",
-        );
-      }
-      return principal;
+      return match[1];
     }
 
-    app.addHook('onRequest', async (request) => {
-      const rule = accessOf(request);
-      if (rule === 'public' || rule === 'own') return;
-      const principal = await authenticate(request);
-      request.principal = principal;
-      if (rule === 'signed-in') return;
+    const invalidToken = () =>
+      unauthorized('InvalidAuthenticationToken', "The access token is invalid, expired or revoked. Use the token in Berth's home folder or make a new one with `berth token create`.");
 
+    /** Whether the principal may make this call; throws the ARM refusal when not. Returns the subscription still to be checked for existence, if any. */
+    function authorize(request: FastifyRequest, rule: Access, principal: Principal): string | undefined {
+      request.principal = principal;
+      if (rule === 'signed-in') return undefined;
       const subscriptionId = String((request.params as { subscriptionId?: string }).subscriptionId ?? '').toLowerCase();
       const role = roleFor(principal, subscriptionId);
       // No role answers the same whether or not the subscription exists: no existence oracle.
@@ -105,11 +97,38 @@ export const auth = fp(
           `The client '${principal.name}' has the role '${role}' on subscription '${subscriptionId}', which does not allow ${request.method} ${request.routeOptions.url}. This call needs Contributor or Owner.`,
         );
       }
-      if (!knownSubscriptions.has(subscriptionId)) {
-        if (!(await getSubscription(app.berth.db, subscriptionId))) {
-          throw new ArmError(404, 'SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found.`);
-        }
-        knownSubscriptions.add(subscriptionId);
+      return knownSubscriptions.has(subscriptionId) ? undefined : subscriptionId;
+    }
+
+    async function requireSubscription(subscriptionId: string): Promise<void> {
+      if (!(await getSubscription(app.berth.db, subscriptionId))) {
+        throw new ArmError(404, 'SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found.`);
+      }
+      knownSubscriptions.add(subscriptionId);
+    }
+
+    async function slowPath(request: FastifyRequest, rule: Access, token: string, now: number): Promise<void> {
+      const principal = await loadPrincipal(token, now);
+      if (!principal) throw invalidToken();
+      const unchecked = authorize(request, rule, principal);
+      if (unchecked !== undefined) await requireSubscription(unchecked);
+    }
+
+    // Callback style: a request whose token and subscription are cached is decided with no promise at all.
+    app.addHook('onRequest', (request, _reply, done) => {
+      const rule = accessOf(request);
+      if (rule === 'public' || rule === 'own') return done();
+      try {
+        const token = bearerOf(request);
+        const now = Date.now();
+        const cached = cachedPrincipal(token, now);
+        if (cached === 'stale') return void slowPath(request, rule, token, now).then(() => done(), done);
+        if (!cached) throw invalidToken();
+        const unchecked = authorize(request, rule, cached);
+        if (unchecked === undefined) return done();
+        requireSubscription(unchecked).then(() => done(), done);
+      } catch (err) {
+        done(err as Error);
       }
     });
   },

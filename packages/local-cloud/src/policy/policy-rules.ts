@@ -1,4 +1,4 @@
-import type { ArmErrorDetail } from '@berth/arm';
+import { resourceScopeOf, type ArmErrorDetail } from '@berth/arm';
 import { PolicyAssignment } from '@berth/shapes';
 import { resourceRepository, type Db } from '@berth/store';
 
@@ -24,7 +24,7 @@ export async function policyDenial(db: Db, subscriptionId: string, resourceId: s
     return {
       code: 'RequestDisallowedByPolicy',
       target: hit,
-      message: `Resource '${resourceId.split('/').pop()}' was disallowed by policy. The cluster needs a resource of type '${hit}' (a public IP for its egress and load balancer), which the policy assignment ${label} forbids. Policy identifiers: '[{"policyAssignment":{"name":"${assignment.name}","id":"${assignment.id}"},"policyDefinition":{"name":"Not allowed resource types","id":"${assignment.properties.policyDefinitionId}"}}]'. Remove the type from the assignment's listOfResourceTypesNotAllowed, or create the cluster with outboundType userDefinedRouting behind a firewall and attach it.`,
+      message: `Resource '${resourceScopeOf(resourceId)?.name ?? resourceId}' was disallowed by policy. The cluster needs a resource of type '${hit}' (a public IP for its egress and load balancer), which the policy assignment ${label} forbids. Policy identifiers: '[{"policyAssignment":{"name":"${assignment.name}","id":"${assignment.id}"},"policyDefinition":{"name":"Not allowed resource types","id":"${assignment.properties.policyDefinitionId}"}}]'. Remove the type from the assignment's listOfResourceTypesNotAllowed, or create the cluster with outboundType userDefinedRouting behind a firewall and attach it.`,
     };
   }
   return undefined;

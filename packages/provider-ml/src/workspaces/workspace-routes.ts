@@ -44,14 +44,17 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
   const groupBase = `/subscriptions/:subscriptionId/resourceGroups/:resourceGroupName/providers/${NAMESPACE}/workspaces`;
   const one = `${groupBase}/:workspaceName`;
 
-  async function load(params: { subscriptionId: string; resourceGroupName: string; workspaceName: string }): Promise<ResourceRow> {
-    const id = resourceId(params.subscriptionId, params.resourceGroupName, NAMESPACE, [['workspaces', params.workspaceName]]);
-    const row = await getResource(db, idKey(id));
-    if (!row) {
-      await requireResourceGroup(db, params.subscriptionId, params.resourceGroupName);
-      throw new ArmError(404, 'ResourceNotFound', `The Resource '${WORKSPACE_TYPE}/${params.workspaceName}' under resource group '${params.resourceGroupName}' was not found.`);
-    }
-    return row;
+  type Params = { subscriptionId: string; resourceGroupName: string; workspaceName: string };
+  const keyOf = (params: Params) => idKey(resourceId(params.subscriptionId, params.resourceGroupName, NAMESPACE, [['workspaces', params.workspaceName]]));
+
+  /** The 404 of a missing workspace, or of its missing resource group. */
+  async function notFound(params: Params): Promise<never> {
+    await requireResourceGroup(db, params.subscriptionId, params.resourceGroupName);
+    throw new ArmError(404, 'ResourceNotFound', `The Resource '${WORKSPACE_TYPE}/${params.workspaceName}' under resource group '${params.resourceGroupName}' was not found.`);
+  }
+
+  async function load(params: Params): Promise<ResourceRow> {
+    return (await getResource(db, keyOf(params))) ?? notFound(params);
   }
 
   app.get(`/subscriptions/:subscriptionId/providers/${NAMESPACE}/workspaces`, {
@@ -72,9 +75,9 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
   });
 
   app.get(one, { config: { access: 'read' }, schema: { params: WorkspaceParams, response: { 200: Workspace } } }, async (request, reply) => {
-    // The stored body is the response, written by this provider: sending it as stored saves a parse and a serialization.
-    const row = await load(request.params);
-    return reply.type('application/json; charset=utf-8').send(row.body as unknown as Workspace);
+    // Stored through the workspace schema, the stored JSON is the response: sent as it is, with no parse and no serialization.
+    const json = (await workspaces.getStoredJson(db, keyOf(request.params))) ?? (await notFound(request.params));
+    return reply.type('application/json; charset=utf-8').send(json as unknown as Workspace);
   });
 
   app.put(one, { config: { access: 'write' }, schema: { params: WorkspaceParams, body: WorkspacePut, response: { 200: Workspace, 201: Workspace } } }, async (request, reply) => {

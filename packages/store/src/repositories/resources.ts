@@ -1,11 +1,16 @@
+import { CompiledQuery } from 'kysely';
 import type { Db } from '../connect.js';
 import type { ResourceRow } from '../tables/resources.table.js';
+import { compiledSql } from './compiled-sql.js';
 import { resourceRow, type NewResourceInput } from './resource-row.js';
 
 export type { NewResourceInput };
 
+/** A resource by its key; the hottest query (every GET). */
 export async function getResource(db: Db, idKey: string): Promise<ResourceRow | undefined> {
-  return db.selectFrom('resources').selectAll().where('id_key', '=', idKey).executeTakeFirst();
+  const sql = compiledSql(db, 'getResource', (d) => d.selectFrom('resources').selectAll().where('id_key', '=', ''));
+  const { rows } = await db.executeQuery<ResourceRow>(CompiledQuery.raw(sql, [idKey]));
+  return rows[0];
 }
 
 /** Inserts a new resource; throws a unique violation (see `isUniqueViolation`) when the id exists. */

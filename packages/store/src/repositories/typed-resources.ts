@@ -1,8 +1,10 @@
 import type { Static, TSchema } from '@sinclair/typebox';
+import { CompiledQuery } from 'kysely';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import type { Db } from '../connect.js';
 import type { ResourceRow } from '../tables/resources.table.js';
+import { compiledSql } from './compiled-sql.js';
 import { resourceRow } from './resource-row.js';
 import { getResource, listResources, updateResourceBody, type ResourceQuery } from './resources.js';
 
@@ -44,6 +46,8 @@ export interface ResourceRepository<T> {
   readonly type: string;
   readonly codec: BodyCodec<T>;
   get(db: Db, idKey: string): Promise<StoredResource<T> | undefined>;
+  /** The stored JSON of a resource of this type, unparsed: written through the schema, it is what a GET answers. */
+  getStoredJson(db: Db, idKey: string): Promise<string | undefined>;
   list(db: Db, query: Omit<ResourceQuery, 'typeKey'>, page: { after?: string; limit: number }): Promise<Array<StoredResource<T>>>;
   /** Throws a unique violation (see `isUniqueViolation`) when the id exists. */
   insert(db: Db, resource: { id: string; parentId: string; body: T; now: string }): Promise<void>;
@@ -61,6 +65,11 @@ export function resourceRepository<S extends TSchema>(type: string, schema: S): 
     async get(db, idKey) {
       const row = await getResource(db, idKey);
       return row && row.type_key === typeKey ? typed(row) : undefined;
+    },
+    async getStoredJson(db, idKey) {
+      const sql = compiledSql(db, 'getStoredJson', (d) => d.selectFrom('resources').select('body').where('id_key', '=', '').where('type_key', '=', ''));
+      const { rows } = await db.executeQuery<{ body: string }>(CompiledQuery.raw(sql, [idKey, typeKey]));
+      return rows[0]?.body;
     },
     async list(db, query, page) {
       return (await listResources(db, { ...query, typeKey }, page)).map(typed);
