@@ -91,9 +91,13 @@ export async function computes({ runs = 20, attaches = 200, drifts = 5 } = {}) {
     results.createDevTestMedianMs = ms(median(createMs));
 
     const clusterIds = [];
-    await pool(Array.from({ length: runs + attaches }, (_, i) => `cluster-${String(i).padStart(3, '0')}`), 32, async (name) => {
-      clusterIds.push(await arm.createCluster(name));
-    });
+    await pool(
+      Array.from({ length: runs + attaches }, (_, i) => `cluster-${String(i).padStart(3, '0')}`),
+      32,
+      async (name) => {
+        clusterIds.push(await arm.createCluster(name));
+      },
+    );
     const attachMs = [];
     for (let i = 0; i < runs; i++) {
       const start = performance.now();
@@ -106,7 +110,12 @@ export async function computes({ runs = 20, attaches = 200, drifts = 5 } = {}) {
     const kube = await arm.adminKubeconfig('create-0');
     const deployment = `${kube.server}/apis/apps/v1/namespaces/azureml/deployments/azureml-fe`;
     const kubeCall = async (method, url, body, contentType) => {
-      const res = await request(url, { method, dispatcher: kubeDispatcher, headers: { authorization: `Bearer ${kube.token}`, ...(contentType ? { 'content-type': contentType } : {}) }, body });
+      const res = await request(url, {
+        method,
+        dispatcher: kubeDispatcher,
+        headers: { authorization: `Bearer ${kube.token}`, ...(contentType ? { 'content-type': contentType } : {}) },
+        body,
+      });
       const text = await res.body.text();
       if (res.statusCode !== 200) throw new Error(`${method} ${url}: ${res.statusCode} ${text}`);
       return JSON.parse(text);
@@ -123,7 +132,11 @@ export async function computes({ runs = 20, attaches = 200, drifts = 5 } = {}) {
     results.driftRevertedMaxMs = ms(Math.max(...driftMs));
 
     const start = performance.now();
-    const submitted = await Promise.all(clusterIds.slice(runs).map((id, i) => arm.submitCompute(`many-${String(i).padStart(3, '0')}`, { resourceId: id, properties: { clusterPurpose: 'DevTest' } })));
+    const submitted = await Promise.all(
+      clusterIds
+        .slice(runs)
+        .map((id, i) => arm.submitCompute(`many-${String(i).padStart(3, '0')}`, { resourceId: id, properties: { clusterPurpose: 'DevTest' } })),
+    );
     const submitMs = performance.now() - start;
     await Promise.all(submitted.map((res, i) => arm.finished(res, `many-${i}`)));
     results.attachesAtOnce = attaches;

@@ -25,7 +25,10 @@ export function startChild(args, ready) {
 /** A `berth up` on a fresh home folder and a free port. */
 export async function startBerth(extraArgs = []) {
   const home = mkdtempSync(join(tmpdir(), 'berth-bench-'));
-  const { child, match } = await startChild([berthBin, 'up', '--home', home, '--port', '0', '--provisioning-delay-ms', '0', ...extraArgs], /Berth is ready at (\S+)/);
+  const { child, match } = await startChild(
+    [berthBin, 'up', '--home', home, '--port', '0', '--provisioning-delay-ms', '0', ...extraArgs],
+    /Berth is ready at (\S+)/,
+  );
   const token = readFileSync(join(home, 'token'), 'utf8').trim();
   const ca = readFileSync(join(home, 'ca.pem'), 'utf8');
   const dispatcher = new Agent({ connect: { ca }, connections: 64 });
@@ -51,12 +54,14 @@ export async function startBerth(extraArgs = []) {
 /** Runs `fn` over `items` with at most `concurrency` in flight. */
 export async function pool(items, concurrency, fn) {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i], i);
+      }
+    }),
+  );
 }
 
 /**

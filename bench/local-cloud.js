@@ -9,7 +9,10 @@ import { load, pool, startBerth, summary } from './lib.js';
 
 const AKS_API = 'api-version=2024-08-01';
 
-const clusterBody = (count) => ({ location: 'westus', properties: { agentPoolProfiles: [{ name: 'nodepool1', count, vmSize: 'Standard_D3_v2', mode: 'System' }] } });
+const clusterBody = (count) => ({
+  location: 'westus',
+  properties: { agentPoolProfiles: [{ name: 'nodepool1', count, vmSize: 'Standard_D3_v2', mode: 'System' }] },
+});
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -105,7 +108,8 @@ export async function localCloud({ duration = 10, createRuns = 5, configMaps = 1
       }),
     );
     // Failed requests count as errors in autocannon's figures; a Berth that died under load must not pass for a slow one.
-    if (berth.child.exitCode !== null || berth.child.signalCode !== null) throw new Error(`berth up exited (${berth.child.exitCode ?? berth.child.signalCode}) during the Kubernetes API load`);
+    if (berth.child.exitCode !== null || berth.child.signalCode !== null)
+      throw new Error(`berth up exited (${berth.child.exitCode ?? berth.child.signalCode}) during the Kubernetes API load`);
     results.kubernetesApi = {
       configMaps,
       seedCreatesPerSecond: Math.round((configMaps * 1000) / seedMs),
@@ -124,7 +128,11 @@ export async function localCloud({ duration = 10, createRuns = 5, configMaps = 1
     const arm = await armOf(fresh);
     const idleMiB = rssMiB(fresh.child.pid);
     const start = performance.now();
-    await pool(Array.from({ length: clusters }, (_, i) => `c-${String(i).padStart(3, '0')}`), 8, (name) => arm.createCluster(name, 3));
+    await pool(
+      Array.from({ length: clusters }, (_, i) => `c-${String(i).padStart(3, '0')}`),
+      8,
+      (name) => arm.createCluster(name, 3),
+    );
     const createSeconds = (performance.now() - start) / 1000;
     results.memory = {
       clusters,

@@ -5,7 +5,13 @@ import { AksCompute, ComputeTarget } from '@berth/sdk';
 import { readSslPemFiles } from '@berth/sdk/node';
 import { getWorkspace, resourceGroup, runIfMain } from './setup.js';
 
-export async function main(certPemFile: string, keyPemFile: string, sslCname: string, clusterWorkspaceName = 'contosoaks', kubernetesClusterName = 'contosocluster') {
+export async function main(
+  certPemFile: string,
+  keyPemFile: string,
+  sslCname: string,
+  clusterWorkspaceName = 'contosoaks',
+  kubernetesClusterName = 'contosocluster',
+) {
   const ws = await getWorkspace();
   const computeTarget = await ComputeTarget.get(ws, clusterWorkspaceName);
   await computeTarget.detach();

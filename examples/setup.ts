@@ -19,9 +19,13 @@ export async function existingCluster(name: string, options: { nodeCount?: numbe
   const path = `/subscriptions/${ws.subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`;
   const started = await client.rest.request('PUT', path, {
     query: { 'api-version': '2024-08-01' },
-    body: { location: 'westus', properties: { agentPoolProfiles: [{ name: 'nodepool1', count: options.nodeCount ?? 3, vmSize: options.vmSize ?? 'Standard_D3_v2' }] } },
+    body: {
+      location: 'westus',
+      properties: { agentPoolProfiles: [{ name: 'nodepool1', count: options.nodeCount ?? 3, vmSize: options.vmSize ?? 'Standard_D3_v2' }] },
+    },
   });
-  if (started.headers['azure-asyncoperation']) await BerthPoller.forOperationStatus(started.headers['azure-asyncoperation'], client.rest).pollUntilDone({ intervalInMs: 200 });
+  if (started.headers['azure-asyncoperation'])
+    await BerthPoller.forOperationStatus(started.headers['azure-asyncoperation'], client.rest).pollUntilDone({ intervalInMs: 200 });
   return (await client.rest.request('GET', path, { query: { 'api-version': '2024-08-01' } })).body.id;
 }
 

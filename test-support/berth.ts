@@ -51,7 +51,11 @@ export interface TestBerth {
   subscriptionId: string;
   server: RunningBerth;
   /** An HTTPS call with the admin token unless `token` (or `null` for none) is given. */
-  request(method: string, path: string, options?: { body?: unknown; rawBody?: string; token?: string | null; headers?: Record<string, string> }): Promise<HttpResponse>;
+  request(
+    method: string,
+    path: string,
+    options?: { body?: unknown; rawBody?: string; token?: string | null; headers?: Record<string, string> },
+  ): Promise<HttpResponse>;
   close(): Promise<void>;
 }
 
@@ -89,7 +93,17 @@ export async function httpsRequest(
 
 /** Starts Berth in this process on a free port with a temporary home folder, on the given store. */
 export async function startTestBerth(
-  options: { store?: StoreKind; provisioningDelayMs?: number; home?: string; storeUrl?: string; leaseMs?: number; containerServiceEndpoint?: string; resyncIntervalMs?: number; publicUrl?: string; limits?: BerthOptions['limits'] } = {},
+  options: {
+    store?: StoreKind;
+    provisioningDelayMs?: number;
+    home?: string;
+    storeUrl?: string;
+    leaseMs?: number;
+    containerServiceEndpoint?: string;
+    resyncIntervalMs?: number;
+    publicUrl?: string;
+    limits?: BerthOptions['limits'];
+  } = {},
 ): Promise<TestBerth> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), 'berth-test-')));
   const pgDb = !options.storeUrl && options.store === 'postgres' ? await freshPostgresDatabase() : undefined;

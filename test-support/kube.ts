@@ -8,7 +8,11 @@ import { BerthPoller } from '@berth/sdk';
 import { httpsRequest, type HttpResponse } from './berth.js';
 
 /** An HTTPS call to Berth's front door (a `TestBerth.request`, or one bound to a spawned `berth up`). */
-export type ArmCall = (method: string, path: string, options?: { body?: unknown; token?: string | null; headers?: Record<string, string> }) => Promise<HttpResponse>;
+export type ArmCall = (
+  method: string,
+  path: string,
+  options?: { body?: unknown; token?: string | null; headers?: Record<string, string> },
+) => Promise<HttpResponse>;
 
 /** The default api-version of the managed-cluster calls in tests (the 2024-08-01 reference shapes). */
 export const AKS_API = 'api-version=2024-08-01';
@@ -18,7 +22,9 @@ export function managedClusterPath(subscriptionId: string, resourceGroup: string
 }
 
 /** A managed-cluster PUT body: `count` x `vmSize` in westus, with `properties` merged in. */
-export function clusterBody(o: { count?: number; vmSize?: string; location?: string; properties?: Record<string, unknown>; sku?: Record<string, unknown> } = {}): Record<string, unknown> {
+export function clusterBody(
+  o: { count?: number; vmSize?: string; location?: string; properties?: Record<string, unknown>; sku?: Record<string, unknown> } = {},
+): Record<string, unknown> {
   return {
     location: o.location ?? 'westus',
     ...(o.sku ? { sku: o.sku } : {}),

@@ -22,7 +22,9 @@ export async function spawnBerthUp(args: string[], env: NodeJS.ProcessEnv = {}):
   let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`berth up printed no ready line in 20 s; stderr: ${err}`)), 20_000);
     child.stdout!.on('data', (c: Buffer) => {

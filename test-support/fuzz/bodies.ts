@@ -38,7 +38,12 @@ const KNOWN_STRINGS: Record<string, string[]> = {
   vmSize: ['Standard_D3_v2', 'Standard_D2_v2', 'Standard_NC6', 'Standard_Nope'],
   agentVmSize: ['Standard_D3_v2', 'Standard_D2_v2', 'Standard_NC6'],
   computeType: ['AKS', 'Kubernetes', 'AmlCompute', 'aks'],
-  resourceId: ['{{clusterId}}', '{{kubeClusterId}}', '/subscriptions/{{sub}}/resourceGroups/fuzz/providers/Microsoft.ContainerService/managedClusters/nope', 'not-an-id'],
+  resourceId: [
+    '{{clusterId}}',
+    '{{kubeClusterId}}',
+    '/subscriptions/{{sub}}/resourceGroups/fuzz/providers/Microsoft.ContainerService/managedClusters/nope',
+    'not-an-id',
+  ],
   kubernetesVersion: ['1.30.4', '1.29.8', '1.99.0', 'latest'],
   orchestratorVersion: ['1.30.4', '1.29.8'],
   subscription: ['{{sub}}', '00000000-0000-0000-0000-000000000000'],
@@ -53,7 +58,10 @@ const KNOWN_STRINGS: Record<string, string[]> = {
   dnsServiceIP: ['10.0.0.10', '10.1.0.10'],
   dockerBridgeCidr: ['172.17.0.1/16'],
   subnetId: ['/subscriptions/{{sub}}/resourceGroups/fuzz/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default'],
-  policyDefinitionId: ['/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749', '/providers/Microsoft.Authorization/policyDefinitions/unknown'],
+  policyDefinitionId: [
+    '/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749',
+    '/providers/Microsoft.Authorization/policyDefinitions/unknown',
+  ],
   scope: ['/subscriptions/{{sub}}', '/subscriptions/{{sub}}/resourceGroups/fuzz'],
   displayName: ['fuzz'],
   workload: ['Production', 'DevTest'],
@@ -65,14 +73,19 @@ function stringArb(name: string, s: JsonSchema): fc.Arbitrary<string> {
   const min = Math.min(s.minLength ?? 0, max);
   const free = fc.string({ minLength: min, maxLength: max });
   const plain = fc.stringMatching(/^[a-z][a-z0-9-]{1,10}$/);
-  return known ? fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: free }) : fc.oneof({ weight: 3, arbitrary: plain }, { weight: 1, arbitrary: free });
+  return known
+    ? fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: free })
+    : fc.oneof({ weight: 3, arbitrary: plain }, { weight: 1, arbitrary: free });
 }
 
 function intArb(s: JsonSchema): fc.Arbitrary<number> {
   const min = s.minimum ?? -1;
   const max = s.maximum ?? 6;
   // Small counts mostly: a fuzzed 1,000-node cluster would only slow the run down.
-  return fc.oneof({ weight: 8, arbitrary: fc.integer({ min: Math.max(min, -1), max: Math.max(Math.min(max, 6), Math.max(min, -1)) }) }, { weight: 1, arbitrary: fc.integer({ min, max: Math.max(min, max) }) });
+  return fc.oneof(
+    { weight: 8, arbitrary: fc.integer({ min: Math.max(min, -1), max: Math.max(Math.min(max, 6), Math.max(min, -1)) }) },
+    { weight: 1, arbitrary: fc.integer({ min, max: Math.max(min, max) }) },
+  );
 }
 
 /** Values that mostly satisfy `schema`: every required property, a random subset of the others. */
@@ -87,7 +100,10 @@ export function valueOf(schema: JsonSchema, name = '', depth = 0): fc.Arbitrary<
         const props = schema.properties ?? {};
         const shape = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, valueOf(v, k, depth + 1)]));
         const record = fc.record(shape, { requiredKeys: (schema.required ?? []).filter((k) => k in props) });
-        const extra = typeof schema.additionalProperties === 'object' && depth < 4 ? fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/), valueOf(schema.additionalProperties, '', depth + 1), { maxKeys: 3 }) : fc.constant({});
+        const extra =
+          typeof schema.additionalProperties === 'object' && depth < 4
+            ? fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/), valueOf(schema.additionalProperties, '', depth + 1), { maxKeys: 3 })
+            : fc.constant({});
         arb = fc.tuple(record, extra).map(([r, e]) => ({ ...e, ...r }));
         break;
       }
@@ -149,8 +165,39 @@ export function deepJson(levels: number, arrays: boolean): string {
   return arrays ? `${'['.repeat(levels)}1${']'.repeat(levels)}` : `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
 }
 
-const NOT_JSON = ['{', '{"a":', 'null', '[]', '"s"', '1', 'true', '', '\u0000', 'garbage', '{"a":1}{"b":2}', '\ufeff{}', '{"a":"\\ud800"}', '{"a":1,"a":2}', "{'a':1}", '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}', 'NaN', '{"a":1e999999}'];
-const CONTENT_TYPES = ['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'application/json;charset=utf-8', 'APPLICATION/JSON', 'application/merge-patch+json', 'application/octet-stream', ''];
+const NOT_JSON = [
+  '{',
+  '{"a":',
+  'null',
+  '[]',
+  '"s"',
+  '1',
+  'true',
+  '',
+  '\u0000',
+  'garbage',
+  '{"a":1}{"b":2}',
+  '\ufeff{}',
+  '{"a":"\\ud800"}',
+  '{"a":1,"a":2}',
+  "{'a':1}",
+  '{"__proto__":{"polluted":1}}',
+  '{"constructor":{"prototype":{"polluted":1}}}',
+  'NaN',
+  '{"a":1e999999}',
+];
+const CONTENT_TYPES = [
+  'text/plain',
+  'application/xml',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=latin1',
+  'application/json;charset=utf-8',
+  'APPLICATION/JSON',
+  'application/merge-patch+json',
+  'application/octet-stream',
+  '',
+];
 
 /**
  * Bodies for an operation that takes `schema` (or none): schema-made values,
@@ -161,18 +208,28 @@ export function bodyArb(schema: JsonSchema | undefined, seeds: unknown[]): fc.Ar
   const made = schema ? [valueOf(schema)] : [];
   const seeded = seeds.length ? [fc.constantFrom(...seeds)] : [];
   const valid: fc.Arbitrary<unknown> = made.length + seeded.length ? fc.oneof(...made, ...seeded) : fc.constant({});
-  const json = (what: string) => (v: unknown): BodyPlan => ({ what, text: JSON.stringify(v), contentType: 'application/json' });
+  const json =
+    (what: string) =>
+    (v: unknown): BodyPlan => ({ what, text: JSON.stringify(v), contentType: 'application/json' });
   const mutated = fc.tuple(valid, fc.nat(), fc.nat()).chain(([v, i, j]) => {
     const paths = pathsOf(v);
     const path = paths[i % paths.length];
-    return fc.constantFrom<BodyPlan[]>(
-      [json('wrong type')(replaceAt(v, path, (old) => wrongTypeFor(old, j)))],
-      [json('field removed')(deleteAt(v, path.length ? path : paths[paths.length - 1]))],
-      [json('huge string')(replaceAt(v, path, () => 'x'.repeat([10_000, 300_000, 1_100_000][j % 3])))],
-      [json('unknown field')(replaceAt(v, path, (old) => (old && typeof old === 'object' && !Array.isArray(old) ? { ...old, unexpected: 'x' } : old)))],
-      [{ what: 'deep nesting', text: JSON.stringify(replaceAt(v, path, () => '@@DEEP@@')).replace('"@@DEEP@@"', deepJson(190 + (j % 30), j % 2 === 0)), contentType: 'application/json' }],
-      [{ what: 'wrong content type', text: JSON.stringify(v), contentType: CONTENT_TYPES[j % CONTENT_TYPES.length] }],
-    ).map((b) => b[0]);
+    return fc
+      .constantFrom<BodyPlan[]>(
+        [json('wrong type')(replaceAt(v, path, (old) => wrongTypeFor(old, j)))],
+        [json('field removed')(deleteAt(v, path.length ? path : paths[paths.length - 1]))],
+        [json('huge string')(replaceAt(v, path, () => 'x'.repeat([10_000, 300_000, 1_100_000][j % 3])))],
+        [json('unknown field')(replaceAt(v, path, (old) => (old && typeof old === 'object' && !Array.isArray(old) ? { ...old, unexpected: 'x' } : old)))],
+        [
+          {
+            what: 'deep nesting',
+            text: JSON.stringify(replaceAt(v, path, () => '@@DEEP@@')).replace('"@@DEEP@@"', deepJson(190 + (j % 30), j % 2 === 0)),
+            contentType: 'application/json',
+          },
+        ],
+        [{ what: 'wrong content type', text: JSON.stringify(v), contentType: CONTENT_TYPES[j % CONTENT_TYPES.length] }],
+      )
+      .map((b) => b[0]);
   });
   return fc.oneof(
     { weight: 5, arbitrary: valid.map(json('valid-ish')) },

@@ -96,7 +96,10 @@ export function operationsOf(doc: any): Operation[] {
 
 /** The plans of a run: deterministic for a seed. */
 export function plansFor(ops: Operation[], seed: number, count: number): RequestPlan[] {
-  const arb = fc.oneof({ weight: Math.round((1 - KUBE_SHARE) * 100), arbitrary: armPlanArb(ops) }, { weight: Math.round(KUBE_SHARE * 100), arbitrary: kubePlanArb() });
+  const arb = fc.oneof(
+    { weight: Math.round((1 - KUBE_SHARE) * 100), arbitrary: armPlanArb(ops) },
+    { weight: Math.round(KUBE_SHARE * 100), arbitrary: kubePlanArb() },
+  );
   return fc.sample(arb, { seed, numRuns: count });
 }
 
@@ -118,8 +121,16 @@ async function makeFixtures(berth: TestBerth, sub: string): Promise<void> {
   }
   const waits: Promise<unknown>[] = [];
   const clusters: Array<[string, string, object]> = [
-    [FIXTURE.group, FIXTURE.cluster, { location: 'westus', properties: { agentPoolProfiles: [{ name: 'np', count: 1, vmSize: 'Standard_D2_v2', mode: 'System' }] } }],
-    [FIXTURE.kubeGroup, FIXTURE.kubeCluster, { location: 'westus', properties: { agentPoolProfiles: [{ name: 'np', count: 2, vmSize: 'Standard_D3_v2', mode: 'System' }] } }],
+    [
+      FIXTURE.group,
+      FIXTURE.cluster,
+      { location: 'westus', properties: { agentPoolProfiles: [{ name: 'np', count: 1, vmSize: 'Standard_D2_v2', mode: 'System' }] } },
+    ],
+    [
+      FIXTURE.kubeGroup,
+      FIXTURE.kubeCluster,
+      { location: 'westus', properties: { agentPoolProfiles: [{ name: 'np', count: 2, vmSize: 'Standard_D3_v2', mode: 'System' }] } },
+    ],
   ];
   for (const [g, name, body] of clusters) {
     if ((await call('GET', managedClusterPath(sub, g, name))).status === 404) {
@@ -130,7 +141,9 @@ async function makeFixtures(berth: TestBerth, sub: string): Promise<void> {
   }
   const compute = `${ws}/computes/${FIXTURE.compute}?${ML_API}`;
   if ((await call('GET', compute)).status === 404) {
-    const put = await call('PUT', compute, { body: { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1, agentVmSize: 'Standard_D2_v2' } } } });
+    const put = await call('PUT', compute, {
+      body: { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1, agentVmSize: 'Standard_D2_v2' } } },
+    });
     await expectOk('compute', put);
     waits.push(pollOperation(call, put.headers['azure-asyncoperation'] as string, 60_000));
   }
@@ -138,11 +151,21 @@ async function makeFixtures(berth: TestBerth, sub: string): Promise<void> {
 }
 
 async function makeKubeFixtures(ctx: RunContext): Promise<void> {
-  const kube = (method: string, path: string, body?: unknown) => send(ctx, { method, path: `${ctx.kubePrefix}${path}`, headers: { authorization: `Bearer ${ctx.kubeAdmin}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const kube = (method: string, path: string, body?: unknown) =>
+    send(ctx, {
+      method,
+      path: `${ctx.kubePrefix}${path}`,
+      headers: { authorization: `Bearer ${ctx.kubeAdmin}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
   const ns = FIXTURE.namespace;
-  if ((await kube('GET', `/api/v1/namespaces/${ns}`)).status === 404) await expectOk('namespace', await kube('POST', '/api/v1/namespaces', { metadata: { name: ns } }));
+  if ((await kube('GET', `/api/v1/namespaces/${ns}`)).status === 404)
+    await expectOk('namespace', await kube('POST', '/api/v1/namespaces', { metadata: { name: ns } }));
   if ((await kube('GET', `/api/v1/namespaces/${ns}/configmaps/${FIXTURE.configMap}`)).status === 404) {
-    await expectOk('configmap', await kube('POST', `/api/v1/namespaces/${ns}/configmaps`, { metadata: { name: FIXTURE.configMap, labels: { app: 'fz' } }, data: { k: 'v' } }));
+    await expectOk(
+      'configmap',
+      await kube('POST', `/api/v1/namespaces/${ns}/configmaps`, { metadata: { name: FIXTURE.configMap, labels: { app: 'fz' } }, data: { k: 'v' } }),
+    );
   }
   if ((await kube('GET', `/apis/apps/v1/namespaces/${ns}/deployments/${FIXTURE.deployment}`)).status === 404) {
     const labels = { app: FIXTURE.deployment };
@@ -150,7 +173,11 @@ async function makeKubeFixtures(ctx: RunContext): Promise<void> {
       'deployment',
       await kube('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, {
         metadata: { name: FIXTURE.deployment },
-        spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] } } },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] } },
+        },
       }),
     );
   }
@@ -158,7 +185,19 @@ async function makeKubeFixtures(ctx: RunContext): Promise<void> {
 
 /** The api-versions a route accepts, read from the refusal of an unsupported one. */
 async function apiVersionsOf(ctx: RunContext, op: Operation): Promise<string[]> {
-  const valid: Record<string, string> = { subscriptionId: ctx.sub, resourceGroupName: FIXTURE.group, workspaceName: FIXTURE.workspace, computeName: FIXTURE.compute, resourceName: FIXTURE.cluster, namespace: 'Microsoft.MachineLearningServices', location: 'westus', operationId: 'x', aliasName: 'x', assignmentName: 'x', '*': 'x' };
+  const valid: Record<string, string> = {
+    subscriptionId: ctx.sub,
+    resourceGroupName: FIXTURE.group,
+    workspaceName: FIXTURE.workspace,
+    computeName: FIXTURE.compute,
+    resourceName: FIXTURE.cluster,
+    namespace: 'Microsoft.MachineLearningServices',
+    location: 'westus',
+    operationId: 'x',
+    aliasName: 'x',
+    assignmentName: 'x',
+    '*': 'x',
+  };
   const path = op.path.replace(/\{([^}]+)\}/g, (_, n: string) => valid[n] ?? 'x');
   const res = await send(ctx, { method: 'GET', path: `${path}?api-version=0000-00-00`, headers: { authorization: `Bearer ${ctx.berth.token}` } });
   const found = [...res.text.matchAll(/\d{4}-\d{2}-\d{2}(-preview)?/g)].map((m) => m[0]).filter((v) => v !== '0000-00-00');
@@ -169,7 +208,11 @@ let pool: Pool | undefined;
 
 async function send(ctx: Pick<RunContext, 'berth'>, req: Sent, raw = false): Promise<Answer> {
   if (raw) {
-    const res = await rawHttps(ctx.berth.url, ctx.berth.ca, req.method, req.path, { headers: req.headers, body: req.body === undefined ? undefined : req.body.toString('latin1'), timeoutMs: REQUEST_TIMEOUT_MS });
+    const res = await rawHttps(ctx.berth.url, ctx.berth.ca, req.method, req.path, {
+      headers: req.headers,
+      body: req.body === undefined ? undefined : req.body.toString('latin1'),
+      timeoutMs: REQUEST_TIMEOUT_MS,
+    });
     return { status: res.status, headers: res.headers, text: res.text };
   }
   pool ??= new Pool(ctx.berth.url, { connect: { ca: ctx.berth.ca }, connections: 4, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
@@ -189,7 +232,14 @@ function materialize(ctx: RunContext, plan: RequestPlan): Sent {
       .replaceAll('{{clusterId}}', ctx.clusterId)
       .replaceAll('{{kubeClusterId}}', ctx.kubeClusterId)
       .replaceAll('{{kubeCluster}}', ctx.kubePrefix.split('/').pop()!);
-  const tokens: Record<RequestPlan['token'], string | undefined> = { admin: ctx.berth.token, reader: ctx.readerToken, none: undefined, bad: 'not-a-token', kubeAdmin: ctx.kubeAdmin, kubeUser: ctx.kubeUser };
+  const tokens: Record<RequestPlan['token'], string | undefined> = {
+    admin: ctx.berth.token,
+    reader: ctx.readerToken,
+    none: undefined,
+    bad: 'not-a-token',
+    kubeAdmin: ctx.kubeAdmin,
+    kubeUser: ctx.kubeUser,
+  };
   const token = tokens[plan.token];
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   let body: string | Buffer | undefined;
@@ -213,7 +263,12 @@ async function snapshot(berth: TestBerth): Promise<Snapshot> {
     db.selectFrom('resource_secrets').selectAll().execute(),
     db.selectFrom('kube_objects').selectAll().execute(),
     db.selectFrom('kube_clusters').selectAll().execute(),
-    db.selectFrom('kube_events').select(['cluster_id']).select((eb) => eb.fn.countAll().as('n')).groupBy('cluster_id').execute(),
+    db
+      .selectFrom('kube_events')
+      .select(['cluster_id'])
+      .select((eb) => eb.fn.countAll().as('n'))
+      .groupBy('cluster_id')
+      .execute(),
     db.selectFrom('subscriptions').selectAll().execute(),
     db.selectFrom('tokens').select(['hash', 'name', 'roles', 'expires_at']).execute(),
     db.selectFrom('operations').select(['id', 'kind', 'resource_id', 'status', 'error']).execute(),
@@ -242,7 +297,11 @@ function diff(before: Snapshot, after: Snapshot): string {
 }
 
 async function inProgress(berth: TestBerth): Promise<number> {
-  const row = await berth.server.store.db.selectFrom('operations').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'InProgress').executeTakeFirst();
+  const row = await berth.server.store.db
+    .selectFrom('operations')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('status', '=', 'InProgress')
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
@@ -280,7 +339,14 @@ function shapeProblem(area: RequestPlan['area'], method: string, answer: Answer)
 }
 
 function describeRequest(req: Sent): Finding['request'] {
-  const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? `hex:${req.body.toString('hex').slice(0, 200)}` : req.body.length > 300 ? `${req.body.slice(0, 300)}… (${req.body.length} chars)` : req.body;
+  const body =
+    req.body === undefined
+      ? undefined
+      : Buffer.isBuffer(req.body)
+        ? `hex:${req.body.toString('hex').slice(0, 200)}`
+        : req.body.length > 300
+          ? `${req.body.slice(0, 300)}… (${req.body.length} chars)`
+          : req.body;
   const headers = { ...req.headers };
   if (headers.authorization) headers.authorization = 'Bearer <redacted>';
   return { method: req.method, path: req.path.length > 400 ? `${req.path.slice(0, 400)}…` : req.path, headers, body };
@@ -329,7 +395,17 @@ function rememberOperation(ctx: RunContext, answer: Answer): void {
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now();
   const berth = await startTestBerth({ provisioningDelayMs: 0, store: options.store });
-  const report: FuzzReport = { seed: options.seed, requests: 0, durationMs: 0, byStatusClass: {}, byStatus: {}, byRoute: {}, serverErrors: 0, stateChangesAfter4xx: 0, findings: [] };
+  const report: FuzzReport = {
+    seed: options.seed,
+    requests: 0,
+    durationMs: 0,
+    byStatusClass: {},
+    byStatus: {},
+    byRoute: {},
+    serverErrors: 0,
+    stateChangesAfter4xx: 0,
+    findings: [],
+  };
   const record = (f: Finding) => {
     report.findings.push(f);
     options.log?.(formatFinding(f));
@@ -344,7 +420,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         await makeKubeFixtures(ctx);
         baseline = await settle(berth);
       }
-      if (index > 0 && index % 1000 === 0) options.log?.(`${index} requests, ${Math.round((Date.now() - started) / 1000)} s, ${report.findings.length} findings`);
+      if (index > 0 && index % 1000 === 0)
+        options.log?.(`${index} requests, ${Math.round((Date.now() - started) / 1000)} s, ${report.findings.length} findings`);
       const req = materialize(ctx, plan);
       let answer: Answer | undefined;
       try {
@@ -356,10 +433,19 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       }
       report.requests++;
       try {
-        baseline = await check(ctx, plan, answer, baseline, (kind, detail) => record({ index, kind, request: describeRequest(req), status: answer?.status, response: answer?.text.slice(0, 500), detail }));
+        baseline = await check(ctx, plan, answer, baseline, (kind, detail) =>
+          record({ index, kind, request: describeRequest(req), status: answer?.status, response: answer?.text.slice(0, 500), detail }),
+        );
       } catch (err) {
         if (!(err instanceof NeverSettles)) throw err;
-        record({ index, kind: 'never settles', request: describeRequest(req), status: answer?.status, response: answer?.text.slice(0, 500), detail: err.message });
+        record({
+          index,
+          kind: 'never settles',
+          request: describeRequest(req),
+          status: answer?.status,
+          response: answer?.text.slice(0, 500),
+          detail: err.message,
+        });
         break;
       }
     }
@@ -372,7 +458,13 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   return report;
 
   /** Counts an answer, checks it, and returns the baseline the next request is compared with. */
-  async function check(ctx: RunContext, plan: RequestPlan, answer: Answer | undefined, baseline: Snapshot, finding: (kind: Finding['kind'], detail?: string) => void): Promise<Snapshot> {
+  async function check(
+    ctx: RunContext,
+    plan: RequestPlan,
+    answer: Answer | undefined,
+    baseline: Snapshot,
+    finding: (kind: Finding['kind'], detail?: string) => void,
+  ): Promise<Snapshot> {
     if (!answer) return settle(berth);
     const statusClass = `${Math.floor(answer.status / 100)}xx`;
     report.byStatusClass[statusClass] = (report.byStatusClass[statusClass] ?? 0) + 1;
@@ -419,9 +511,16 @@ export function formatReport(report: FuzzReport): string {
     'by route:',
     ...Object.entries(report.byRoute)
       .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([route, counts]) => `  ${route}  ${Object.entries(counts).sort().map(([c, n]) => `${c}=${n}`).join(' ')}`),
+      .map(
+        ([route, counts]) =>
+          `  ${route}  ${Object.entries(counts)
+            .sort()
+            .map(([c, n]) => `${c}=${n}`)
+            .join(' ')}`,
+      ),
   ];
   for (const f of report.findings.slice(0, 30)) lines.push(formatFinding(f));
-  if (report.findings.length) lines.push(`replay: FUZZ_SEED=${report.seed} FUZZ_REQUESTS=${report.findings[report.findings.length - 1].index + 1} npm run fuzz`);
+  if (report.findings.length)
+    lines.push(`replay: FUZZ_SEED=${report.seed} FUZZ_REQUESTS=${report.findings[report.findings.length - 1].index + 1} npm run fuzz`);
   return lines.join('\n');
 }

@@ -53,9 +53,6 @@ export class ArmError extends Error {
 
 /** Several broken rules reported in one 400, each as a detail. */
 export function validationFailed(code: string, details: ArmErrorDetail[]): ArmError {
-  const summary =
-    details.length === 1
-      ? details[0].message
-      : `The request breaks ${details.length} rules: ${details.map((d) => d.message).join(' ')}`;
+  const summary = details.length === 1 ? details[0].message : `The request breaks ${details.length} rules: ${details.map((d) => d.message).join(' ')}`;
   return new ArmError(400, code, summary, { details });
 }

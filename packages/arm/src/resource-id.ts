@@ -12,12 +12,7 @@ export function resourceGroupId(subscriptionId: string, resourceGroup: string): 
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
 }
 
-export function resourceId(
-  subscriptionId: string,
-  resourceGroup: string,
-  namespace: string,
-  segments: Array<[type: string, name: string]>,
-): string {
+export function resourceId(subscriptionId: string, resourceGroup: string, namespace: string, segments: Array<[type: string, name: string]>): string {
   const tail = segments.map(([t, n]) => `${t}/${n}`).join('/');
   return `${resourceGroupId(subscriptionId, resourceGroup)}/providers/${namespace}/${tail}`;
 }
@@ -52,7 +47,12 @@ export function parseResourceId(id: string): ResourceIdParts | undefined {
 export function parentResourceId(id: string): string | undefined {
   const parts = parseResourceId(id);
   if (!parts || parts.types.length < 2) return undefined;
-  return resourceId(parts.subscriptionId, parts.resourceGroup, parts.namespace, parts.types.slice(0, -1).map((type, i) => [type, parts.names[i]]));
+  return resourceId(
+    parts.subscriptionId,
+    parts.resourceGroup,
+    parts.namespace,
+    parts.types.slice(0, -1).map((type, i) => [type, parts.names[i]]),
+  );
 }
 
 /** The store's key for an id: ARM ids compare case-insensitively. */

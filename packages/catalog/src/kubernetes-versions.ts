@@ -41,8 +41,7 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-const newestFirst = <T extends { version: string }>(items: T[]): T[] =>
-  [...items].sort((a, b) => compareVersions(b.version, a.version));
+const newestFirst = <T extends { version: string }>(items: T[]): T[] => [...items].sort((a, b) => compareVersions(b.version, a.version));
 
 // JSON typing widens supportPlan to string[]; the tests check the data holds only known plans.
 function ordered(minors: typeof versionsData.default): KubernetesMinor[] {
@@ -50,9 +49,7 @@ function ordered(minors: typeof versionsData.default): KubernetesMinor[] {
 }
 
 const defaultCatalog = ordered(versionsData.default);
-const regionCatalogs = new Map<string, KubernetesMinor[]>(
-  Object.entries(versionsData.regions).map(([region, minors]) => [region, ordered(minors)]),
-);
+const regionCatalogs = new Map<string, KubernetesMinor[]>(Object.entries(versionsData.regions).map(([region, minors]) => [region, ordered(minors)]));
 
 function catalogFor(region: string): KubernetesMinor[] | undefined {
   const known = findRegion(region);
@@ -71,8 +68,7 @@ export function listKubernetesVersions(region: string): KubernetesMinor[] | unde
   return catalog && structuredClone(catalog);
 }
 
-const defaultPatchOf = (catalog: KubernetesMinor[]): string | undefined =>
-  catalog.find((minor) => minor.isDefault)?.patches[0]?.version;
+const defaultPatchOf = (catalog: KubernetesMinor[]): string | undefined => catalog.find((minor) => minor.isDefault)?.patches[0]?.version;
 
 export function defaultKubernetesVersion(region: string): string | undefined {
   const catalog = catalogFor(region);

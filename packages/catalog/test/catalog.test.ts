@@ -49,9 +49,16 @@ describe('regions', () => {
     const names = new Set(listRegions().map((r) => r.name));
     for (const region of listRegions()) expect(names, region.name).toContain(region.pairedRegion);
     const pairs = [
-      ['westus', 'eastus'], ['westus2', 'westcentralus'], ['eastus2', 'centralus'], ['northeurope', 'westeurope'],
-      ['uksouth', 'ukwest'], ['francecentral', 'francesouth'], ['japaneast', 'japanwest'],
-      ['australiaeast', 'australiasoutheast'], ['southeastasia', 'eastasia'], ['canadacentral', 'canadaeast'],
+      ['westus', 'eastus'],
+      ['westus2', 'westcentralus'],
+      ['eastus2', 'centralus'],
+      ['northeurope', 'westeurope'],
+      ['uksouth', 'ukwest'],
+      ['francecentral', 'francesouth'],
+      ['japaneast', 'japanwest'],
+      ['australiaeast', 'australiasoutheast'],
+      ['southeastasia', 'eastasia'],
+      ['canadacentral', 'canadaeast'],
     ];
     for (const [a, b] of pairs) {
       expect(findRegion(a)?.pairedRegion).toBe(b);
@@ -93,9 +100,18 @@ describe('VM sizes', () => {
       ...[1, 2, 3, 4, 5].map((n) => `Standard_DS${n}_v2`),
       ...[2, 4, 8, 16, 32, 48, 64].flatMap((n) => [`Standard_D${n}_v3`, `Standard_D${n}s_v3`]),
       ...[2, 4, 8, 16, 32, 48, 64, 96].flatMap((n) => [`Standard_D${n}_v5`, `Standard_D${n}s_v5`]),
-      'Standard_NC6', 'Standard_NC12', 'Standard_NC24',
-      'Standard_NC4as_T4_v3', 'Standard_NC8as_T4_v3', 'Standard_NC16as_T4_v3', 'Standard_NC64as_T4_v3',
-      'Standard_NP10s', 'Standard_NP20s', 'Standard_NP40s', 'Standard_B2s', 'Standard_B2ms',
+      'Standard_NC6',
+      'Standard_NC12',
+      'Standard_NC24',
+      'Standard_NC4as_T4_v3',
+      'Standard_NC8as_T4_v3',
+      'Standard_NC16as_T4_v3',
+      'Standard_NC64as_T4_v3',
+      'Standard_NP10s',
+      'Standard_NP20s',
+      'Standard_NP40s',
+      'Standard_B2s',
+      'Standard_B2ms',
     ];
     for (const name of names) expect(findVmSize(name), name).toBeDefined();
   });
@@ -164,7 +180,11 @@ describe('Kubernetes versions', () => {
       const [major, minorNumber] = parts(minor.version);
       const next = `${major}.${minorNumber + 1}`;
       if (!versions.includes(next)) continue;
-      for (const patch of minor.patches) expect(patch.upgrades.some((u) => minorOf(u) === next), patch.version).toBe(true);
+      for (const patch of minor.patches)
+        expect(
+          patch.upgrades.some((u) => minorOf(u) === next),
+          patch.version,
+        ).toBe(true);
     }
   });
 
@@ -196,7 +216,11 @@ describe('Kubernetes versions', () => {
 
   it('resolves a minor to its newest patch and a patch to itself', () => {
     expect(resolveKubernetesVersion('westus', '1.32')).toEqual({
-      version: '1.32.6', minor: '1.32', isPreview: false, isDefault: true, ltsOnly: false,
+      version: '1.32.6',
+      minor: '1.32',
+      isPreview: false,
+      isDefault: true,
+      ltsOnly: false,
       upgrades: ['1.33.1', '1.33.2', '1.33.3'],
     });
     expect(resolveKubernetesVersion('West US', '1.32.5')).toMatchObject({ version: '1.32.5', isDefault: false });

@@ -19,7 +19,6 @@ export async function mergeKubeconfig(path: string, incoming: any): Promise<stri
   return incoming['current-context'];
 }
 
-
 /** Where kubectl looks: the first file of KUBECONFIG, else ~/.kube/config. */
 export function defaultKubeconfigPath(): string {
   const first = process.env.KUBECONFIG?.split(delimiter).find(Boolean);

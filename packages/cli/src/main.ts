@@ -50,7 +50,9 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     if (err instanceof ComputeConfigurationError) {
-      process.stderr.write(`ERROR: (ComputeValidationFailed) ${err.details.length} problem${err.details.length === 1 ? '' : 's'} with the configuration; nothing was sent:\n${err.details.map((d) => `  - (${d.code}) ${d.message}`).join('\n')}\n`);
+      process.stderr.write(
+        `ERROR: (ComputeValidationFailed) ${err.details.length} problem${err.details.length === 1 ? '' : 's'} with the configuration; nothing was sent:\n${err.details.map((d) => `  - (${d.code}) ${d.message}`).join('\n')}\n`,
+      );
       return 1;
     }
     if (err instanceof BerthConnectionError || err instanceof ConnectionSettingsError) {

@@ -41,7 +41,11 @@ function rowsOf(value: unknown): Array<Record<string, unknown>> {
   const items = Array.isArray(value) ? value : [value];
   return items.map((item) => {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) return { Result: item };
-    return Object.fromEntries(Object.entries(item as Record<string, unknown>).filter(([, v]) => v === null || typeof v !== 'object').map(([k, v]) => [headerOf(k), v]));
+    return Object.fromEntries(
+      Object.entries(item as Record<string, unknown>)
+        .filter(([, v]) => v === null || typeof v !== 'object')
+        .map(([k, v]) => [headerOf(k), v]),
+    );
   });
 }
 
@@ -51,23 +55,29 @@ export function formatTable(rows: Array<Record<string, unknown>>): string {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const cells = rows.map((r) => columns.map((c) => scalarText(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length + 2, ...cells.map((row) => row[i].length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n') + '\n';
 }
 
 function formatTsv(value: unknown): string {
   const items = Array.isArray(value) ? value : [value];
-  return items
-    .map((item) => {
-      if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
-        return Object.values(item as Record<string, unknown>)
-          .filter((v) => v === null || typeof v !== 'object')
-          .map(scalarText)
-          .join('\t');
-      }
-      return Array.isArray(item) ? item.map(scalarText).join('\t') : scalarText(item);
-    })
-    .join('\n') + '\n';
+  return (
+    items
+      .map((item) => {
+        if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
+          return Object.values(item as Record<string, unknown>)
+            .filter((v) => v === null || typeof v !== 'object')
+            .map(scalarText)
+            .join('\t');
+        }
+        return Array.isArray(item) ? item.map(scalarText).join('\t') : scalarText(item);
+      })
+      .join('\n') + '\n'
+  );
 }
 
 function colorJson(text: string): string {

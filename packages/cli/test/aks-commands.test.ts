@@ -26,7 +26,11 @@ describe('berth aks', () => {
     const created = await berth('aks', 'create', '-g', 'rg', '-n', 'c1', '--node-count', '3', '--node-vm-size', 'Standard_D3_v2');
     expect(created.code).toBe(0);
     const cluster = JSON.parse(created.stdout);
-    expect(cluster.properties).toMatchObject({ provisioningState: 'Succeeded', kubernetesVersion: '1.32.6', agentPoolProfiles: [{ count: 3, vmSize: 'Standard_D3_v2' }] });
+    expect(cluster.properties).toMatchObject({
+      provisioningState: 'Succeeded',
+      kubernetesVersion: '1.32.6',
+      agentPoolProfiles: [{ count: 3, vmSize: 'Standard_D3_v2' }],
+    });
     expect(created.stderr).toContain("Creating managed cluster 'c1': Succeeded");
 
     const tsv = await berth('aks', 'show', '-g', 'rg', '-n', 'c1', '--query', 'id', '-o', 'tsv');
@@ -64,7 +68,20 @@ describe('berth aks', () => {
   });
 
   it('refuses bad requests with every broken rule listed', async () => {
-    const res = await berth('aks', 'create', '-g', 'rg', '-n', 'bad', '--node-vm-size', 'Standard_Nope', '--kubernetes-version', '1.28', '--service-cidr', '10.224.0.0/16');
+    const res = await berth(
+      'aks',
+      'create',
+      '-g',
+      'rg',
+      '-n',
+      'bad',
+      '--node-vm-size',
+      'Standard_Nope',
+      '--kubernetes-version',
+      '1.28',
+      '--service-cidr',
+      '10.224.0.0/16',
+    );
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/^ERROR: \(InvalidParameter\) 4 problems:/);
     expect(res.stderr).toContain('(InvalidDNSServiceIP)');
@@ -80,7 +97,8 @@ describe('berth aks', () => {
     expect(res.stdout).toBe('');
     const deadline = Date.now() + 10_000;
     let state = '';
-    while (state !== 'Succeeded' && Date.now() < deadline) state = (await berth('aks', 'show', '-g', 'rg', '-n', 'quick', '--query', 'properties.provisioningState', '-o', 'tsv')).stdout.trim();
+    while (state !== 'Succeeded' && Date.now() < deadline)
+      state = (await berth('aks', 'show', '-g', 'rg', '-n', 'quick', '--query', 'properties.provisioningState', '-o', 'tsv')).stdout.trim();
     expect(state).toBe('Succeeded');
   });
 });

@@ -75,7 +75,10 @@ describe('berth up', () => {
     expect(reader).toMatch(/^berth_[A-Za-z0-9_-]{43}$/);
     const subs = await httpsRequest(`${p.url}/subscriptions?api-version=2020-01-01`, ca, 'GET', { token: reader });
     const sub = subs.body.value[0].subscriptionId;
-    const write = await httpsRequest(`${p.url}/subscriptions/${sub}/resourcegroups/g?api-version=2021-04-01`, ca, 'PUT', { token: reader, body: { location: 'westus' } });
+    const write = await httpsRequest(`${p.url}/subscriptions/${sub}/resourcegroups/g?api-version=2021-04-01`, ca, 'PUT', {
+      token: reader,
+      body: { location: 'westus' },
+    });
     expect(write.status).toBe(403);
     expect(write.body.error.code).toBe('AuthorizationFailed');
 
@@ -152,7 +155,16 @@ describe.runIf(process.env.BERTH_TEST_PG)('several berth up processes on one Pos
     expect((await call(a, 'PUT', `/subscriptions/${sub}/resourcegroups/shared?api-version=2021-04-01`, { location: 'westus' })).status).toBe(201);
     const names = ['shared-1', 'shared-2', 'shared-3'];
     for (const name of names) {
-      expect((await call(a, 'PUT', `/subscriptions/${sub}/resourceGroups/shared/providers/Microsoft.MachineLearningServices/workspaces/${name}?api-version=2022-10-01`, { location: 'westus' })).status).toBe(201);
+      expect(
+        (
+          await call(
+            a,
+            'PUT',
+            `/subscriptions/${sub}/resourceGroups/shared/providers/Microsoft.MachineLearningServices/workspaces/${name}?api-version=2022-10-01`,
+            { location: 'westus' },
+          )
+        ).status,
+      ).toBe(201);
     }
     a.child.kill('SIGKILL');
     await a.exited;
@@ -161,7 +173,13 @@ describe.runIf(process.env.BERTH_TEST_PG)('several berth up processes on one Pos
       let state = 'Creating';
       while (state !== 'Succeeded' && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
-        state = (await call(b, 'GET', `/subscriptions/${sub}/resourceGroups/shared/providers/Microsoft.MachineLearningServices/workspaces/${name}?api-version=2022-10-01`)).body.properties.provisioningState;
+        state = (
+          await call(
+            b,
+            'GET',
+            `/subscriptions/${sub}/resourceGroups/shared/providers/Microsoft.MachineLearningServices/workspaces/${name}?api-version=2022-10-01`,
+          )
+        ).body.properties.provisioningState;
       }
       expect(state).toBe('Succeeded');
     }

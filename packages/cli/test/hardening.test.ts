@@ -121,11 +121,25 @@ describe('files at rest', () => {
     // A write, so SQLite has its WAL and shared-memory files open.
     const subs = await httpsRequest(`${p.url}/subscriptions?api-version=2020-01-01`, ca, 'GET', { token });
     const sub = subs.body.value[0].subscriptionId;
-    expect((await httpsRequest(`${p.url}/subscriptions/${sub}/resourcegroups/modes?api-version=2021-04-01`, ca, 'PUT', { token, body: { location: 'westus' } })).status).toBe(201);
+    expect(
+      (await httpsRequest(`${p.url}/subscriptions/${sub}/resourcegroups/modes?api-version=2021-04-01`, ca, 'PUT', { token, body: { location: 'westus' } }))
+        .status,
+    ).toBe(201);
 
     expect(await mode(home)).toBe(0o700);
     const names = (await readdir(home)).sort();
-    for (const expected of ['berth.db', 'berth.db-wal', 'berth.db-shm', 'ca-key.pem', 'server-key.pem', 'token', 'config.json', 'cli-defaults.json', 'ca.pem', 'server.pem']) {
+    for (const expected of [
+      'berth.db',
+      'berth.db-wal',
+      'berth.db-shm',
+      'ca-key.pem',
+      'server-key.pem',
+      'token',
+      'config.json',
+      'cli-defaults.json',
+      'ca.pem',
+      'server.pem',
+    ]) {
       expect(names).toContain(expected);
     }
     for (const name of names) {

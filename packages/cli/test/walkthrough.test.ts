@@ -37,7 +37,7 @@ describe('the berth CLI', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("runs the article end to end from examples/cli-walkthrough.sh on a fresh home folder", { timeout: 180_000 }, async () => {
+  it('runs the article end to end from examples/cli-walkthrough.sh on a fresh home folder', { timeout: 180_000 }, async () => {
     const res = await runScript(walkthrough, { ...env(), BERTH_BIN: `${process.execPath} ${berthBin}` });
     expect(res.stderr).not.toMatch(/\n\s+at /);
     expect(res.code).toBe(0);
@@ -65,14 +65,32 @@ describe('the berth CLI', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '-i, --compute-resource-id <id>' not specified");
 
-    const noCert = await runBerth(['ml', 'computetarget', 'create', 'aks', '-n', 'certaks', '--ssl-cert-file', join(dir, 'nope.pem'), '--ssl-key-file', join(dir, 'nope.key'), '--ssl-cname', 'www.contoso.com'], env());
+    const noCert = await runBerth(
+      [
+        'ml',
+        'computetarget',
+        'create',
+        'aks',
+        '-n',
+        'certaks',
+        '--ssl-cert-file',
+        join(dir, 'nope.pem'),
+        '--ssl-key-file',
+        join(dir, 'nope.key'),
+        '--ssl-cname',
+        'www.contoso.com',
+      ],
+      env(),
+    );
     expect(noCert.code).toBe(1);
     expect(noCert.stderr.trim().split('\n')).toHaveLength(1);
     expect(noCert.stderr).toMatch(/^ERROR: Cannot read the TLS certificate or key: ENOENT.*nope\.pem/);
 
     const unreachable = await runBerth(['ml', 'computetarget', 'list'], { ...env(), BERTH_ENDPOINT: 'https://127.0.0.1:9' });
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toMatch(/^ERROR: Cannot reach Berth at https:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\); is it running\? Start it with `berth up`\.\n$/);
+    expect(unreachable.stderr).toMatch(
+      /^ERROR: Cannot reach Berth at https:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\); is it running\? Start it with `berth up`\.\n$/,
+    );
 
     const otherHome = join(dir, 'other-home');
     await loadOrCreateCa(otherHome);
@@ -89,7 +107,25 @@ describe('the berth CLI', () => {
   });
 
   it('checks a configuration before sending it, listing every broken rule', async () => {
-    const res = await runBerth(['ml', 'computetarget', 'create', 'aks', '-n', '9bad_name', '--agent-count', '2', '--vm-size', 'Standard_D3_v2', '--service-cidr', '10.0.0.0/16', '--dns-service-ip', '10.9.0.10'], env());
+    const res = await runBerth(
+      [
+        'ml',
+        'computetarget',
+        'create',
+        'aks',
+        '-n',
+        '9bad_name',
+        '--agent-count',
+        '2',
+        '--vm-size',
+        'Standard_D3_v2',
+        '--service-cidr',
+        '10.0.0.0/16',
+        '--dns-service-ip',
+        '10.9.0.10',
+      ],
+      env(),
+    );
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/^ERROR: \(ComputeValidationFailed\) 3 problems with the configuration; nothing was sent:/);
     expect(res.stderr).toContain('(InvalidComputeName)');
@@ -102,10 +138,21 @@ describe('the berth CLI', () => {
     const token = (await readFile(join(home, 'token'), 'utf8')).trim();
     const ca = await readFile(join(home, 'ca.pem'), 'utf8');
     const { httpsRequest } = await import('../../../test-support/berth.js');
-    const policy = await httpsRequest(`${up.url}/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments/no-public-ip?api-version=2022-06-01`, ca, 'PUT', {
-      token,
-      body: { properties: { displayName: 'No public IPs', policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749', parameters: { listOfResourceTypesNotAllowed: { value: ['Microsoft.Network/publicIPAddresses'] } } } },
-    });
+    const policy = await httpsRequest(
+      `${up.url}/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments/no-public-ip?api-version=2022-06-01`,
+      ca,
+      'PUT',
+      {
+        token,
+        body: {
+          properties: {
+            displayName: 'No public IPs',
+            policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749',
+            parameters: { listOfResourceTypesNotAllowed: { value: ['Microsoft.Network/publicIPAddresses'] } },
+          },
+        },
+      },
+    );
     expect(policy.status).toBe(201);
     try {
       const res = await runBerth(['ml', 'computetarget', 'create', 'aks', '-n', 'blockedaks'], env());
@@ -113,12 +160,24 @@ describe('the berth CLI', () => {
       expect(res.stderr).toContain("Creating compute 'blockedaks': Failed");
       expect(res.stderr).toMatch(/ERROR: Creating compute 'blockedaks' failed:\n {2}\(RequestDisallowedByPolicy\) .*No public IPs/);
     } finally {
-      await httpsRequest(`${up.url}/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments/no-public-ip?api-version=2022-06-01`, ca, 'DELETE', { token });
+      await httpsRequest(
+        `${up.url}/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments/no-public-ip?api-version=2022-06-01`,
+        ca,
+        'DELETE',
+        { token },
+      );
     }
   });
 
   it('teaches with --help: every command has an example', async () => {
-    for (const args of [['ml', 'computetarget', 'create', 'aks'], ['ml', 'computetarget', 'attach', 'aks'], ['ml', 'computetarget', 'detach'], ['aks', 'get-versions'], ['group', 'create'], ['configure']]) {
+    for (const args of [
+      ['ml', 'computetarget', 'create', 'aks'],
+      ['ml', 'computetarget', 'attach', 'aks'],
+      ['ml', 'computetarget', 'detach'],
+      ['aks', 'get-versions'],
+      ['group', 'create'],
+      ['configure'],
+    ]) {
       const res = await runBerth([...args, '--help'], env());
       expect(res.code).toBe(0);
       expect(res.stdout).toMatch(/Examples?( \(.*\))?:\n\s+berth /);

@@ -5,7 +5,6 @@ import type { ClusterPurpose, LoadBalancerType } from '@berth/shapes';
 import type { AksNetworkingConfiguration, ComputeRequest, SslConfiguration } from './compute-request.js';
 import { checkTls } from './tls-rules.js';
 
-
 /** A compute PUT with defaults applied: what Berth compares for R5 and acts on. */
 export interface ComputeSpec {
   mode: 'create' | 'attach';
@@ -43,7 +42,11 @@ export interface SpecCheck {
 const T = 'properties.properties';
 
 /** R2: production needs at least 12 vCPUs (nodes x cores); dev/test is warned that it has no fault tolerance, and below 2 vCPUs that it is small. */
-export function purposeProblems(purpose: ClusterPurpose, pools: Array<{ count: number; vmSize: string }>, target: string): { problems: ArmErrorDetail[]; warnings: string[] } {
+export function purposeProblems(
+  purpose: ClusterPurpose,
+  pools: Array<{ count: number; vmSize: string }>,
+  target: string,
+): { problems: ArmErrorDetail[]; warnings: string[] } {
   const sizes = pools.map((p) => ({ ...p, vcpus: findVmSize(p.vmSize)?.vCPUs }));
   if (sizes.some((s) => s.vcpus === undefined)) return { problems: [], warnings: [] };
   const total = sizes.reduce((n, s) => n + s.count * s.vcpus!, 0);
@@ -67,7 +70,9 @@ export function purposeProblems(purpose: ClusterPurpose, pools: Array<{ count: n
       problems: [],
       warnings: [
         `A DevTest cluster runs one inference front-end replica, without fault tolerance: fine for development and tests; use FastProd (at least ${MIN_PROD_VCPUS} vCPUs) for production.`,
-        ...(total < MIN_DEVTEST_VCPUS ? [`A DevTest cluster should have at least ${MIN_DEVTEST_VCPUS} vCPUs; ${arithmetic} = ${total}. Inference may be slow.`] : []),
+        ...(total < MIN_DEVTEST_VCPUS
+          ? [`A DevTest cluster should have at least ${MIN_DEVTEST_VCPUS} vCPUs; ${arithmetic} = ${total}. Inference may be slow.`]
+          : []),
       ],
     };
   }
@@ -83,22 +88,42 @@ export function checkComputePut(body: ComputeRequest, workspaceLocation: string)
   const warnings: string[] = [];
   const p = body.properties;
   if (p.computeType !== 'AKS') {
-    problems.push({ code: 'UnsupportedComputeType', target: 'properties.computeType', message: `computeType '${p.computeType}' is not supported; Berth manages AKS inference clusters (computeType 'AKS').` });
+    problems.push({
+      code: 'UnsupportedComputeType',
+      target: 'properties.computeType',
+      message: `computeType '${p.computeType}' is not supported; Berth manages AKS inference clusters (computeType 'AKS').`,
+    });
   }
   const aks = p.properties ?? {};
   const mode = p.resourceId ? 'attach' : 'create';
   const requestedLocation = p.computeLocation ?? body.location ?? workspaceLocation;
   const region = findRegion(requestedLocation);
   if (!region && mode === 'create') {
-    problems.push({ code: 'InvalidLocation', target: 'location', message: `The location '${requestedLocation}' is unknown. Known locations: ${listRegions().map((r) => r.name).join(', ')}.` });
+    problems.push({
+      code: 'InvalidLocation',
+      target: 'location',
+      message: `The location '${requestedLocation}' is unknown. Known locations: ${listRegions()
+        .map((r) => r.name)
+        .join(', ')}.`,
+    });
   }
   const agentVmSize = aks.agentVmSize ?? 'Standard_D3_v2';
   const size = findVmSize(agentVmSize);
   const agentCount = aks.agentCount ?? 3;
   const clusterPurpose = aks.clusterPurpose ?? 'FastProd';
   if (mode === 'create') {
-    if (!size) problems.push({ code: 'InvalidVmSize', target: `${T}.agentVmSize`, message: `The VM size '${agentVmSize}' is unknown. Use a size such as Standard_D3_v2 (4 vCPUs), Standard_DS3_v2 or Standard_D4s_v3.` });
-    if (agentCount < 1 || agentCount > 1000) problems.push({ code: 'InvalidAgentCount', target: `${T}.agentCount`, message: `agentCount ${agentCount} is out of range: a cluster has 1 to 1000 nodes.` });
+    if (!size)
+      problems.push({
+        code: 'InvalidVmSize',
+        target: `${T}.agentVmSize`,
+        message: `The VM size '${agentVmSize}' is unknown. Use a size such as Standard_D3_v2 (4 vCPUs), Standard_DS3_v2 or Standard_D4s_v3.`,
+      });
+    if (agentCount < 1 || agentCount > 1000)
+      problems.push({
+        code: 'InvalidAgentCount',
+        target: `${T}.agentCount`,
+        message: `agentCount ${agentCount} is out of range: a cluster has 1 to 1000 nodes.`,
+      });
     else {
       const r2 = purposeProblems(clusterPurpose, [{ count: agentCount, vmSize: agentVmSize }], `${T}.clusterPurpose`);
       problems.push(...r2.problems);
@@ -108,10 +133,18 @@ export function checkComputePut(body: ComputeRequest, workspaceLocation: string)
   const net = aks.aksNetworkingConfiguration && withDnsServiceIp(aks.aksNetworkingConfiguration);
   if (net) {
     if (mode === 'attach') {
-      problems.push({ code: 'NetworkingOnAttach', target: `${T}.aksNetworkingConfiguration`, message: 'aksNetworkingConfiguration applies when Berth creates the cluster; an attached cluster keeps its own network.' });
+      problems.push({
+        code: 'NetworkingOnAttach',
+        target: `${T}.aksNetworkingConfiguration`,
+        message: 'aksNetworkingConfiguration applies when Berth creates the cluster; an attached cluster keeps its own network.',
+      });
     }
     if (net.subnetId !== undefined && !SUBNET_ID.test(net.subnetId)) {
-      problems.push({ code: 'InvalidSubnetId', target: `${T}.aksNetworkingConfiguration.subnetId`, message: `subnetId '${net.subnetId}' is not a subnet resource id (/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}).` });
+      problems.push({
+        code: 'InvalidSubnetId',
+        target: `${T}.aksNetworkingConfiguration.subnetId`,
+        message: `subnetId '${net.subnetId}' is not a subnet resource id (/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}).`,
+      });
     }
     // Checked as the cloud will see it, defaults included, so that it cannot refuse the cluster later.
     const effective = { ...net, serviceCidr: net.serviceCidr ?? DEFAULT_SERVICE_CIDR, podCidr: KUBENET_POD_CIDR };
@@ -120,14 +153,22 @@ export function checkComputePut(body: ComputeRequest, workspaceLocation: string)
   const loadBalancerType = aks.loadBalancerType ?? 'PublicIp';
   const loadBalancerSubnet = aks.loadBalancerSubnet ?? undefined;
   if (loadBalancerSubnet && loadBalancerType !== 'InternalLoadBalancer') {
-    problems.push({ code: 'SubnetWithoutInternalLoadBalancer', target: `${T}.loadBalancerSubnet`, message: 'loadBalancerSubnet applies to an internal load balancer: set loadBalancerType to InternalLoadBalancer, or leave the subnet out.' });
+    problems.push({
+      code: 'SubnetWithoutInternalLoadBalancer',
+      target: `${T}.loadBalancerSubnet`,
+      message: 'loadBalancerSubnet applies to an internal load balancer: set loadBalancerType to InternalLoadBalancer, or leave the subnet out.',
+    });
   }
   const ssl: SslConfiguration = { status: 'Disabled', ...definedOnly(aks.sslConfiguration ?? {}) };
   const tls = checkTls(ssl, loadBalancerType, `${T}.sslConfiguration`);
   problems.push(...tls.problems);
   warnings.push(...tls.warnings);
   if (mode === 'attach' && p.resourceId && !isManagedClusterId(p.resourceId)) {
-    problems.push({ code: 'InvalidResourceId', target: 'properties.resourceId', message: `resourceId '${p.resourceId}' is not a managed cluster id (/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/managedClusters/{name}).` });
+    problems.push({
+      code: 'InvalidResourceId',
+      target: 'properties.resourceId',
+      message: `resourceId '${p.resourceId}' is not a managed cluster id (/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/managedClusters/{name}).`,
+    });
   }
   return {
     problems,
@@ -160,7 +201,9 @@ function withDnsServiceIp(net: AksNetworkingConfiguration): AksNetworkingConfigu
 
 export function isManagedClusterId(id: string): boolean {
   const parts = parseResourceId(id);
-  return !!parts && parts.namespace.toLowerCase() === 'microsoft.containerservice' && parts.types.length === 1 && parts.types[0].toLowerCase() === 'managedclusters';
+  return (
+    !!parts && parts.namespace.toLowerCase() === 'microsoft.containerservice' && parts.types.length === 1 && parts.types[0].toLowerCase() === 'managedclusters'
+  );
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -15,7 +15,8 @@ export function tlsWithInternalLoadBalancer(target: string): ArmErrorDetail {
   return {
     code: 'TlsWithInternalLoadBalancer',
     target,
-    message: 'TLS termination is not supported with an internal load balancer (R9): the front end would get a private address, possibly on another network, that the certificate cannot be checked against. Use loadBalancerType PublicIp with TLS, or an internal load balancer without TLS.',
+    message:
+      'TLS termination is not supported with an internal load balancer (R9): the front end would get a private address, possibly on another network, that the certificate cannot be checked against. Use loadBalancerType PublicIp with TLS, or an internal load balancer without TLS.',
   };
 }
 
@@ -37,8 +38,18 @@ export function checkTls(ssl: SslConfiguration | undefined, loadBalancerType: st
   if (loadBalancerType === 'InternalLoadBalancer') problems.push(tlsWithInternalLoadBalancer(target));
   if (ssl!.status === 'Auto') {
     const label = ssl!.leafDomainLabel ?? '';
-    if (!label) p('MissingLeafDomainLabel', 'leafDomainLabel', "sslConfiguration status Auto needs a leafDomainLabel (e.g. 'contoso'); Berth issues a certificate for <label>######.<region>.cloudapp.<zone>.");
-    else if (!LEAF_LABEL.test(label)) p('InvalidLeafDomainLabel', 'leafDomainLabel', `The leaf domain label '${label}' is invalid: use 1 to 57 lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit.`);
+    if (!label)
+      p(
+        'MissingLeafDomainLabel',
+        'leafDomainLabel',
+        "sslConfiguration status Auto needs a leafDomainLabel (e.g. 'contoso'); Berth issues a certificate for <label>######.<region>.cloudapp.<zone>.",
+      );
+    else if (!LEAF_LABEL.test(label))
+      p(
+        'InvalidLeafDomainLabel',
+        'leafDomainLabel',
+        `The leaf domain label '${label}' is invalid: use 1 to 57 lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit.`,
+      );
     return { problems, warnings };
   }
   const { cert: certPem, key: keyPem, cname } = ssl!;
@@ -50,7 +61,11 @@ export function checkTls(ssl: SslConfiguration | undefined, loadBalancerType: st
   if (keyRefusal) p('InvalidKey', 'key', `The private key is refused: ${keyRefusal}.`);
   if (cert) {
     if (cert.keyMatches === false) {
-      p('KeyDoesNotMatchCertificate', 'key', `The private key does not match the certificate (subject ${cert.subject}); give the key the certificate was issued for.`);
+      p(
+        'KeyDoesNotMatchCertificate',
+        'key',
+        `The private key does not match the certificate (subject ${cert.subject}); give the key the certificate was issued for.`,
+      );
     }
     const { validFrom: from, validTo: to } = cert;
     if (to < now) p('CertificateExpired', 'cert', `The certificate expired on ${to.toISOString()}; renew it.`);

@@ -16,4 +16,3 @@ declare module 'fastify' {
     access?: Access;
   }
 }
-

@@ -4,7 +4,15 @@ import { ArmError, jsonNestedDeeperThan, MAX_JSON_NESTING } from '@berth/arm';
 import type { OperationHandler } from '@berth/operations';
 import type { ResourceDeleteHook } from './routes/resource-groups.js';
 import type { BerthContext } from './context.js';
-import { checkRequestTarget, clientErrorHandler, defaultHttpLimits, frameworkErrors, limitConnectionsPerAddress, originForm, type HttpLimits } from './http-limits.js';
+import {
+  checkRequestTarget,
+  clientErrorHandler,
+  defaultHttpLimits,
+  frameworkErrors,
+  limitConnectionsPerAddress,
+  originForm,
+  type HttpLimits,
+} from './http-limits.js';
 import { armErrors } from './plugins/arm-errors.js';
 import { auth } from './plugins/auth.js';
 import { openapi } from './openapi.js';
@@ -44,7 +52,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const limits = { ...defaultHttpLimits, ...options.limits };
   const app = Fastify({
     // Timeouts are checked this often: a fraction of the timeout, so slow senders are cut close to it.
-    https: { key: options.tls.key, cert: options.tls.cert, connectionsCheckingInterval: Math.min(30_000, Math.max(250, limits.requestTimeoutMs / 4)) } as { key: string; cert: string },
+    https: { key: options.tls.key, cert: options.tls.cert, connectionsCheckingInterval: Math.min(30_000, Math.max(250, limits.requestTimeoutMs / 4)) } as {
+      key: string;
+      cert: string;
+    },
     requestTimeout: limits.requestTimeoutMs,
     clientErrorHandler,
     frameworkErrors,
@@ -68,7 +79,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') done(null, undefined);
     else if (jsonNestedDeeperThan(body as string)) {
-      done(new ArmError(400, 'InvalidRequestContent', `The request content is nested deeper than ${MAX_JSON_NESTING} levels of objects and arrays; no Berth resource is that deep.`), undefined);
+      done(
+        new ArmError(
+          400,
+          'InvalidRequestContent',
+          `The request content is nested deeper than ${MAX_JSON_NESTING} levels of objects and arrays; no Berth resource is that deep.`,
+        ),
+        undefined,
+      );
     } else if ((body as string).includes('\\u0000')) {
       done(new ArmError(400, 'InvalidRequestContent', 'The request content holds a NUL character (\\u0000); no Berth property may contain one.'), undefined);
     } else parseJson(request, body as string, done);

@@ -26,10 +26,20 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   let answer: string;
   switch (err.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      answer = armErrorBytes(408, 'Request Timeout', 'RequestTimeout', 'The request did not arrive in time: its headers and body must be sent within the server\'s request timeout.');
+      answer = armErrorBytes(
+        408,
+        'Request Timeout',
+        'RequestTimeout',
+        "The request did not arrive in time: its headers and body must be sent within the server's request timeout.",
+      );
       break;
     case 'HPE_HEADER_OVERFLOW':
-      answer = armErrorBytes(431, 'Request Header Fields Too Large', 'RequestHeaderFieldsTooLarge', 'The request line and headers are larger than the 16 KiB this server accepts. Send a shorter URL or fewer headers.');
+      answer = armErrorBytes(
+        431,
+        'Request Header Fields Too Large',
+        'RequestHeaderFieldsTooLarge',
+        'The request line and headers are larger than the 16 KiB this server accepts. Send a shorter URL or fewer headers.',
+      );
       break;
     default:
       answer = armErrorBytes(400, 'Bad Request', 'BadRequest', `The request is not valid HTTP/1.1 (${err.code ?? 'parse error'}).`);
@@ -50,11 +60,17 @@ const KUBE_API_PATH = /^\/clusters\//i;
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const bad = error.code === 'FST_ERR_BAD_URL';
   const code = bad ? 'InvalidRequestUri' : 'BadRequest';
-  const message = bad ? 'The request URL is not valid: it holds a malformed percent-encoding. Encode reserved characters as %XX with two hex digits.' : 'The request could not be routed.';
+  const message = bad
+    ? 'The request URL is not valid: it holds a malformed percent-encoding. Encode reserved characters as %XX with two hex digits.'
+    : 'The request could not be routed.';
   reply
     .code(400)
     .header('connection', 'close')
-    .send(KUBE_API_PATH.test(request.url) ? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'BadRequest', code: 400 } : { error: { code, message } });
+    .send(
+      KUBE_API_PATH.test(request.url)
+        ? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'BadRequest', code: 400 }
+        : { error: { code, message } },
+    );
 }
 
 /**

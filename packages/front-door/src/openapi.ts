@@ -24,7 +24,12 @@ export const openapi = fp(
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',
-        info: { title: 'Berth ARM API', version: '1.0.0', description: 'Azure Resource Manager-compatible API of Berth: subscriptions, resource groups, Microsoft.MachineLearningServices and the local Microsoft.ContainerService.' },
+        info: {
+          title: 'Berth ARM API',
+          version: '1.0.0',
+          description:
+            'Azure Resource Manager-compatible API of Berth: subscriptions, resource groups, Microsoft.MachineLearningServices and the local Microsoft.ContainerService.',
+        },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
         security: [{ bearer: [] }],
       },

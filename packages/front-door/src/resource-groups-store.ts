@@ -12,7 +12,11 @@ export const resourceGroups = resourceRepository(RESOURCE_GROUP_TYPE, ResourceGr
 export async function requireResourceGroup(db: Db, subscriptionId: string, resourceGroup: string): Promise<ResourceGroupBody> {
   const group = await resourceGroups.get(db, idKey(resourceGroupId(subscriptionId, resourceGroup)));
   if (!group) {
-    throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroup}' could not be found. Create it first (PUT /subscriptions/${subscriptionId}/resourcegroups/${resourceGroup}, or \`berth group create -n ${resourceGroup} -l <location>\`).`);
+    throw new ArmError(
+      404,
+      'ResourceGroupNotFound',
+      `Resource group '${resourceGroup}' could not be found. Create it first (PUT /subscriptions/${subscriptionId}/resourcegroups/${resourceGroup}, or \`berth group create -n ${resourceGroup} -l <location>\`).`,
+    );
   }
   const { body } = group;
   if (body.properties.provisioningState === 'Deleting') {

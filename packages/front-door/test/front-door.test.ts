@@ -5,7 +5,6 @@ import { credential, startTestBerth, testStores, waitForOperation, type TestBert
 const RG_API = 'api-version=2021-04-01';
 const ML_API = 'api-version=2022-10-01';
 
-
 describe.each(testStores())('front door on %s', (store) => {
   let berth: TestBerth;
   let sub: string;
@@ -139,11 +138,16 @@ describe.each(testStores())('front door on %s', (store) => {
     const scoped = await createToken('Contributor', second);
     const list = await berth.request('GET', '/subscriptions?api-version=2020-01-01', { token: scoped });
     expect(list.body.value.map((s: { subscriptionId: string }) => s.subscriptionId)).toEqual([second]);
-    expect((await berth.request('PUT', `/subscriptions/${second}/resourcegroups/mine?${RG_API}`, { token: scoped, body: { location: 'westus' } })).status).toBe(201);
+    expect((await berth.request('PUT', `/subscriptions/${second}/resourcegroups/mine?${RG_API}`, { token: scoped, body: { location: 'westus' } })).status).toBe(
+      201,
+    );
     const other = await berth.request('GET', `/subscriptions/${sub}/resourcegroups?${RG_API}`, { token: scoped });
     expect(other.status).toBe(403);
     expect(other.body.error.code).toBe('AuthorizationFailed');
-    const aliasByScoped = await berth.request('PUT', '/providers/Microsoft.Subscription/aliases/third?api-version=2021-10-01', { token: scoped, body: { properties: {} } });
+    const aliasByScoped = await berth.request('PUT', '/providers/Microsoft.Subscription/aliases/third?api-version=2021-10-01', {
+      token: scoped,
+      body: { properties: {} },
+    });
     expect(aliasByScoped.status).toBe(403);
   });
 
@@ -191,7 +195,9 @@ describe.each(testStores())('front door on %s', (store) => {
       const ns = await berth.request('GET', `/subscriptions/${sub}/resourceGroups/x/providers/Microsoft.Nope/things/a?api-version=2022-10-01`);
       expect(ns.status).toBe(400);
       expect(ns.body.error.code).toBe('InvalidResourceNamespace');
-      const type = await berth.request('PUT', `/subscriptions/${sub}/resourceGroups/x/providers/Microsoft.MachineLearningServices/gadgets/a?${ML_API}`, { body: {} });
+      const type = await berth.request('PUT', `/subscriptions/${sub}/resourceGroups/x/providers/Microsoft.MachineLearningServices/gadgets/a?${ML_API}`, {
+        body: {},
+      });
       expect(type.status).toBe(400);
       expect(type.body.error.code).toBe('InvalidResourceType');
     });
@@ -205,7 +211,9 @@ describe.each(testStores())('front door on %s', (store) => {
 
   it('deletes a resource group and what is in it as a long-running operation', async () => {
     expect((await berth.request('PUT', `/subscriptions/${sub}/resourcegroups/doomed?${RG_API}`, { body: { location: 'westus' } })).status).toBe(201);
-    const ws = await berth.request('PUT', `/subscriptions/${sub}/resourceGroups/doomed/providers/Microsoft.MachineLearningServices/workspaces/ws1?${ML_API}`, { body: { location: 'westus' } });
+    const ws = await berth.request('PUT', `/subscriptions/${sub}/resourceGroups/doomed/providers/Microsoft.MachineLearningServices/workspaces/ws1?${ML_API}`, {
+      body: { location: 'westus' },
+    });
     expect(ws.status).toBe(201);
     await waitForOperation(berth, ws.headers['azure-asyncoperation'] as string);
     const del = await berth.request('DELETE', `/subscriptions/${sub}/resourcegroups/doomed?${RG_API}`);

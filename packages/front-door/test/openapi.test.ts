@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBerth, type TestBerth } from '../../../test-support/berth.js';
 
-const COMPUTE = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}';
+const COMPUTE =
+  '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}';
 
 describe('OpenAPI document', () => {
   let berth: TestBerth;
@@ -20,7 +21,7 @@ describe('OpenAPI document', () => {
     expect(res.body.openapi).toMatch(/^3\./);
   });
 
-  it('lists every ARM route with its parameters, api-version and body schema, and leaves out the clusters\' Kubernetes API', async () => {
+  it("lists every ARM route with its parameters, api-version and body schema, and leaves out the clusters' Kubernetes API", async () => {
     const doc = (await berth.request('GET', '/openapi.json')).body;
     const put = doc.paths[COMPUTE].put;
     expect(put.parameters.map((p: { in: string; name: string }) => `${p.in}:${p.name}`).sort()).toEqual(

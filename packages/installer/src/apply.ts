@@ -61,7 +61,11 @@ async function applyObject(client: ClusterClient, desired: KubeObject): Promise<
       });
     }
     if (live.metadata.deletionTimestamp) {
-      throw new InstallerError(`${describeRef(desired)} is being deleted; install again once it is gone`, { operation: 'install', object: describeRef(desired), reason: 'Terminating' });
+      throw new InstallerError(`${describeRef(desired)} is being deleted; install again once it is gone`, {
+        operation: 'install',
+        object: describeRef(desired),
+        reason: 'Terminating',
+      });
     }
     // A namespace someone else created is used as it is, never adopted (so uninstall won't delete it).
     if (desired.kind === 'Namespace' && !owner) return undefined;
@@ -184,4 +188,3 @@ async function disown(client: ClusterClient, obj: KubeObject): Promise<void> {
     }
   }
 }
-

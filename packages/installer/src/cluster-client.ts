@@ -26,7 +26,9 @@ const agents = new Map<string, Agent>();
 function sharedAgent<T>(fresh: T): T | Agent {
   if (!(fresh instanceof Agent) || fresh.constructor !== Agent) return fresh;
   const options = (fresh as Agent & { options: AgentOptions }).options;
-  const identity = [options.ca, options.cert, options.key, options.pfx, options.passphrase, options.rejectUnauthorized, options.servername].map((v) => (v === undefined ? null : String(v)));
+  const identity = [options.ca, options.cert, options.key, options.pfx, options.passphrase, options.rejectUnauthorized, options.servername].map((v) =>
+    v === undefined ? null : String(v),
+  );
   const key = createHash('sha256').update(JSON.stringify(identity)).digest('hex');
   let agent = agents.get(key);
   if (!agent) {
@@ -138,7 +140,11 @@ export class ClusterClient {
       },
     };
     this.api = new KubernetesObjectApi(
-      createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: this.kubeConfig }, promiseMiddleware: [middleware] }),
+      createConfiguration({
+        baseServer: new ServerConfiguration(cluster.server, {}),
+        authMethods: { default: this.kubeConfig },
+        promiseMiddleware: [middleware],
+      }),
     );
   }
 
@@ -156,7 +162,13 @@ export class ClusterClient {
       this.checkAborted();
       const timedOut = !(err instanceof ApiException) && (err as Error)?.name === 'AbortError' && Date.now() - started >= REQUEST_TIMEOUT_MS - 50;
       const cause = causeOf(err, timedOut);
-      throw new InstallerError(`${operation} ${object} failed: ${cause.text}`, { operation, object, statusCode: cause.statusCode, reason: cause.reason, cause: err });
+      throw new InstallerError(`${operation} ${object} failed: ${cause.text}`, {
+        operation,
+        object,
+        statusCode: cause.statusCode,
+        reason: cause.reason,
+        cause: err,
+      });
     }
   }
 
@@ -176,14 +188,18 @@ export class ClusterClient {
 
   async create(obj: KubeObject, options: { dryRun?: boolean } = {}): Promise<KubeObject> {
     const body = plain<KubeObject>(obj);
-    return plain<KubeObject>(await this.call('create', describeRef(obj), () => this.api.create(body, undefined, options.dryRun ? 'All' : undefined, 'berth-installer')));
+    return plain<KubeObject>(
+      await this.call('create', describeRef(obj), () => this.api.create(body, undefined, options.dryRun ? 'All' : undefined, 'berth-installer')),
+    );
   }
 
   /** PUT; with `metadata.resourceVersion` set, only if the object is still that version (409 otherwise). */
   async replace(obj: KubeObject, options: { dryRun?: boolean } = {}): Promise<KubeObject> {
     const body = plain<KubeObject>(obj);
     return plain<KubeObject>(
-      await this.call(options.dryRun ? 'dry-run replace' : 'replace', describeRef(obj), () => this.api.replace(body, undefined, options.dryRun ? 'All' : undefined, 'berth-installer')),
+      await this.call(options.dryRun ? 'dry-run replace' : 'replace', describeRef(obj), () =>
+        this.api.replace(body, undefined, options.dryRun ? 'All' : undefined, 'berth-installer'),
+      ),
     );
   }
 

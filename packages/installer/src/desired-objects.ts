@@ -53,7 +53,11 @@ export function desiredObjects(spec: InstallSpec): KubeObject[] {
     ...(withName ? { [LABEL_NAME]: FE_NAME } : {}),
     [LABEL_COMPUTE]: compute,
   });
-  const meta = (name: string, namespaced: boolean, extra: { labels?: Record<string, string>; annotations?: Record<string, string>; withName?: boolean } = {}) => ({
+  const meta = (
+    name: string,
+    namespaced: boolean,
+    extra: { labels?: Record<string, string>; annotations?: Record<string, string>; withName?: boolean } = {},
+  ) => ({
     name,
     ...(namespaced ? { namespace: NAMESPACE } : {}),
     labels: { ...labels(extra.withName ?? true), ...extra.labels },
@@ -123,10 +127,14 @@ export function desiredObjects(spec: InstallSpec): KubeObject[] {
           },
           spec: {
             serviceAccountName: FE_NAME,
-            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } }],
+            topologySpreadConstraints: [
+              { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
+            ],
             affinity: {
               podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' } }],
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' } },
+                ],
               },
             },
             containers: [

@@ -109,7 +109,9 @@ function carryAllocated(spec: Record<string, any>, before: Record<string, any> |
     if (before[key] !== undefined && spec[key] === undefined) spec[key] = structuredClone(before[key]);
   }
   for (const port of (spec.ports ?? []) as Array<Record<string, any>>) {
-    const previous = ((before.ports ?? []) as Array<Record<string, any>>).find((p) => p.port === port.port && (p.protocol ?? 'TCP') === (port.protocol ?? 'TCP'));
+    const previous = ((before.ports ?? []) as Array<Record<string, any>>).find(
+      (p) => p.port === port.port && (p.protocol ?? 'TCP') === (port.protocol ?? 'TCP'),
+    );
     if (previous?.nodePort !== undefined && port.nodePort === undefined) port.nodePort = previous.nodePort;
   }
 }

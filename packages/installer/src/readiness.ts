@@ -39,12 +39,16 @@ export async function checkReadiness(client: ClusterClient, spec: InstallSpec): 
   const container = (((deployment.spec as any)?.template?.spec?.containers ?? []) as Array<{ name?: string; image?: string }>).find((c) => c.name === FE_NAME);
   if (container?.image !== spec.image) return answer(`Deployment ${NAMESPACE}/${FE_NAME} runs image ${container?.image ?? '(none)'}, not ${spec.image}, yet`);
   const generation = (deployment.metadata.generation as number | undefined) ?? 0;
-  if ((status.observedGeneration ?? 0) < generation) return answer(`Deployment ${NAMESPACE}/${FE_NAME} is rolling out (generation ${generation} not yet observed)`);
-  if ((status.updatedReplicas ?? 0) < desiredReplicas) return answer(`Deployment ${NAMESPACE}/${FE_NAME} has ${status.updatedReplicas ?? 0}/${desiredReplicas} replicas updated`);
+  if ((status.observedGeneration ?? 0) < generation)
+    return answer(`Deployment ${NAMESPACE}/${FE_NAME} is rolling out (generation ${generation} not yet observed)`);
+  if ((status.updatedReplicas ?? 0) < desiredReplicas)
+    return answer(`Deployment ${NAMESPACE}/${FE_NAME} has ${status.updatedReplicas ?? 0}/${desiredReplicas} replicas updated`);
   if (readyReplicas < desiredReplicas) return answer(`Deployment ${NAMESPACE}/${FE_NAME} has ${readyReplicas}/${desiredReplicas} replicas ready`);
   const available = status.conditions?.find((c) => c.type === 'Available');
   if (available?.status !== 'True') {
-    return answer(`Deployment ${NAMESPACE}/${FE_NAME} is not Available${available?.reason ? ` (${available.reason}${available.message ? `: ${available.message}` : ''})` : ''}`);
+    return answer(
+      `Deployment ${NAMESPACE}/${FE_NAME} is not Available${available?.reason ? ` (${available.reason}${available.message ? `: ${available.message}` : ''})` : ''}`,
+    );
   }
   if (!service) return answer(`Service ${NAMESPACE}/${FE_NAME} does not exist`);
   if (!endpointIp) return answer(`Service ${NAMESPACE}/${FE_NAME} has no load-balancer address yet`);

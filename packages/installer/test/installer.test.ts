@@ -89,7 +89,9 @@ describe('the azureml-fe installer against a local cluster', () => {
   beforeAll(async () => {
     berth = await startTestBerth({ provisioningDelayMs: 0 });
     const sub = berth.subscriptionId;
-    expect((await berth.request('PUT', `/subscriptions/${sub}/resourcegroups/rg?api-version=2021-04-01`, { body: { location: 'westus' } })).status).toBeLessThan(300);
+    expect(
+      (await berth.request('PUT', `/subscriptions/${sub}/resourcegroups/rg?api-version=2021-04-01`, { body: { location: 'westus' } })).status,
+    ).toBeLessThan(300);
     const cluster = `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c1`;
     const put = await berth.request('PUT', `${cluster}?api-version=2024-08-01`, {
       body: { location: 'westus', properties: { agentPoolProfiles: [{ name: 'nodepool1', count: 3, vmSize: 'Standard_D3_v2' }] } },
@@ -157,7 +159,14 @@ describe('the azureml-fe installer against a local cluster', () => {
     expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'azureml-fe' });
     expect(binding.subjects).toEqual([expect.objectContaining({ kind: 'ServiceAccount', name: 'azureml-fe', namespace: NAMESPACE })]);
     const config = await core.readNamespacedConfigMap({ name: 'azuremlfeconfig', namespace: NAMESPACE });
-    expect(config.data).toMatchObject({ CLUSTER_PURPOSE: 'DevTest', WORKSPACE_NAME: 'w', COMPUTE_NAME: 'myaks', COMPUTE_ID: computeId, TLS_ENABLED: 'false', LOAD_BALANCER_TYPE: 'PublicIp' });
+    expect(config.data).toMatchObject({
+      CLUSTER_PURPOSE: 'DevTest',
+      WORKSPACE_NAME: 'w',
+      COMPUTE_NAME: 'myaks',
+      COMPUTE_ID: computeId,
+      TLS_ENABLED: 'false',
+      LOAD_BALANCER_TYPE: 'PublicIp',
+    });
 
     const d = await deployment();
     expect(d.spec?.replicas).toBe(1);
@@ -221,7 +230,10 @@ describe('the azureml-fe installer against a local cluster', () => {
     expect(pod.containers[0].ports?.map((p) => p.containerPort)).toEqual([9001, 9443]);
     expect(pod.volumes?.[0].secret?.secretName).toBe('azuremlfessl');
     expect(pod.containers[0].volumeMounts?.[0].name).toBe(pod.volumes?.[0].name);
-    expect((await core.readNamespacedConfigMap({ name: 'azuremlfeconfig', namespace: NAMESPACE })).data).toMatchObject({ TLS_ENABLED: 'true', TLS_CNAME: 'fe.contoso.com' });
+    expect((await core.readNamespacedConfigMap({ name: 'azuremlfeconfig', namespace: NAMESPACE })).data).toMatchObject({
+      TLS_ENABLED: 'true',
+      TLS_CNAME: 'fe.contoso.com',
+    });
     expect(isPublic((await readyWithin(tlsSpec)).endpointIp)).toBe(true);
     expect(await install(kubeconfig, tlsSpec)).toEqual({ changed: [] });
 
@@ -261,7 +273,12 @@ describe('the azureml-fe installer against a local cluster', () => {
   it('the DriftReconciler reverts a scaled deployment and a changed image but keeps a tuned memory limit', async () => {
     const spec: InstallSpec = { ...base, clusterPurpose: 'FastProd' };
     const reverted: string[][] = [];
-    const reconciler = new DriftReconciler({ loadSpec: async () => ({ spec, kubeconfig }), resyncIntervalMs: 60_000, debounceMs: 50, onReverted: (_id, changed) => reverted.push(changed) });
+    const reconciler = new DriftReconciler({
+      loadSpec: async () => ({ spec, kubeconfig }),
+      resyncIntervalMs: 60_000,
+      debounceMs: 50,
+      onReverted: (_id, changed) => reverted.push(changed),
+    });
     try {
       void reconciler.reconcile(computeId);
       await new Promise((r) => setTimeout(r, 300));
@@ -414,7 +431,10 @@ describe('the azureml-fe installer against a local cluster', () => {
   it('objects stamped by another installer version are upgraded in place', async () => {
     const spec: InstallSpec = { ...base, clusterPurpose: 'FastProd' };
     // The cluster's controllers write the Deployment's status meanwhile: read, stamp and replace until no conflict.
-    async function stampOldVersion<T extends { metadata?: { annotations?: Record<string, string> } }>(read: () => Promise<T>, write: (obj: T) => Promise<unknown>): Promise<T> {
+    async function stampOldVersion<T extends { metadata?: { annotations?: Record<string, string> } }>(
+      read: () => Promise<T>,
+      write: (obj: T) => Promise<unknown>,
+    ): Promise<T> {
       for (let attempt = 0; ; attempt++) {
         const obj = await read();
         obj.metadata!.annotations!['berth.dev/installer-version'] = '0.9.0';
@@ -427,7 +447,10 @@ describe('the azureml-fe installer against a local cluster', () => {
       }
     }
     const before = await stampOldVersion(deployment, (body) => apps.replaceNamespacedDeployment({ name: 'azureml-fe', namespace: NAMESPACE, body }));
-    await stampOldVersion(() => rbac.readClusterRole({ name: 'azureml-fe' }), (body) => rbac.replaceClusterRole({ name: 'azureml-fe', body }));
+    await stampOldVersion(
+      () => rbac.readClusterRole({ name: 'azureml-fe' }),
+      (body) => rbac.replaceClusterRole({ name: 'azureml-fe', body }),
+    );
 
     const { changed } = await install(kubeconfig, spec);
     expect(changed.sort()).toEqual(['ClusterRole/azureml-fe', 'Deployment/azureml-fe']);
@@ -460,10 +483,18 @@ describe('the azureml-fe installer against a local cluster', () => {
     const server = createServer((req, res) => {
       if (req.url === '/api/v1') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'namespaces', namespaced: false, kind: 'Namespace', verbs: ['get'] }] }));
+        res.end(
+          JSON.stringify({
+            kind: 'APIResourceList',
+            groupVersion: 'v1',
+            resources: [{ name: 'namespaces', namespaced: false, kind: 'Namespace', verbs: ['get'] }],
+          }),
+        );
       } else if (req.url?.startsWith('/api/v1/namespaces/azureml')) {
         res.writeHead(503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'ServiceUnavailable', message: 'etcd is unavailable', code: 503 }));
+        res.end(
+          JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'ServiceUnavailable', message: 'etcd is unavailable', code: 503 }),
+        );
       } else {
         req.socket.destroy();
       }

@@ -35,7 +35,11 @@ describe('parseFieldSelector', () => {
 });
 
 describe('matchesFields', () => {
-  const pod = { metadata: { name: 'web-1', namespace: 'default' }, spec: { nodeName: 'node-0', priority: 5, hostNetwork: false }, status: { phase: 'Running' } };
+  const pod = {
+    metadata: { name: 'web-1', namespace: 'default' },
+    spec: { nodeName: 'node-0', priority: 5, hostNetwork: false },
+    status: { phase: 'Running' },
+  };
   const matches = (selector: string) => matchesFields(parseFieldSelector(selector), pod);
 
   it('looks up dotted paths', () => {

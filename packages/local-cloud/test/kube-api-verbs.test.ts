@@ -17,7 +17,12 @@ const APPLY = { 'content-type': 'application/apply-patch+yaml' };
 const TABLE = { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' };
 
 function expectStatus(res: HttpResponse, code: number, reason: string): void {
-  expect({ status: res.status, kind: res.body?.kind, reason: res.body?.reason, code: res.body?.code }, res.text).toEqual({ status: code, kind: 'Status', reason, code });
+  expect({ status: res.status, kind: res.body?.kind, reason: res.body?.reason, code: res.body?.code }, res.text).toEqual({
+    status: code,
+    kind: 'Status',
+    reason,
+    code,
+  });
 }
 
 function deployment(name: string, replicas: number) {
@@ -69,7 +74,9 @@ describe.each(testStores())('the verbs of the Kubernetes API on %s', (store) => 
       expect(table.status).toBe(200);
       expect(table.body).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1' });
       expect(table.body.columnDefinitions.map((c: any) => c.name)).toEqual(['Name', 'Data', 'Age']);
-      expect(table.body.rows).toEqual([expect.objectContaining({ cells: ['read-a', 1, expect.any(String)], object: expect.objectContaining({ kind: 'PartialObjectMetadata' }) })]);
+      expect(table.body.rows).toEqual([
+        expect.objectContaining({ cells: ['read-a', 1, expect.any(String)], object: expect.objectContaining({ kind: 'PartialObjectMetadata' }) }),
+      ]);
     });
 
     it('refuses a subresource the type does not have and a field selector it cannot parse', async () => {
@@ -87,7 +94,10 @@ describe.each(testStores())('the verbs of the Kubernetes API on %s', (store) => 
       const res = await api('GET', `${CONFIGMAPS}?watch=true&labelSelector=tier%3Dweb&timeoutSeconds=1&resourceVersion=${created.metadata.resourceVersion}`);
       expect(res.status).toBe(200);
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-      const events = res.text.trim().split('\n').map((line) => JSON.parse(line));
+      const events = res.text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
       expect(events.map((e) => `${e.type} ${e.object.metadata.name} ${e.object.data.v}`)).toEqual(['MODIFIED watched 2']);
     });
 
@@ -126,7 +136,13 @@ describe.each(testStores())('the verbs of the Kubernetes API on %s', (store) => 
 
       const svc = await api('POST', SERVICES, { body: { metadata: { name: 'with-status' }, spec: { ports: [{ port: 80 }] } } });
       expect(svc.status).toBe(201);
-      const condition = { type: 'Checked', status: 'True', reason: 'ByTest', message: 'set through the status subresource', lastTransitionTime: '2025-01-01T00:00:00Z' };
+      const condition = {
+        type: 'Checked',
+        status: 'True',
+        reason: 'ByTest',
+        message: 'set through the status subresource',
+        lastTransitionTime: '2025-01-01T00:00:00Z',
+      };
       const status = await api('PUT', `${SERVICES}/with-status/status`, {
         body: { ...svc.body, spec: { ...svc.body.spec, ports: [{ port: 8080 }] }, status: { loadBalancer: {}, conditions: [condition] } },
       });
@@ -137,7 +153,11 @@ describe.each(testStores())('the verbs of the Kubernetes API on %s', (store) => 
 
     it('refuses a body named differently from the path, and a status update of a missing object', async () => {
       expectStatus(await api('PUT', `${CONFIGMAPS}/replaced`, { body: { metadata: { name: 'other' }, data: {} } }), 400, 'BadRequest');
-      expectStatus(await api('PUT', `${SERVICES}/no-such-service/status`, { body: { metadata: { name: 'no-such-service' }, spec: { ports: [{ port: 80 }] } } }), 404, 'NotFound');
+      expectStatus(
+        await api('PUT', `${SERVICES}/no-such-service/status`, { body: { metadata: { name: 'no-such-service' }, spec: { ports: [{ port: 80 }] } } }),
+        404,
+        'NotFound',
+      );
       expect((await api('GET', `${CONFIGMAPS}/replaced`)).body.data).toEqual({ v: 'new' });
       expectStatus(await api('GET', `${SERVICES}/no-such-service`), 404, 'NotFound');
     });
@@ -146,7 +166,10 @@ describe.each(testStores())('the verbs of the Kubernetes API on %s', (store) => 
   describe('patch', () => {
     it('applies JSON and strategic merge patches, and a server-side apply creates a missing object', async () => {
       expect((await api('POST', DEPLOYMENTS, { body: deployment('patched', 0) })).status).toBe(201);
-      const json = await api('PATCH', `${DEPLOYMENTS}/patched`, { rawBody: '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginx:1.28"}]', headers: JSON_PATCH });
+      const json = await api('PATCH', `${DEPLOYMENTS}/patched`, {
+        rawBody: '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginx:1.28"}]',
+        headers: JSON_PATCH,
+      });
       expect(json.status, json.text).toBe(200);
       expect(json.body.spec.template.spec.containers[0].image).toBe('nginx:1.28');
       expect(json.body.metadata.generation).toBe(2);
@@ -156,7 +179,10 @@ describe.each(testStores())('the verbs of the Kubernetes API on %s', (store) => 
       expect(strategic.status, strategic.text).toBe(200);
       expect(strategic.body.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`)).toEqual(['sidecar=busybox:1.36', 'app=nginx:1.28']);
 
-      const applied = await api('PATCH', `${CONFIGMAPS}/applied?fieldManager=test`, { rawBody: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  k: v\n', headers: APPLY });
+      const applied = await api('PATCH', `${CONFIGMAPS}/applied?fieldManager=test`, {
+        rawBody: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  k: v\n',
+        headers: APPLY,
+      });
       expect(applied.status, applied.text).toBe(201);
       expect((await api('GET', `${CONFIGMAPS}/applied`)).body.data).toEqual({ k: 'v' });
     });
@@ -175,7 +201,9 @@ describe.each(testStores())('the verbs of the Kubernetes API on %s', (store) => 
   describe('delete', () => {
     it('deletes an object whose preconditions hold, and a collection by label selector', async () => {
       const doomed = await configMap('doomed');
-      const removed = await api('DELETE', `${CONFIGMAPS}/doomed`, { body: { preconditions: { uid: doomed.metadata.uid, resourceVersion: doomed.metadata.resourceVersion } } });
+      const removed = await api('DELETE', `${CONFIGMAPS}/doomed`, {
+        body: { preconditions: { uid: doomed.metadata.uid, resourceVersion: doomed.metadata.resourceVersion } },
+      });
       expect(removed.status, removed.text).toBe(200);
       expect(removed.body.metadata.name).toBe('doomed');
       expectStatus(await api('GET', `${CONFIGMAPS}/doomed`), 404, 'NotFound');
@@ -193,7 +221,11 @@ describe.each(testStores())('the verbs of the Kubernetes API on %s', (store) => 
       const kept = await configMap('precondition');
       expectStatus(await api('DELETE', `${CONFIGMAPS}/precondition`, { body: { preconditions: { uid: 'not-its-uid' } } }), 409, 'Conflict');
       await api('PATCH', `${CONFIGMAPS}/precondition`, { rawBody: '{"data":{"v":"2"}}', headers: MERGE });
-      expectStatus(await api('DELETE', `${CONFIGMAPS}/precondition`, { body: { preconditions: { resourceVersion: kept.metadata.resourceVersion } } }), 409, 'Conflict');
+      expectStatus(
+        await api('DELETE', `${CONFIGMAPS}/precondition`, { body: { preconditions: { resourceVersion: kept.metadata.resourceVersion } } }),
+        409,
+        'Conflict',
+      );
       expect((await api('GET', `${CONFIGMAPS}/precondition`)).status).toBe(200);
       expectStatus(await api('DELETE', '/api/v1/namespaces/kube-system'), 403, 'Forbidden');
       expect((await api('GET', '/api/v1/namespaces/kube-system')).body.status.phase).toBe('Active');
@@ -205,11 +237,20 @@ describe.each(testStores())('the verbs of the Kubernetes API on %s', (store) => 
       expect((await api('POST', DEPLOYMENTS, { body: deployment('scaled', 0) })).status).toBe(201);
       const scale = await api('GET', `${DEPLOYMENTS}/scaled/scale`);
       expect(scale.status).toBe(200);
-      expect(scale.body).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'scaled', namespace: NS }, spec: { replicas: 0 }, status: { selector: 'app=scaled' } });
+      expect(scale.body).toMatchObject({
+        kind: 'Scale',
+        apiVersion: 'autoscaling/v1',
+        metadata: { name: 'scaled', namespace: NS },
+        spec: { replicas: 0 },
+        status: { selector: 'app=scaled' },
+      });
       const put = await api('PUT', `${DEPLOYMENTS}/scaled/scale`, { body: { ...scale.body, spec: { replicas: 2 } } });
       expect(put.status, put.text).toBe(200);
       expect(put.body.spec.replicas).toBe(2);
-      const patched = await api('PATCH', `${DEPLOYMENTS}/scaled/scale`, { rawBody: '[{"op":"replace","path":"/spec/replicas","value":1}]', headers: JSON_PATCH });
+      const patched = await api('PATCH', `${DEPLOYMENTS}/scaled/scale`, {
+        rawBody: '[{"op":"replace","path":"/spec/replicas","value":1}]',
+        headers: JSON_PATCH,
+      });
       expect(patched.status, patched.text).toBe(200);
       expect((await api('GET', `${DEPLOYMENTS}/scaled`)).body.spec.replicas).toBe(1);
     });

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBerth, testStores, type HttpResponse, type TestBerth } from '../../../test-support/berth.js';
-import { clusterBody, clusterCredential, Kubectl, kubeApi, kubeconfigParts, managedClusterPath, putManagedCluster, type ArmCall } from '../../../test-support/kube.js';
+import {
+  clusterBody,
+  clusterCredential,
+  Kubectl,
+  kubeApi,
+  kubeconfigParts,
+  managedClusterPath,
+  putManagedCluster,
+  type ArmCall,
+} from '../../../test-support/kube.js';
 
 const RG_API = 'api-version=2021-04-01';
 const NS = 'bad-input';
@@ -30,7 +39,12 @@ spec:
 const nested = (depth: number) => '{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1);
 
 function expectStatus(res: HttpResponse, code: number, reason: string): void {
-  expect({ status: res.status, kind: res.body?.kind, reason: res.body?.reason, code: res.body?.code }, res.text).toEqual({ status: code, kind: 'Status', reason, code });
+  expect({ status: res.status, kind: res.body?.kind, reason: res.body?.reason, code: res.body?.code }, res.text).toEqual({
+    status: code,
+    kind: 'Status',
+    reason,
+    code,
+  });
 }
 
 describe.each(testStores())('bad input to the Kubernetes API of a local cluster on %s', (store) => {
@@ -116,7 +130,10 @@ describe.each(testStores())('bad input to the Kubernetes API of a local cluster 
       expect(dry.body.metadata.name).toBe('dry');
       const dryDelete = await api('DELETE', `${CONFIGMAPS}/keep?dryRun=All&dryRun=All`);
       expect(dryDelete.status, dryDelete.text).toBe(200);
-      const dryPatch = await api('PATCH', `${CONFIGMAPS}/keep?dryRun=All&dryRun=All`, { rawBody: '{"data":{"a":"2"}}', headers: { 'content-type': 'application/merge-patch+json' } });
+      const dryPatch = await api('PATCH', `${CONFIGMAPS}/keep?dryRun=All&dryRun=All`, {
+        rawBody: '{"data":{"a":"2"}}',
+        headers: { 'content-type': 'application/merge-patch+json' },
+      });
       expect(dryPatch.status, dryPatch.text).toBe(200);
       expect(dryPatch.body.data.a).toBe('2');
       // Anything but All is refused rather than taken as "not a dry run".
@@ -137,9 +154,17 @@ describe.each(testStores())('bad input to the Kubernetes API of a local cluster 
         expectStatus(await api('PATCH', `${CONFIGMAPS}/keep`, { rawBody: body, headers: { 'content-type': type } }), 400, 'BadRequest');
       }
       const yamlDeep = 'metadata: {name: keep}\nextra: ' + '{a: '.repeat(120) + '1' + '}'.repeat(120) + '\n';
-      expectStatus(await api('PATCH', `${CONFIGMAPS}/keep?fieldManager=t`, { rawBody: yamlDeep, headers: { 'content-type': 'application/apply-patch+yaml' } }), 400, 'BadRequest');
+      expectStatus(
+        await api('PATCH', `${CONFIGMAPS}/keep?fieldManager=t`, { rawBody: yamlDeep, headers: { 'content-type': 'application/apply-patch+yaml' } }),
+        400,
+        'BadRequest',
+      );
       const yamlFlow = 'metadata: {name: keep}\nextra: ' + '['.repeat(50_000) + ']'.repeat(50_000) + '\n';
-      expectStatus(await api('PATCH', `${CONFIGMAPS}/keep?fieldManager=t`, { rawBody: yamlFlow, headers: { 'content-type': 'application/apply-patch+yaml' } }), 400, 'BadRequest');
+      expectStatus(
+        await api('PATCH', `${CONFIGMAPS}/keep?fieldManager=t`, { rawBody: yamlFlow, headers: { 'content-type': 'application/apply-patch+yaml' } }),
+        400,
+        'BadRequest',
+      );
     });
     // 100 levels are fine.
     const ok = await api('POST', `${CONFIGMAPS}?dryRun=All`, { rawBody: deep(100) });
@@ -156,7 +181,11 @@ describe.each(testStores())('bad input to the Kubernetes API of a local cluster 
       expectStatus(await api('POST', CONFIGMAPS, { rawBody: `${magic}\x12\x05\x0a\xff\xff\xff\x0f`, headers: protobuf }), 400, 'BadRequest');
       // A well-formed envelope around a kind the server does not decode.
       const typeMeta = `\x0a\x02v1\x12\x0aObjectMeta`;
-      expectStatus(await api('POST', CONFIGMAPS, { rawBody: `${magic}\x0a${String.fromCharCode(typeMeta.length)}${typeMeta}`, headers: protobuf }), 415, 'UnsupportedMediaType');
+      expectStatus(
+        await api('POST', CONFIGMAPS, { rawBody: `${magic}\x0a${String.fromCharCode(typeMeta.length)}${typeMeta}`, headers: protobuf }),
+        415,
+        'UnsupportedMediaType',
+      );
     });
   });
 
@@ -187,7 +216,14 @@ describe.each(testStores())('bad input to the Kubernetes API of a local cluster 
       ['PATCH', `${CONFIGMAPS}/keep?fieldManager=t`, 'data: !!set {a, b}', { 'content-type': 'application/apply-patch+yaml' }, 400, 'BadRequest'],
       // A self-referencing alias is a cycle; aliases of aliases expand exponentially: neither may hang the server.
       ['PATCH', `${CONFIGMAPS}/keep?fieldManager=t`, 'a: &x\n  b: *x', { 'content-type': 'application/apply-patch+yaml' }, 400, 'BadRequest'],
-      ['PATCH', `${CONFIGMAPS}/keep?fieldManager=t`, ['l0: &l0 [x, x]', ...Array.from({ length: 40 }, (_, i) => `l${i + 1}: &l${i + 1} [*l${i}, *l${i}]`)].join('\n'), { 'content-type': 'application/apply-patch+yaml' }, 400, 'BadRequest'],
+      [
+        'PATCH',
+        `${CONFIGMAPS}/keep?fieldManager=t`,
+        ['l0: &l0 [x, x]', ...Array.from({ length: 40 }, (_, i) => `l${i + 1}: &l${i + 1} [*l${i}, *l${i}]`)].join('\n'),
+        { 'content-type': 'application/apply-patch+yaml' },
+        400,
+        'BadRequest',
+      ],
       ['PATCH', `${CONFIGMAPS}/keep`, '{}', { 'content-type': 'text/plain' }, 415, 'UnsupportedMediaType'],
       ['DELETE', `${CONFIGMAPS}/keep`, '{"preconditions":"x"}', json, 400, 'BadRequest'],
       ['DELETE', `${CONFIGMAPS}/keep`, '[]', json, 400, 'BadRequest'],
@@ -195,7 +231,14 @@ describe.each(testStores())('bad input to the Kubernetes API of a local cluster 
     await changesNothing(async () => {
       for (const [method, path, body, headers, code, reason] of cases) {
         const res = await api(method, path, { rawBody: body, headers });
-        expect({ method, path, body, status: res.status, kind: res.body?.kind, reason: res.body?.reason }).toEqual({ method, path, body, status: code, kind: 'Status', reason });
+        expect({ method, path, body, status: res.status, kind: res.body?.kind, reason: res.body?.reason }).toEqual({
+          method,
+          path,
+          body,
+          status: code,
+          kind: 'Status',
+          reason,
+        });
       }
     });
   });
@@ -229,9 +272,23 @@ describe.each(testStores())('bad input to the Kubernetes API of a local cluster 
     expect((await api('GET', `/api/v1/namespaces/${NS}/pods`)).body.items).toEqual([]);
 
     const scaled = `/apis/apps/v1/namespaces/${NS}/deployments/scaled`;
-    expect((await api('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, { body: { ...good, metadata: { name: 'scaled' }, spec: { ...good.spec, replicas: 0 } } })).status).toBe(201);
-    expectStatus(await api('PUT', `${scaled}/scale`, { rawBody: '{"spec":{"replicas":1e300}}', headers: { 'content-type': 'application/json' } }), 422, 'Invalid');
-    expectStatus(await api('PATCH', scaled, { rawBody: '{"spec":{"replicas":1e300}}', headers: { 'content-type': 'application/merge-patch+json' } }), 422, 'Invalid');
+    expect(
+      (
+        await api('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, {
+          body: { ...good, metadata: { name: 'scaled' }, spec: { ...good.spec, replicas: 0 } },
+        })
+      ).status,
+    ).toBe(201);
+    expectStatus(
+      await api('PUT', `${scaled}/scale`, { rawBody: '{"spec":{"replicas":1e300}}', headers: { 'content-type': 'application/json' } }),
+      422,
+      'Invalid',
+    );
+    expectStatus(
+      await api('PATCH', scaled, { rawBody: '{"spec":{"replicas":1e300}}', headers: { 'content-type': 'application/merge-patch+json' } }),
+      422,
+      'Invalid',
+    );
     expect((await api('GET', scaled)).body.spec.replicas).toBe(0);
     expect((await api('DELETE', scaled)).status).toBe(200);
   });
@@ -264,7 +321,10 @@ describe.each(testStores())('bad input to the Kubernetes API of a local cluster 
       await new Promise((r) => setTimeout(r, 500));
       for (const plural of ['configmaps', 'secrets', 'pods', 'services', 'serviceaccounts', 'events']) {
         const list = await api('GET', `/api/v1/${plural}`);
-        expect(list.body.items.filter((o: any) => o.metadata.namespace === 'doomed'), plural).toEqual([]);
+        expect(
+          list.body.items.filter((o: any) => o.metadata.namespace === 'doomed'),
+          plural,
+        ).toEqual([]);
       }
       expect((await api('GET', '/apis/apps/v1/deployments')).body.items.filter((o: any) => o.metadata.namespace === 'doomed')).toEqual([]);
       // Nothing can be created in it any more.
@@ -275,7 +335,18 @@ describe.each(testStores())('bad input to the Kubernetes API of a local cluster 
   });
 
   it('never answers 500 to a spread of odd requests', async () => {
-    const paths = ['/', '/api', '/api/v2', '/apis/apps', '/apis/x/y/z', '/api/v1/namespaces/%00/configmaps', '/api/v1/namespaces/a/b/c/d/e/f', `/clusters/${clusterId}/api/v1/namespaces`, '/openapi/v3/apis/none', '/api/v1/namespaces//configmaps'];
+    const paths = [
+      '/',
+      '/api',
+      '/api/v2',
+      '/apis/apps',
+      '/apis/x/y/z',
+      '/api/v1/namespaces/%00/configmaps',
+      '/api/v1/namespaces/a/b/c/d/e/f',
+      `/clusters/${clusterId}/api/v1/namespaces`,
+      '/openapi/v3/apis/none',
+      '/api/v1/namespaces//configmaps',
+    ];
     for (const path of paths) {
       for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
         const res = await api(method, path, method === 'GET' ? {} : { rawBody: '{}' });

@@ -3,7 +3,11 @@ import { parseKubeObject } from '../src/kube/kube-object.js';
 
 describe('parseKubeObject', () => {
   it('parses an object with metadata', () => {
-    expect(parseKubeObject('{"kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"v"}}')).toEqual({ kind: 'ConfigMap', metadata: { name: 'a' }, data: { k: 'v' } });
+    expect(parseKubeObject('{"kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"v"}}')).toEqual({
+      kind: 'ConfigMap',
+      metadata: { name: 'a' },
+      data: { k: 'v' },
+    });
   });
 
   it('refuses JSON that is not an object with an object as metadata', () => {

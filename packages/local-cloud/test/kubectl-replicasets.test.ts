@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBerth, testStores, type TestBerth } from '../../../test-support/berth.js';
-import { clusterBody, clusterCredential, eventually, Kubectl, kubeApi, managedClusterPath, putManagedCluster, type ArmCall } from '../../../test-support/kube.js';
+import {
+  clusterBody,
+  clusterCredential,
+  eventually,
+  Kubectl,
+  kubeApi,
+  managedClusterPath,
+  putManagedCluster,
+  type ArmCall,
+} from '../../../test-support/kube.js';
 
 const RG_API = 'api-version=2021-04-01';
 const NS = 'shop';
@@ -78,26 +87,43 @@ describe.each(testStores())('Deployments, ReplicaSets and pods through kubectl o
     expect(pods).toHaveLength(3);
     for (const row of pods) expect(row).toMatch(new RegExp(`^pod/${rsName}-[a-z0-9]{5}\\s+1/1\\s+Running\\s+0\\s+\\S+$`));
     expect(block(all, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE$/)).toEqual([expect.stringMatching(/^deployment\.apps\/shop\s+3\/3\s+3\s+3\s+\S+$/)]);
-    expect(block(all, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE$/)).toEqual([expect.stringMatching(/^service\/shop\s+ClusterIP\s+10\.0\.\d+\.\d+\s+<none>\s+80\/TCP\s+\S+$/)]);
+    expect(block(all, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE$/)).toEqual([
+      expect.stringMatching(/^service\/shop\s+ClusterIP\s+10\.0\.\d+\.\d+\s+<none>\s+80\/TCP\s+\S+$/),
+    ]);
 
     // The ReplicaSet is the Deployment's, and the pods are the ReplicaSet's.
     const replicaSet = JSON.parse(await kubectl.ok(['get', 'rs', rsName, '-n', NS, '-o', 'json']));
-    expect(replicaSet.metadata.ownerReferences).toEqual([expect.objectContaining({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop', controller: true })]);
+    expect(replicaSet.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop', controller: true }),
+    ]);
     expect(replicaSet.metadata.labels).toEqual({ app: 'shop', 'pod-template-hash': hash });
     expect(replicaSet.metadata.annotations['deployment.kubernetes.io/revision']).toBe('1');
     expect(replicaSet.spec.selector.matchLabels).toEqual({ app: 'shop', 'pod-template-hash': hash });
     const podList = JSON.parse(await kubectl.ok(['get', 'pods', '-n', NS, '-l', `pod-template-hash=${hash}`, '-o', 'json']));
     expect(podList.items).toHaveLength(3);
     for (const pod of podList.items) {
-      expect(pod.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ReplicaSet', name: rsName, uid: replicaSet.metadata.uid, controller: true })]);
+      expect(pod.metadata.ownerReferences).toEqual([
+        expect.objectContaining({ kind: 'ReplicaSet', name: rsName, uid: replicaSet.metadata.uid, controller: true }),
+      ]);
     }
     const deployment = JSON.parse(await kubectl.ok(['get', 'deploy', 'shop', '-n', NS, '-o', 'json']));
     expect(deployment.metadata.annotations['deployment.kubernetes.io/revision']).toBe('1');
-    expect(deployment.status).toMatchObject({ observedGeneration: deployment.metadata.generation, replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3 });
+    expect(deployment.status).toMatchObject({
+      observedGeneration: deployment.metadata.generation,
+      replicas: 3,
+      updatedReplicas: 3,
+      readyReplicas: 3,
+      availableReplicas: 3,
+    });
     expect(deployment.status.conditions).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }),
-        expect.objectContaining({ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` }),
+        expect.objectContaining({
+          type: 'Progressing',
+          status: 'True',
+          reason: 'NewReplicaSetAvailable',
+          message: `ReplicaSet "${rsName}" has successfully progressed.`,
+        }),
       ]),
     );
   });
@@ -130,7 +156,11 @@ describe.each(testStores())('Deployments, ReplicaSets and pods through kubectl o
     const rows = await eventually('the old ReplicaSet at 0 and the new one at 3', async () => {
       const out = await kubectl.ok(['get', 'rs', '-n', NS, '--no-headers']);
       const lines = out.trim().split('\n');
-      return lines.length === 2 && lines.some((l) => new RegExp(`^${oldName}\\s+0\\s+0\\s+0\\s`).test(l)) && lines.some((l) => /^shop-\S+\s+3\s+3\s+3\s/.test(l)) ? lines : undefined;
+      return lines.length === 2 &&
+        lines.some((l) => new RegExp(`^${oldName}\\s+0\\s+0\\s+0\\s`).test(l)) &&
+        lines.some((l) => /^shop-\S+\s+3\s+3\s+3\s/.test(l))
+        ? lines
+        : undefined;
     });
     const newName = rows.find((l) => !l.startsWith(`${oldName} `))!.split(/\s+/)[0];
     const pods = await eventually('three pods, all of the new ReplicaSet', async () => {
@@ -186,7 +216,11 @@ describe.each(testStores())('Deployments, ReplicaSets and pods through kubectl o
 
   it('pods a Deployment owned itself (as Berth made them before it simulated ReplicaSets) give way to its ReplicaSet', async () => {
     const legacyPod = {
-      metadata: { name: 'legacy-abc12', labels: { app: 'legacy' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'legacy', uid: 'from-an-older-berth', controller: true }] },
+      metadata: {
+        name: 'legacy-abc12',
+        labels: { app: 'legacy' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'legacy', uid: 'from-an-older-berth', controller: true }],
+      },
       spec: { containers: [{ name: 'legacy', image: 'nginx:1.27' }] },
     };
     expect((await api('POST', `/api/v1/namespaces/${NS}/pods`, { body: legacyPod })).status).toBe(201);

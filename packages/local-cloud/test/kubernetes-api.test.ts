@@ -126,7 +126,9 @@ describe.each(testStores())('the Kubernetes API of a local cluster on %s', (stor
   });
 
   it('kubectl creates a generic secret and shows its data base64-encoded', async () => {
-    expect(await kubectl.ok(['create', 'secret', 'generic', 'db-password', '--from-literal=user=admin', '--from-literal=password=s3cr3t!'])).toContain('secret/db-password created');
+    expect(await kubectl.ok(['create', 'secret', 'generic', 'db-password', '--from-literal=user=admin', '--from-literal=password=s3cr3t!'])).toContain(
+      'secret/db-password created',
+    );
     const yaml = await kubectl.ok(['get', 'secret', 'db-password', '-o', 'yaml']);
     expect(yaml).toContain(`password: ${Buffer.from('s3cr3t!').toString('base64')}`);
     expect(yaml).toContain(`user: ${Buffer.from('admin').toString('base64')}`);
@@ -177,7 +179,10 @@ describe.each(testStores())('the Kubernetes API of a local cluster on %s', (stor
   });
 
   it('gives internal load balancers a private address, in the annotated subnet when there is one', async () => {
-    await kubectl.ok(['apply', '-f', '-'], [internalService('ilb'), internalService('ilb-sub', 'mysubnet'), internalService('ilb-sub2', 'mysubnet')].join('---\n'));
+    await kubectl.ok(
+      ['apply', '-f', '-'],
+      [internalService('ilb'), internalService('ilb-sub', 'mysubnet'), internalService('ilb-sub2', 'mysubnet')].join('---\n'),
+    );
     const ipOf = (name: string) =>
       eventually(`a load-balancer address for ${name}`, async () => {
         const svc = JSON.parse(await kubectl.ok(['get', 'svc', name, '-o', 'json']));
@@ -219,11 +224,15 @@ describe.each(testStores())('the Kubernetes API of a local cluster on %s', (stor
 
   it('kubectl patch --type merge changes an object and kubectl delete removes it', async () => {
     await kubectl.ok(['create', 'configmap', 'settings', '--from-literal=mode=slow']);
-    expect(await kubectl.ok(['patch', 'configmap', 'settings', '--type', 'merge', '-p', '{"data":{"mode":"fast","extra":"yes"}}'])).toContain('configmap/settings patched');
+    expect(await kubectl.ok(['patch', 'configmap', 'settings', '--type', 'merge', '-p', '{"data":{"mode":"fast","extra":"yes"}}'])).toContain(
+      'configmap/settings patched',
+    );
     const cm = JSON.parse(await kubectl.ok(['get', 'configmap', 'settings', '-o', 'json']));
     expect(cm.data).toEqual({ mode: 'fast', extra: 'yes' });
     // A patch that changes nothing writes nothing, and kubectl says so.
-    expect(await kubectl.ok(['patch', 'configmap', 'settings', '--type', 'merge', '-p', '{"data":{"mode":"fast"}}'])).toContain('configmap/settings patched (no change)');
+    expect(await kubectl.ok(['patch', 'configmap', 'settings', '--type', 'merge', '-p', '{"data":{"mode":"fast"}}'])).toContain(
+      'configmap/settings patched (no change)',
+    );
     expect(JSON.parse(await kubectl.ok(['get', 'configmap', 'settings', '-o', 'json'])).metadata.resourceVersion).toBe(cm.metadata.resourceVersion);
 
     await kubectl.ok(['patch', 'deployment', 'web', '--type', 'merge', '-p', '{"spec":{"replicas":3}}']);
@@ -237,7 +246,10 @@ describe.each(testStores())('the Kubernetes API of a local cluster on %s', (stor
 
   it('kubectl get deploy -w sees a change made through the REST API', async () => {
     const scale = (replicas: number) =>
-      api('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', { rawBody: JSON.stringify({ spec: { replicas } }), headers: { 'content-type': 'application/merge-patch+json' } });
+      api('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', {
+        rawBody: JSON.stringify({ spec: { replicas } }),
+        headers: { 'content-type': 'application/merge-patch+json' },
+      });
     expect((await scale(2)).status).toBe(200);
     await eventually('deployment web READY 2/2', async () => ((await kubectl.ok(['get', 'deploy', 'web'])).match(/^web\s+2\/2\s/m) ? true : undefined));
     const watch = kubectl.stream(['get', 'deploy', 'web', '-w']);
@@ -256,16 +268,22 @@ describe.each(testStores())('the Kubernetes API of a local cluster on %s', (stor
       return list.items.length === 1 ? list.items : undefined;
     });
     // Pods belong to the Deployment's ReplicaSet, as on a real cluster.
-    expect(pods[0].metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ReplicaSet', name: `web-${pods[0].metadata.labels['pod-template-hash']}`, controller: true })]);
+    expect(pods[0].metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'ReplicaSet', name: `web-${pods[0].metadata.labels['pod-template-hash']}`, controller: true }),
+    ]);
   });
 
   it('kubectl delete of a deployment removes it and its pods', async () => {
     await kubectl.ok(['apply', '-f', '-'], DEPLOYMENT_AND_SERVICE.replace(/\bweb\b/g, 'doomed'));
-    await eventually('pods of doomed', async () => (JSON.parse(await kubectl.ok(['get', 'pods', '-l', 'app=doomed', '-o', 'json'])).items.length === 2 ? true : undefined));
+    await eventually('pods of doomed', async () =>
+      JSON.parse(await kubectl.ok(['get', 'pods', '-l', 'app=doomed', '-o', 'json'])).items.length === 2 ? true : undefined,
+    );
     const out = await kubectl.ok(['delete', 'deployment', 'doomed']);
     expect(out).toContain('deployment.apps "doomed" deleted');
     expect((await kubectl.run(['get', 'deployment', 'doomed'])).code).not.toBe(0);
-    await eventually('no pods of doomed', async () => (JSON.parse(await kubectl.ok(['get', 'pods', '-l', 'app=doomed', '-o', 'json'])).items.length === 0 ? true : undefined));
+    await eventually('no pods of doomed', async () =>
+      JSON.parse(await kubectl.ok(['get', 'pods', '-l', 'app=doomed', '-o', 'json'])).items.length === 0 ? true : undefined,
+    );
   });
 
   it('the user credential reads everything but may not write to kube-system', async () => {
@@ -406,7 +424,9 @@ describe.each(testStores())('the Kubernetes API of a local cluster on %s', (stor
     // A PUT creates a missing object only for the kinds whose API allows it (Services, Events, RBAC), as the API server does.
     status(await api('PUT', '/api/v1/namespaces/default/configmaps/put-made', { body: { metadata: { name: 'put-made' }, data: { a: 'b' } } }), 404, 'NotFound');
     expect((await api('GET', '/api/v1/namespaces/default/configmaps/put-made')).status).toBe(404);
-    const putService = await api('PUT', '/api/v1/namespaces/default/services/put-made', { body: { metadata: { name: 'put-made' }, spec: { ports: [{ port: 80 }] } } });
+    const putService = await api('PUT', '/api/v1/namespaces/default/services/put-made', {
+      body: { metadata: { name: 'put-made' }, spec: { ports: [{ port: 80 }] } },
+    });
     expect(putService.status).toBe(201);
     expect(putService.body.spec.clusterIP).toMatch(/^10\.0\./);
   });
@@ -419,7 +439,11 @@ describe.each(testStores())('the Kubernetes API of a local cluster on %s', (stor
     const locked = kubeApi(yaml);
     expect((await locked('GET', '/api/v1/namespaces')).status).toBe(200);
 
-    const restrict = await putManagedCluster(call, lockedPath, clusterBody({ count: 1, properties: { ...standard, apiServerAccessProfile: { authorizedIPRanges: ['203.0.113.0/24'] } } }));
+    const restrict = await putManagedCluster(
+      call,
+      lockedPath,
+      clusterBody({ count: 1, properties: { ...standard, apiServerAccessProfile: { authorizedIPRanges: ['203.0.113.0/24'] } } }),
+    );
     expect(restrict.operation.status).toBe('Succeeded');
     expect((await berth.request('GET', lockedPath)).body.properties.apiServerAccessProfile.authorizedIPRanges).toEqual(['203.0.113.0/24']);
     const refused = await locked('GET', '/api/v1/namespaces');
@@ -432,7 +456,11 @@ describe.each(testStores())('the Kubernetes API of a local cluster on %s', (stor
       expect(denied.code).not.toBe(0);
       expect(denied.stderr).toMatch(/forbidden|Forbidden/);
 
-      const allow = await putManagedCluster(call, lockedPath, clusterBody({ count: 1, properties: { ...standard, apiServerAccessProfile: { authorizedIPRanges: ['203.0.113.0/24', '127.0.0.1/32'] } } }));
+      const allow = await putManagedCluster(
+        call,
+        lockedPath,
+        clusterBody({ count: 1, properties: { ...standard, apiServerAccessProfile: { authorizedIPRanges: ['203.0.113.0/24', '127.0.0.1/32'] } } }),
+      );
       expect(allow.operation.status).toBe('Succeeded');
       expect((await locked('GET', '/api/v1/namespaces')).status).toBe(200);
       expect(await lockedKubectl.ok(['get', 'nodes', '-o', 'name'])).toMatch(/^node\/aks-nodepool1-/);
@@ -455,7 +483,8 @@ describe.each(testStores())('local clusters across a restart of berth up on %s',
     try {
       const token = (await readFile(join(home, 'token'), 'utf8')).trim();
       const ca = await readFile(join(home, 'ca.pem'), 'utf8');
-      const call: ArmCall = (method, p, o = {}) => httpsRequest(new URL(p, berth.url).toString(), ca, method, { ...o, token: o.token === undefined ? token : o.token });
+      const call: ArmCall = (method, p, o = {}) =>
+        httpsRequest(new URL(p, berth.url).toString(), ca, method, { ...o, token: o.token === undefined ? token : o.token });
       const sub = (await call('GET', '/subscriptions?api-version=2020-01-01')).body.value[0].subscriptionId;
       expect((await call('PUT', `/subscriptions/${sub}/resourcegroups/keep-rg?${RG_API}`, { body: { location: 'westus' } })).status).toBe(201);
       const clusterPath = managedClusterPath(sub, 'keep-rg', 'kept');
@@ -489,7 +518,9 @@ describe.each(testStores())('local clusters across a restart of berth up on %s',
       expect(kubeconfigParts(await clusterCredential(call, clusterPath, 'admin')).token).toBe(kubeconfigParts(yaml).token);
       // The simulated controllers run again after the restart.
       await kubectl.ok(['scale', 'deploy', 'web', '--replicas=3']);
-      await eventually('deployment web READY 3/3 after the restart', async () => ((await kubectl!.ok(['get', 'deploy', 'web'])).match(/^web\s+3\/3\s/m) ? true : undefined));
+      await eventually('deployment web READY 3/3 after the restart', async () =>
+        (await kubectl!.ok(['get', 'deploy', 'web'])).match(/^web\s+3\/3\s/m) ? true : undefined,
+      );
     } finally {
       berth.child.kill('SIGTERM');
       await berth.exited;

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  formatLabelSelector,
-  matchesLabels,
-  parseLabelSelector,
-  SelectorParseError,
-  selectorFromLabelSelector,
-} from '../src/kube/label-selector.js';
+import { formatLabelSelector, matchesLabels, parseLabelSelector, SelectorParseError, selectorFromLabelSelector } from '../src/kube/label-selector.js';
 
 describe('parseLabelSelector', () => {
   it('treats the empty selector as everything', () => {
@@ -164,12 +158,8 @@ describe('selectorFromLabelSelector', () => {
     expect(() => selectorFromLabelSelector({ matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1'] }] })).toThrow(
       '"Gt" is not a valid label selector operator',
     );
-    expect(() => selectorFromLabelSelector({ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] })).toThrow(
-      "values set can't be empty",
-    );
-    expect(() => selectorFromLabelSelector({ matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] })).toThrow(
-      'values set must be empty',
-    );
+    expect(() => selectorFromLabelSelector({ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] })).toThrow("values set can't be empty");
+    expect(() => selectorFromLabelSelector({ matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] })).toThrow('values set must be empty');
     expect(() => selectorFromLabelSelector({ matchLabels: { 'bad key': 'x' } })).toThrow(SelectorParseError);
     expect(() => selectorFromLabelSelector({ matchLabels: { a: 'bad value' } })).toThrow(SelectorParseError);
   });
@@ -179,8 +169,6 @@ describe('formatLabelSelector', () => {
   it('renders the canonical form sorted by key', () => {
     const text = 'z=1,a in (y,x),!m,e,n!=2,b notin (q)';
     expect(formatLabelSelector(parseLabelSelector(text))).toBe('a in (x,y),b notin (q),e,!m,n!=2,z=1');
-    expect(parseLabelSelector(formatLabelSelector(parseLabelSelector(text)))).toEqual(
-      [...parseLabelSelector(text)].sort((x, y) => x.key.localeCompare(y.key)),
-    );
+    expect(parseLabelSelector(formatLabelSelector(parseLabelSelector(text)))).toEqual([...parseLabelSelector(text)].sort((x, y) => x.key.localeCompare(y.key)));
   });
 });

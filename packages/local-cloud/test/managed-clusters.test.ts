@@ -7,7 +7,6 @@ const RG_API = 'api-version=2021-04-01';
 const POLICY_API = 'api-version=2022-06-01';
 const NOT_ALLOWED_RESOURCE_TYPES = '/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749';
 
-
 describe.each(testStores())('managed clusters on %s', (store) => {
   let berth: TestBerth;
   let client: ContainerServiceClient;
@@ -30,7 +29,12 @@ describe.each(testStores())('managed clusters on %s', (store) => {
     const created: ManagedCluster = await client.managedClusters.beginCreateOrUpdateAndWait(
       'aks-rg',
       'sdk-aks',
-      { location: 'westus', dnsPrefix: 'sdkaks', tags: { team: 'ml' }, agentPoolProfiles: [{ name: 'nodepool1', count: 3, vmSize: 'Standard_D3_v2', mode: 'System' }] },
+      {
+        location: 'westus',
+        dnsPrefix: 'sdkaks',
+        tags: { team: 'ml' },
+        agentPoolProfiles: [{ name: 'nodepool1', count: 3, vmSize: 'Standard_D3_v2', mode: 'System' }],
+      },
       poll,
     );
     expect(created.id).toBe(`/subscriptions/${sub}/resourceGroups/aks-rg/providers/Microsoft.ContainerService/managedClusters/sdk-aks`);
@@ -47,8 +51,12 @@ describe.each(testStores())('managed clusters on %s', (store) => {
     expect(versions.values!.find((v) => v.version === '1.32')!.patchVersions!['1.32.6'].upgrades).toEqual(expect.arrayContaining(['1.33.3']));
 
     // Credentials: the same API endpoint and CA, a different token per role.
-    const admin = kubeconfigParts(Buffer.from((await client.managedClusters.listClusterAdminCredentials('aks-rg', 'sdk-aks')).kubeconfigs![0].value!).toString('utf8'));
-    const user = kubeconfigParts(Buffer.from((await client.managedClusters.listClusterUserCredentials('aks-rg', 'sdk-aks')).kubeconfigs![0].value!).toString('utf8'));
+    const admin = kubeconfigParts(
+      Buffer.from((await client.managedClusters.listClusterAdminCredentials('aks-rg', 'sdk-aks')).kubeconfigs![0].value!).toString('utf8'),
+    );
+    const user = kubeconfigParts(
+      Buffer.from((await client.managedClusters.listClusterUserCredentials('aks-rg', 'sdk-aks')).kubeconfigs![0].value!).toString('utf8'),
+    );
     expect(admin.server).toMatch(new RegExp(`^${berth.url}/clusters/[0-9a-f]{32}$`));
     expect(user.server).toBe(admin.server);
     expect(admin.ca).toBe(berth.ca);
@@ -104,14 +112,21 @@ describe.each(testStores())('managed clusters on %s', (store) => {
     const del = await berth.request('DELETE', `/subscriptions/${sub}/resourcegroups/doomed-rg?${RG_API}`);
     expect(del.status).toBe(202);
     expect((await waitForOperation(berth, del.headers['azure-asyncoperation'] as string)).status).toBe('Succeeded');
-    expect((await berth.request('GET', `/subscriptions/${sub}/providers/Microsoft.ContainerService/managedClusters?api-version=2024-08-01`)).body.value.map((c: any) => c.name)).not.toContain('doomed-aks');
+    expect(
+      (await berth.request('GET', `/subscriptions/${sub}/providers/Microsoft.ContainerService/managedClusters?api-version=2024-08-01`)).body.value.map(
+        (c: any) => c.name,
+      ),
+    ).not.toContain('doomed-aks');
     const gone = await kube('GET', '/api/v1/nodes');
     expect(gone.status).toBe(404);
     expect(gone.body.kind).toBe('Status');
   });
 
   it('lists Kubernetes versions in the old "List Orchestrators" shape: one default, previews flagged, no LTS-only versions', async () => {
-    const res = await berth.request('GET', `/subscriptions/${sub}/providers/Microsoft.ContainerService/locations/westus/orchestrators?api-version=2019-08-01&resource-type=managedClusters`);
+    const res = await berth.request(
+      'GET',
+      `/subscriptions/${sub}/providers/Microsoft.ContainerService/locations/westus/orchestrators?api-version=2019-08-01&resource-type=managedClusters`,
+    );
     expect(res.status).toBe(200);
     expect(res.body.type).toBe('Microsoft.ContainerService/locations/orchestrators');
     const orchestrators: any[] = res.body.properties.orchestrators;
@@ -135,7 +150,10 @@ describe.each(testStores())('managed clusters on %s', (store) => {
   });
 
   it('lists Kubernetes versions in the kubernetesVersions shape, with patch versions and support plans', async () => {
-    const res = await berth.request('GET', `/subscriptions/${sub}/providers/Microsoft.ContainerService/locations/West%20US/kubernetesVersions?api-version=2024-08-01`);
+    const res = await berth.request(
+      'GET',
+      `/subscriptions/${sub}/providers/Microsoft.ContainerService/locations/West%20US/kubernetesVersions?api-version=2024-08-01`,
+    );
     expect(res.status).toBe(200);
     const values: any[] = res.body.values;
     expect(values.map((v) => v.version)).toEqual(['1.28', '1.29', '1.30', '1.31', '1.32', '1.33', '1.34']);
@@ -168,7 +186,8 @@ describe.each(testStores())('managed clusters on %s', (store) => {
     expect(res.status, res.text).toBe(400);
     expect(res.body.error.code).toBe(expected.code);
     if (expected.message) expect(res.body.error.message).toMatch(expected.message);
-    if (expected.target) expect(res.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ code: expected.code, target: expected.target })]));
+    if (expected.target)
+      expect(res.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ code: expected.code, target: expected.target })]));
     expect(res.headers['azure-asyncoperation']).toBeUndefined();
     const get = await berth.request('GET', path('bad-rg', name));
     expect(get.status).toBe(404);
@@ -177,25 +196,59 @@ describe.each(testStores())('managed clusters on %s', (store) => {
   }
 
   it('refuses bad agent pools, versions and DNS prefixes with clear ARM errors, creating nothing', async () => {
-    await refused('bad-size', clusterBody({ vmSize: 'Standard_Nope_v9' }), { code: 'InvalidVMSize', target: 'properties.agentPoolProfiles[0].vmSize', message: /Standard_Nope_v9.*Standard_D3_v2/ });
-    await refused('zero-nodes', clusterBody({ count: 0 }), { code: 'InvalidParameter', target: 'properties.agentPoolProfiles[0].count', message: /count 0.*1 to 1000/ });
-    await refused('many-nodes', clusterBody({ count: 1001 }), { code: 'InvalidParameter', target: 'properties.agentPoolProfiles[0].count', message: /count 1001.*1 to 1000/ });
-    const version = await refused('old-version', clusterBody({ properties: { kubernetesVersion: '1.20.7' } }), { code: 'K8sVersionNotSupported', target: 'properties.kubernetesVersion' });
+    await refused('bad-size', clusterBody({ vmSize: 'Standard_Nope_v9' }), {
+      code: 'InvalidVMSize',
+      target: 'properties.agentPoolProfiles[0].vmSize',
+      message: /Standard_Nope_v9.*Standard_D3_v2/,
+    });
+    await refused('zero-nodes', clusterBody({ count: 0 }), {
+      code: 'InvalidParameter',
+      target: 'properties.agentPoolProfiles[0].count',
+      message: /count 0.*1 to 1000/,
+    });
+    await refused('many-nodes', clusterBody({ count: 1001 }), {
+      code: 'InvalidParameter',
+      target: 'properties.agentPoolProfiles[0].count',
+      message: /count 1001.*1 to 1000/,
+    });
+    const version = await refused('old-version', clusterBody({ properties: { kubernetesVersion: '1.20.7' } }), {
+      code: 'K8sVersionNotSupported',
+      target: 'properties.kubernetesVersion',
+    });
     expect(version.message).toContain('1.20.7');
     for (const v of ['1.31.10', '1.32.6', '1.33.3', '1.34.1']) expect(version.message).toContain(v);
-    await refused('bad-dns', clusterBody({ properties: { dnsPrefix: '-not_valid-' } }), { code: 'InvalidDnsPrefix', target: 'properties.dnsPrefix', message: /-not_valid-/ });
+    await refused('bad-dns', clusterBody({ properties: { dnsPrefix: '-not_valid-' } }), {
+      code: 'InvalidDnsPrefix',
+      target: 'properties.dnsPrefix',
+      message: /-not_valid-/,
+    });
 
-    const list = await berth.request('GET', `/subscriptions/${sub}/resourceGroups/bad-rg/providers/Microsoft.ContainerService/managedClusters?api-version=2024-08-01`);
+    const list = await berth.request(
+      'GET',
+      `/subscriptions/${sub}/resourceGroups/bad-rg/providers/Microsoft.ContainerService/managedClusters?api-version=2024-08-01`,
+    );
     expect(list.status).toBe(200);
     expect(list.body.value).toEqual([]);
   });
 
   it('offers LTS-only versions only with the Premium tier and the AKSLongTermSupport plan', async () => {
-    await refused('lts-free', clusterBody({ properties: { kubernetesVersion: '1.29.15' } }), { code: 'K8sVersionNotSupported', message: /1\.29\.15.*Premium.*AKSLongTermSupport/ });
-    await refused('lts-tier-only', clusterBody({ sku: { name: 'Base', tier: 'Premium' }, properties: { kubernetesVersion: '1.29.15' } }), { code: 'K8sVersionNotSupported' });
-    await refused('lts-plan-only', clusterBody({ properties: { kubernetesVersion: '1.29.15', supportPlan: 'AKSLongTermSupport' } }), { code: 'InvalidParameter', target: 'properties.supportPlan' });
+    await refused('lts-free', clusterBody({ properties: { kubernetesVersion: '1.29.15' } }), {
+      code: 'K8sVersionNotSupported',
+      message: /1\.29\.15.*Premium.*AKSLongTermSupport/,
+    });
+    await refused('lts-tier-only', clusterBody({ sku: { name: 'Base', tier: 'Premium' }, properties: { kubernetesVersion: '1.29.15' } }), {
+      code: 'K8sVersionNotSupported',
+    });
+    await refused('lts-plan-only', clusterBody({ properties: { kubernetesVersion: '1.29.15', supportPlan: 'AKSLongTermSupport' } }), {
+      code: 'InvalidParameter',
+      target: 'properties.supportPlan',
+    });
 
-    const { put, operation } = await putManagedCluster(call, path('aks-rg', 'lts-aks'), clusterBody({ count: 1, sku: { name: 'Base', tier: 'Premium' }, properties: { kubernetesVersion: '1.29.15', supportPlan: 'AKSLongTermSupport' } }));
+    const { put, operation } = await putManagedCluster(
+      call,
+      path('aks-rg', 'lts-aks'),
+      clusterBody({ count: 1, sku: { name: 'Base', tier: 'Premium' }, properties: { kubernetesVersion: '1.29.15', supportPlan: 'AKSLongTermSupport' } }),
+    );
     expect(put.status).toBe(201);
     expect(operation.status).toBe('Succeeded');
     const got = await berth.request('GET', path('aks-rg', 'lts-aks'));
@@ -205,30 +258,66 @@ describe.each(testStores())('managed clusters on %s', (store) => {
 
   it('refuses network profiles that break the AKS rules, creating nothing', async () => {
     const network = (networkProfile: Record<string, unknown>) => clusterBody({ properties: { networkProfile } });
-    await refused('cidr-syntax', network({ serviceCidr: '10.0.0.0/33', dnsServiceIP: '10.0.0.10' }), { code: 'InvalidParameter', target: 'properties.networkProfile.serviceCidr', message: /10\.0\.0\.0\/33/ });
-    await refused('cidr-base', network({ serviceCidr: '10.0.5.0/16', dnsServiceIP: '10.0.0.10' }), { code: 'InvalidParameter', target: 'properties.networkProfile.serviceCidr' });
+    await refused('cidr-syntax', network({ serviceCidr: '10.0.0.0/33', dnsServiceIP: '10.0.0.10' }), {
+      code: 'InvalidParameter',
+      target: 'properties.networkProfile.serviceCidr',
+      message: /10\.0\.0\.0\/33/,
+    });
+    await refused('cidr-base', network({ serviceCidr: '10.0.5.0/16', dnsServiceIP: '10.0.0.10' }), {
+      code: 'InvalidParameter',
+      target: 'properties.networkProfile.serviceCidr',
+    });
     await refused('cidr-overlap', network({ serviceCidr: '10.224.128.0/20', dnsServiceIP: '10.224.128.10' }), {
       code: 'ServiceCidrOverlapExistingSubnetsCidr',
       target: 'properties.networkProfile.serviceCidr',
       message: /10\.224\.0\.0\/16/,
     });
-    await refused('dns-outside', network({ serviceCidr: '10.2.0.0/16', dnsServiceIP: '10.3.0.10' }), { code: 'InvalidDNSServiceIP', target: 'properties.networkProfile.dnsServiceIP', message: /10\.3\.0\.10.*10\.2\.0\.0\/16/ });
-    await refused('dns-first', network({ serviceCidr: '10.2.0.0/16', dnsServiceIP: '10.2.0.1' }), { code: 'InvalidDNSServiceIP', target: 'properties.networkProfile.dnsServiceIP', message: /10\.2\.0\.1\b/ });
-    await refused('bridge-subnet', network({ dockerBridgeCidr: '10.224.0.1/16' }), { code: 'InvalidParameter', target: 'properties.networkProfile.dockerBridgeCidr', message: /overlaps the cluster's subnet/ });
-    await refused('bridge-service', network({ dockerBridgeCidr: '10.0.0.1/16' }), { code: 'InvalidParameter', target: 'properties.networkProfile.dockerBridgeCidr', message: /overlaps serviceCidr/ });
-    await refused('ranges-basic', clusterBody({ properties: { networkProfile: { loadBalancerSku: 'basic' }, apiServerAccessProfile: { authorizedIPRanges: ['198.51.100.0/24'] } } }), {
-      code: 'InvalidParameter',
-      target: 'properties.apiServerAccessProfile.authorizedIPRanges',
-      message: /Standard load balancer/,
+    await refused('dns-outside', network({ serviceCidr: '10.2.0.0/16', dnsServiceIP: '10.3.0.10' }), {
+      code: 'InvalidDNSServiceIP',
+      target: 'properties.networkProfile.dnsServiceIP',
+      message: /10\.3\.0\.10.*10\.2\.0\.0\/16/,
     });
+    await refused('dns-first', network({ serviceCidr: '10.2.0.0/16', dnsServiceIP: '10.2.0.1' }), {
+      code: 'InvalidDNSServiceIP',
+      target: 'properties.networkProfile.dnsServiceIP',
+      message: /10\.2\.0\.1\b/,
+    });
+    await refused('bridge-subnet', network({ dockerBridgeCidr: '10.224.0.1/16' }), {
+      code: 'InvalidParameter',
+      target: 'properties.networkProfile.dockerBridgeCidr',
+      message: /overlaps the cluster's subnet/,
+    });
+    await refused('bridge-service', network({ dockerBridgeCidr: '10.0.0.1/16' }), {
+      code: 'InvalidParameter',
+      target: 'properties.networkProfile.dockerBridgeCidr',
+      message: /overlaps serviceCidr/,
+    });
+    await refused(
+      'ranges-basic',
+      clusterBody({ properties: { networkProfile: { loadBalancerSku: 'basic' }, apiServerAccessProfile: { authorizedIPRanges: ['198.51.100.0/24'] } } }),
+      {
+        code: 'InvalidParameter',
+        target: 'properties.apiServerAccessProfile.authorizedIPRanges',
+        message: /Standard load balancer/,
+      },
+    );
     // The same ranges with the standard load balancer are fine.
-    const ok = await berth.request('PUT', path('aks-rg', 'ranges-std'), { body: clusterBody({ count: 1, properties: { networkProfile: { loadBalancerSku: 'standard' }, apiServerAccessProfile: { authorizedIPRanges: ['198.51.100.0/24'] } } }) });
+    const ok = await berth.request('PUT', path('aks-rg', 'ranges-std'), {
+      body: clusterBody({
+        count: 1,
+        properties: { networkProfile: { loadBalancerSku: 'standard' }, apiServerAccessProfile: { authorizedIPRanges: ['198.51.100.0/24'] } },
+      }),
+    });
     expect(ok.status).toBe(201);
     expect((await waitForOperation(berth, ok.headers['azure-asyncoperation'] as string)).status).toBe('Succeeded');
   });
 
   it('reports every broken rule of one request in one 400 with details[]', async () => {
-    const body = clusterBody({ vmSize: 'Standard_Nope_v9', count: 0, properties: { dnsPrefix: '_x_', networkProfile: { serviceCidr: '10.224.0.0/16', dnsServiceIP: '192.168.0.10' } } });
+    const body = clusterBody({
+      vmSize: 'Standard_Nope_v9',
+      count: 0,
+      properties: { dnsPrefix: '_x_', networkProfile: { serviceCidr: '10.224.0.0/16', dnsServiceIP: '192.168.0.10' } },
+    });
     const error = await refused('many-problems', body, { code: 'InvalidParameter' });
     const targets = error.details.map((d: { target: string }) => d.target);
     expect(targets).toEqual(
@@ -261,7 +350,13 @@ describe.each(testStores())('managed clusters on %s', (store) => {
   it('fails a create with RequestDisallowedByPolicy when a policy assignment forbids public IPs', async () => {
     const assignment = `/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments/no-public-ip?${POLICY_API}`;
     const put = await berth.request('PUT', assignment, {
-      body: { properties: { displayName: 'No public IPs', policyDefinitionId: NOT_ALLOWED_RESOURCE_TYPES, parameters: { listOfResourceTypesNotAllowed: { value: ['Microsoft.Network/publicIPAddresses'] } } } },
+      body: {
+        properties: {
+          displayName: 'No public IPs',
+          policyDefinitionId: NOT_ALLOWED_RESOURCE_TYPES,
+          parameters: { listOfResourceTypesNotAllowed: { value: ['Microsoft.Network/publicIPAddresses'] } },
+        },
+      },
     });
     expect(put.status).toBe(201);
     try {
@@ -287,7 +382,12 @@ describe.each(testStores())('managed clusters on %s', (store) => {
       expect((await berth.request('GET', path('policy-rg', 'denied'))).body.properties.provisioningState).toBe('Failed');
       // The SDK reports the failure as the operation's error.
       await expect(
-        client.managedClusters.beginCreateOrUpdateAndWait('policy-rg', 'denied-sdk', { location: 'westus', agentPoolProfiles: [{ name: 'nodepool1', count: 1, vmSize: 'Standard_D3_v2', mode: 'System' }] }, poll),
+        client.managedClusters.beginCreateOrUpdateAndWait(
+          'policy-rg',
+          'denied-sdk',
+          { location: 'westus', agentPoolProfiles: [{ name: 'nodepool1', count: 1, vmSize: 'Standard_D3_v2', mode: 'System' }] },
+          poll,
+        ),
       ).rejects.toThrow(/RequestDisallowedByPolicy/);
     } finally {
       expect((await berth.request('DELETE', assignment)).status).toBe(200);

@@ -161,7 +161,10 @@ describe('applyStrategicMergePatch', () => {
             containers: [
               {
                 name: 'app',
-                env: [{ name: 'B', value: 'two' }, { name: 'C', value: '3' }],
+                env: [
+                  { name: 'B', value: 'two' },
+                  { name: 'C', value: '3' },
+                ],
                 ports: [{ containerPort: 443, name: 'tls' }],
               },
             ],
@@ -250,11 +253,7 @@ describe('applyStrategicMergePatch', () => {
   });
 
   it('set-merges finalizers and honours $deleteFromPrimitiveList', () => {
-    const result = applyStrategicMergePatch(
-      deployment(),
-      { metadata: { finalizers: ['b', 'c'], '$deleteFromPrimitiveList/finalizers': ['a'] } },
-      'Deployment',
-    );
+    const result = applyStrategicMergePatch(deployment(), { metadata: { finalizers: ['b', 'c'], '$deleteFromPrimitiveList/finalizers': ['a'] } }, 'Deployment');
     expect(result.metadata.finalizers).toEqual(['b', 'c']);
   });
 
@@ -341,7 +340,16 @@ describe('applyStrategicMergePatch', () => {
   });
 
   it('roots the pod spec at spec for Pods', () => {
-    const pod = { kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'a:1' }, { name: 'b', image: 'b:1' }] } };
+    const pod = {
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: {
+        containers: [
+          { name: 'a', image: 'a:1' },
+          { name: 'b', image: 'b:1' },
+        ],
+      },
+    };
     const result = applyStrategicMergePatch(pod, { spec: { containers: [{ name: 'a', image: 'a:2' }] } }, 'Pod');
     expect(result.spec.containers).toEqual([
       { name: 'a', image: 'a:2' },
@@ -366,7 +374,16 @@ describe('applyStrategicMergePatch', () => {
     const target = frozen(deployment());
     const patch = frozen({
       metadata: { labels: { added: 'yes' } },
-      spec: { template: { spec: { containers: [{ name: 'app', env: [{ name: 'D', value: '4' }] }, { name: 'sidecar', $patch: 'delete' }] } } },
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              { name: 'app', env: [{ name: 'D', value: '4' }] },
+              { name: 'sidecar', $patch: 'delete' },
+            ],
+          },
+        },
+      },
     });
     const result = applyStrategicMergePatch(target, patch, 'Deployment');
     expect(target).toEqual(deployment());

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { startTestBerth, testStores, type TestBerth } from '../../../test-support/berth.js';
-import { clusterBody, clusterCredential, eventually, Kubectl, kubeApi, managedClusterPath, putManagedCluster, type ArmCall } from '../../../test-support/kube.js';
+import {
+  clusterBody,
+  clusterCredential,
+  eventually,
+  Kubectl,
+  kubeApi,
+  managedClusterPath,
+  putManagedCluster,
+  type ArmCall,
+} from '../../../test-support/kube.js';
 
 const RG_API = 'api-version=2021-04-01';
 
@@ -12,7 +21,10 @@ function deployment(name: string, replicas: number, requests?: Record<string, st
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'nginx:1.27', ...(requests ? { resources: { requests } } : {}) }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image: 'nginx:1.27', ...(requests ? { resources: { requests } } : {}) }] },
+      },
     },
   };
 }
@@ -30,7 +42,9 @@ describe.each(testStores())('scheduling and limits of a local cluster on %s', (s
 
   beforeAll(async () => {
     berth = await startTestBerth({ store, provisioningDelayMs: 0 });
-    expect((await berth.request('PUT', `/subscriptions/${berth.subscriptionId}/resourcegroups/sched-rg?${RG_API}`, { body: { location: 'westus' } })).status).toBe(201);
+    expect(
+      (await berth.request('PUT', `/subscriptions/${berth.subscriptionId}/resourcegroups/sched-rg?${RG_API}`, { body: { location: 'westus' } })).status,
+    ).toBe(201);
   });
   afterAll(async () => {
     await berth?.close();
@@ -64,7 +78,9 @@ describe.each(testStores())('scheduling and limits of a local cluster on %s', (s
 
     it('runs the pods that fit the nodes by their CPU requests; the others stay Pending, Unschedulable, with a FailedScheduling event', async () => {
       // 1 CPU each: one pod per node (1740m allocatable).
-      expect((await api('POST', '/apis/apps/v1/namespaces/default/deployments', { body: deployment('big', 5, { cpu: '1', memory: '256Mi' }) })).status).toBe(201);
+      expect((await api('POST', '/apis/apps/v1/namespaces/default/deployments', { body: deployment('big', 5, { cpu: '1', memory: '256Mi' }) })).status).toBe(
+        201,
+      );
       const list = await eventually('5 pods of big, 3 running', async () => {
         const all = await pods('big');
         return all.length === 5 && running(all).length === 3 ? all : undefined;
@@ -77,7 +93,9 @@ describe.each(testStores())('scheduling and limits of a local cluster on %s', (s
           expect.objectContaining({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.' }),
         ]);
         const events = await api('GET', `/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3D${pod.metadata.name}`);
-        expect(events.body.items).toEqual([expect.objectContaining({ reason: 'FailedScheduling', type: 'Warning', message: '0/3 nodes are available: 3 Insufficient cpu.' })]);
+        expect(events.body.items).toEqual([
+          expect.objectContaining({ reason: 'FailedScheduling', type: 'Warning', message: '0/3 nodes are available: 3 Insufficient cpu.' }),
+        ]);
       }
       const described = await kubectl.ok(['describe', 'pod', pending(list)[0].metadata.name]);
       expect(described).toMatch(/Status:\s+Pending/);
@@ -96,15 +114,22 @@ describe.each(testStores())('scheduling and limits of a local cluster on %s', (s
     it('refuses pods by memory too, and schedules pending pods when room is made', async () => {
       // 6 GiB asks more than a D2_v2's allocatable memory (78% of 7 GiB).
       expect((await api('POST', '/apis/apps/v1/namespaces/default/deployments', { body: deployment('hungry', 1, { memory: '6Gi' }) })).status).toBe(201);
-      const hungry = await eventually('a pending pod of hungry', async () => (await pods('hungry')).find((p) => p.status.conditions?.[0]?.reason === 'Unschedulable'));
+      const hungry = await eventually('a pending pod of hungry', async () =>
+        (await pods('hungry')).find((p) => p.status.conditions?.[0]?.reason === 'Unschedulable'),
+      );
       expect(hungry.status.conditions[0].message).toBe('0/3 nodes are available: 3 Insufficient memory.');
       expect((await api('DELETE', '/apis/apps/v1/namespaces/default/deployments/hungry')).status).toBe(200);
 
       // A second deployment of 1-CPU pods: nothing left for it.
       expect((await api('POST', '/apis/apps/v1/namespaces/default/deployments', { body: deployment('late', 2, { cpu: '1000m' }) })).status).toBe(201);
-      await eventually('2 pending pods of late', async () => ((await pods('late')).filter((p) => p.status.conditions?.[0]?.reason === 'Unschedulable').length === 2 ? true : undefined));
+      await eventually('2 pending pods of late', async () =>
+        (await pods('late')).filter((p) => p.status.conditions?.[0]?.reason === 'Unschedulable').length === 2 ? true : undefined,
+      );
       // Scaling big down to one removes its pending pods first, then frees two nodes: late's pods get them.
-      const scaled = await api('PATCH', '/apis/apps/v1/namespaces/default/deployments/big/scale', { rawBody: '{"spec":{"replicas":1}}', headers: { 'content-type': 'application/merge-patch+json' } });
+      const scaled = await api('PATCH', '/apis/apps/v1/namespaces/default/deployments/big/scale', {
+        rawBody: '{"spec":{"replicas":1}}',
+        headers: { 'content-type': 'application/merge-patch+json' },
+      });
       expect(scaled.status).toBe(200);
       const late = await eventually('late running on the freed nodes', async () => {
         const all = await pods('late');
@@ -127,10 +152,14 @@ describe.each(testStores())('scheduling and limits of a local cluster on %s', (s
       for (const name of ['big', 'late']) expect((await api('DELETE', `/apis/apps/v1/namespaces/default/deployments/${name}`)).status).toBe(200);
       await eventually('no pods left', async () => ((await api('GET', '/api/v1/pods')).body.items.length === 0 ? true : undefined));
       expect((await api('POST', '/apis/apps/v1/namespaces/default/deployments', { body: deployment('tiny', 340) })).status).toBe(201);
-      const list = await eventually('340 pods of tiny', async () => {
-        const all = await pods('tiny');
-        return all.length === 340 && running(all).length === 330 ? all : undefined;
-      }, 30_000);
+      const list = await eventually(
+        '340 pods of tiny',
+        async () => {
+          const all = await pods('tiny');
+          return all.length === 340 && running(all).length === 330 ? all : undefined;
+        },
+        30_000,
+      );
       const perNode = new Map<string, number>();
       for (const pod of running(list)) perNode.set(pod.spec.nodeName, (perNode.get(pod.spec.nodeName) ?? 0) + 1);
       expect([...perNode.values()]).toEqual([110, 110, 110]);
@@ -141,74 +170,92 @@ describe.each(testStores())('scheduling and limits of a local cluster on %s', (s
 
   // The two load tests run on SQLite, the embedded default: on PostgreSQL, where every simulated write is a
   // network round trip, 3,000 pods converge in about 40 s and 10,000 objects take longer than a test should.
-  it.runIf(store === 'sqlite')('a Deployment scaled to 3,000 on three D2_v2 nodes runs what fits, leaves the rest Pending, and the server stays responsive', async () => {
-    const yaml = await cluster('flood-aks');
-    const api = kubeApi(yaml);
-    const path = '/apis/apps/v1/namespaces/default/deployments/flood';
-    expect((await api('POST', '/apis/apps/v1/namespaces/default/deployments', { body: deployment('flood', 3, { cpu: '100m', memory: '64Mi' }) })).status).toBe(201);
-    await eventually('flood ready 3/3', async () => ((await api('GET', path)).body.status?.readyReplicas === 3 ? true : undefined));
+  it.runIf(store === 'sqlite')(
+    'a Deployment scaled to 3,000 on three D2_v2 nodes runs what fits, leaves the rest Pending, and the server stays responsive',
+    async () => {
+      const yaml = await cluster('flood-aks');
+      const api = kubeApi(yaml);
+      const path = '/apis/apps/v1/namespaces/default/deployments/flood';
+      expect(
+        (await api('POST', '/apis/apps/v1/namespaces/default/deployments', { body: deployment('flood', 3, { cpu: '100m', memory: '64Mi' }) })).status,
+      ).toBe(201);
+      await eventually('flood ready 3/3', async () => ((await api('GET', path)).body.status?.readyReplicas === 3 ? true : undefined));
 
-    // Probes over one kept-alive connection: what is measured is the server's event loop, not TLS handshakes.
-    const agent = new Agent({ connect: { ca: berth.ca } });
-    const probe = async () => {
-      const start = performance.now();
-      const res = await request(new URL('/healthz', berth.url), { dispatcher: agent });
-      await res.body.text();
-      expect(res.statusCode).toBe(200);
-      return performance.now() - start;
-    };
-    try {
-      await probe();
-      const started = performance.now();
-      const scaled = await api('PATCH', `${path}/scale`, { rawBody: '{"spec":{"replicas":3000}}', headers: { 'content-type': 'application/merge-patch+json' } });
-      expect(scaled.status).toBe(200);
-      const latencies: number[] = [];
-      let status: any;
-      for (;;) {
-        latencies.push(await probe());
-        status = (await api('GET', path)).body.status;
-        if (status.replicas === 3000) break;
-        expect(performance.now() - started, `replicas so far: ${status.replicas}`).toBeLessThan(50_000);
-        await new Promise((r) => setTimeout(r, 50));
+      // Probes over one kept-alive connection: what is measured is the server's event loop, not TLS handshakes.
+      const agent = new Agent({ connect: { ca: berth.ca } });
+      const probe = async () => {
+        const start = performance.now();
+        const res = await request(new URL('/healthz', berth.url), { dispatcher: agent });
+        await res.body.text();
+        expect(res.statusCode).toBe(200);
+        return performance.now() - start;
+      };
+      try {
+        await probe();
+        const started = performance.now();
+        const scaled = await api('PATCH', `${path}/scale`, {
+          rawBody: '{"spec":{"replicas":3000}}',
+          headers: { 'content-type': 'application/merge-patch+json' },
+        });
+        expect(scaled.status).toBe(200);
+        const latencies: number[] = [];
+        let status: any;
+        for (;;) {
+          latencies.push(await probe());
+          status = (await api('GET', path)).body.status;
+          if (status.replicas === 3000) break;
+          expect(performance.now() - started, `replicas so far: ${status.replicas}`).toBeLessThan(50_000);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const elapsed = performance.now() - started;
+        // 1740m allocatable per node: 17 pods of 100m each, 51 in all.
+        expect(status).toMatchObject({ replicas: 3000, readyReplicas: 51, availableReplicas: 51, unavailableReplicas: 2949 });
+        for (let i = 0; i < 5; i++) latencies.push(await probe());
+        latencies.sort((a, b) => a - b);
+        const p90 = latencies[Math.ceil(latencies.length * 0.9) - 1];
+        const worst = latencies[latencies.length - 1];
+        console.log(
+          `3,000 replicas: converged in ${Math.round(elapsed)} ms; ${latencies.length} /healthz probes, median ${latencies[latencies.length >> 1].toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${worst.toFixed(1)} ms`,
+        );
+        // A 90th percentile: on two cores shared with other test files, one probe may wait behind a neighbour's burst.
+        expect(p90).toBeLessThan(50);
+        expect(worst).toBeLessThan(250);
+
+        const runningPods = (await api('GET', '/api/v1/namespaces/default/pods?fieldSelector=status.phase%3DRunning')).body.items;
+        expect(runningPods).toHaveLength(51);
+        const pendingPods = (await api('GET', '/api/v1/namespaces/default/pods?fieldSelector=status.phase%3DPending')).body.items;
+        expect(pendingPods).toHaveLength(2949);
+        expect(pendingPods.every((p: any) => p.spec.nodeName === undefined && p.status.conditions[0].reason === 'Unschedulable')).toBe(true);
+
+        // Settled: the controllers stop writing.
+        const rv = (await api('GET', '/api/v1/namespaces/default/configmaps')).body.metadata.resourceVersion;
+        await new Promise((r) => setTimeout(r, 500));
+        expect((await api('GET', '/api/v1/namespaces/default/configmaps')).body.metadata.resourceVersion).toBe(rv);
+
+        // And scaling back down is as orderly: pending pods go first.
+        expect(
+          (await api('PATCH', `${path}/scale`, { rawBody: '{"spec":{"replicas":40}}', headers: { 'content-type': 'application/merge-patch+json' } })).status,
+        ).toBe(200);
+        const after = await eventually(
+          'flood at 40 replicas',
+          async () => {
+            const s = (await api('GET', path)).body.status;
+            return s.replicas === 40 ? s : undefined;
+          },
+          30_000,
+        );
+        expect(after).toMatchObject({ readyReplicas: 40, availableReplicas: 40 });
+        // The FailedScheduling events of the removed pods go with them.
+        await eventually(
+          'no events left',
+          async () => ((await api('GET', '/api/v1/namespaces/default/events')).body.items.length === 0 ? true : undefined),
+          30_000,
+        );
+      } finally {
+        await agent.close();
       }
-      const elapsed = performance.now() - started;
-      // 1740m allocatable per node: 17 pods of 100m each, 51 in all.
-      expect(status).toMatchObject({ replicas: 3000, readyReplicas: 51, availableReplicas: 51, unavailableReplicas: 2949 });
-      for (let i = 0; i < 5; i++) latencies.push(await probe());
-      latencies.sort((a, b) => a - b);
-      const p90 = latencies[Math.ceil(latencies.length * 0.9) - 1];
-      const worst = latencies[latencies.length - 1];
-      console.log(
-        `3,000 replicas: converged in ${Math.round(elapsed)} ms; ${latencies.length} /healthz probes, median ${latencies[latencies.length >> 1].toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${worst.toFixed(1)} ms`,
-      );
-      // A 90th percentile: on two cores shared with other test files, one probe may wait behind a neighbour's burst.
-      expect(p90).toBeLessThan(50);
-      expect(worst).toBeLessThan(250);
-
-      const runningPods = (await api('GET', '/api/v1/namespaces/default/pods?fieldSelector=status.phase%3DRunning')).body.items;
-      expect(runningPods).toHaveLength(51);
-      const pendingPods = (await api('GET', '/api/v1/namespaces/default/pods?fieldSelector=status.phase%3DPending')).body.items;
-      expect(pendingPods).toHaveLength(2949);
-      expect(pendingPods.every((p: any) => p.spec.nodeName === undefined && p.status.conditions[0].reason === 'Unschedulable')).toBe(true);
-
-      // Settled: the controllers stop writing.
-      const rv = (await api('GET', '/api/v1/namespaces/default/configmaps')).body.metadata.resourceVersion;
-      await new Promise((r) => setTimeout(r, 500));
-      expect((await api('GET', '/api/v1/namespaces/default/configmaps')).body.metadata.resourceVersion).toBe(rv);
-
-      // And scaling back down is as orderly: pending pods go first.
-      expect((await api('PATCH', `${path}/scale`, { rawBody: '{"spec":{"replicas":40}}', headers: { 'content-type': 'application/merge-patch+json' } })).status).toBe(200);
-      const after = await eventually('flood at 40 replicas', async () => {
-        const s = (await api('GET', path)).body.status;
-        return s.replicas === 40 ? s : undefined;
-      }, 30_000);
-      expect(after).toMatchObject({ readyReplicas: 40, availableReplicas: 40 });
-      // The FailedScheduling events of the removed pods go with them.
-      await eventually('no events left', async () => ((await api('GET', '/api/v1/namespaces/default/events')).body.items.length === 0 ? true : undefined), 30_000);
-    } finally {
-      await agent.close();
-    }
-  });
+    },
+  );
 
   it.runIf(store === 'sqlite')(`refuses creates beyond 10,000 objects in a cluster with a 403 "exceeded quota", and recovers when objects go`, async () => {
     const yaml = await cluster('cap-aks');
@@ -223,7 +270,11 @@ describe.each(testStores())('scheduling and limits of a local cluster on %s', (s
       },
       50_000,
     );
-    expect(status.conditions.find((c: any) => c.type === 'ReplicaFailure')).toMatchObject({ status: 'True', reason: 'FailedCreate', message: expect.stringContaining('exceeded quota') });
+    expect(status.conditions.find((c: any) => c.type === 'ReplicaFailure')).toMatchObject({
+      status: 'True',
+      reason: 'FailedCreate',
+      message: expect.stringContaining('exceeded quota'),
+    });
     expect(status.replicas).toBeLessThan(12_000);
 
     const refused = await api('POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: 'one-too-many' } } });
@@ -232,7 +283,19 @@ describe.each(testStores())('scheduling and limits of a local cluster on %s', (s
     expect(refused.body.message).toContain('configmaps "one-too-many" is forbidden');
     expect((await api('GET', '/api/v1/namespaces/default/configmaps/one-too-many')).status).toBe(404);
 
-    expect((await api('PATCH', '/apis/apps/v1/namespaces/default/deployments/swarm/scale', { rawBody: '{"spec":{"replicas":0}}', headers: { 'content-type': 'application/merge-patch+json' } })).status).toBe(200);
-    await eventually('room again', async () => ((await api('POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: 'one-too-many' } } })).status === 201 ? true : undefined), 50_000);
+    expect(
+      (
+        await api('PATCH', '/apis/apps/v1/namespaces/default/deployments/swarm/scale', {
+          rawBody: '{"spec":{"replicas":0}}',
+          headers: { 'content-type': 'application/merge-patch+json' },
+        })
+      ).status,
+    ).toBe(200);
+    await eventually(
+      'room again',
+      async () =>
+        (await api('POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: 'one-too-many' } } })).status === 201 ? true : undefined,
+      50_000,
+    );
   });
 });

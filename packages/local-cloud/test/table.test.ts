@@ -23,7 +23,9 @@ function row(kind: string, object: KubeObject): Record<string, unknown> {
 }
 
 function columns(kind: string, priority: number): string[] {
-  return table(kind, []).columnDefinitions.filter((c) => c.priority === priority).map((c) => c.name);
+  return table(kind, [])
+    .columnDefinitions.filter((c) => c.priority === priority)
+    .map((c) => c.name);
 }
 
 describe('humanDuration', () => {
@@ -59,16 +61,20 @@ describe('humanDuration', () => {
 
 describe('toTable', () => {
   it('builds a meta.k8s.io/v1 Table with PartialObjectMetadata rows by default', () => {
-    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default', creationTimestamp: ago(30) }, data: { a: '1', b: '2' }, binaryData: { c: 'AA==' } };
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg', namespace: 'default', creationTimestamp: ago(30) },
+      data: { a: '1', b: '2' },
+      binaryData: { c: 'AA==' },
+    };
     const t = table('ConfigMap', [cm]);
     expect(t.kind).toBe('Table');
     expect(t.apiVersion).toBe('meta.k8s.io/v1');
     expect(t.metadata).toEqual({ resourceVersion: '42' });
     expect(t.columnDefinitions[0]).toMatchObject({ name: 'Name', type: 'string', format: 'name', priority: 0 });
     expect(t.columnDefinitions.every((c) => typeof c.description === 'string' && c.description.length > 0)).toBe(true);
-    expect(t.rows).toEqual([
-      { cells: ['cfg', 3, '30s'], object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: cm.metadata } },
-    ]);
+    expect(t.rows).toEqual([{ cells: ['cfg', 3, '30s'], object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: cm.metadata } }]);
   });
 
   it('includes the whole object or nothing on request', () => {
@@ -139,7 +145,14 @@ describe('toTable', () => {
       spec: {
         replicas: 3,
         selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['front'] }] },
-        template: { spec: { containers: [{ name: 'app', image: 'app:1' }, { name: 'sidecar', image: 'sidecar:1' }] } },
+        template: {
+          spec: {
+            containers: [
+              { name: 'app', image: 'app:1' },
+              { name: 'sidecar', image: 'sidecar:1' },
+            ],
+          },
+        },
       },
       status: { replicas: 3, readyReplicas: 2, updatedReplicas: 3, availableReplicas: 2 },
     };
@@ -206,7 +219,12 @@ describe('toTable', () => {
           { type: 'Hostname', address: 'aks-nodepool1-0' },
           { type: 'InternalIP', address: '10.224.0.4' },
         ],
-        nodeInfo: { kubeletVersion: 'v1.29.4', osImage: 'Ubuntu 22.04.4 LTS', kernelVersion: '5.15.0-1064-azure', containerRuntimeVersion: 'containerd://1.7.15-1' },
+        nodeInfo: {
+          kubeletVersion: 'v1.29.4',
+          osImage: 'Ubuntu 22.04.4 LTS',
+          kernelVersion: '5.15.0-1064-azure',
+          containerRuntimeVersion: 'containerd://1.7.15-1',
+        },
       },
     });
 
@@ -228,9 +246,15 @@ describe('toTable', () => {
     });
 
     it('derives roles from labels and NotReady from the Ready condition', () => {
-      const cells = row('Node', node({ 'node-role.kubernetes.io/worker': '', 'node-role.kubernetes.io/control-plane': '', 'kubernetes.io/role': 'agent' }, 'Unknown'));
+      const cells = row(
+        'Node',
+        node({ 'node-role.kubernetes.io/worker': '', 'node-role.kubernetes.io/control-plane': '', 'kubernetes.io/role': 'agent' }, 'Unknown'),
+      );
       expect(cells).toMatchObject({ Status: 'NotReady', Roles: 'agent,control-plane,worker' });
-      expect(row('Node', { metadata: { name: 'bare' }, spec: { unschedulable: true } })).toMatchObject({ Status: 'Unknown,SchedulingDisabled', 'OS-Image': '<unknown>' });
+      expect(row('Node', { metadata: { name: 'bare' }, spec: { unschedulable: true } })).toMatchObject({
+        Status: 'Unknown,SchedulingDisabled',
+        'OS-Image': '<unknown>',
+      });
     });
   });
 
@@ -274,13 +298,19 @@ describe('toTable', () => {
   });
 
   it('prints Secrets, ServiceAccounts and Namespaces', () => {
-    expect(row('Secret', { metadata: { name: 'tls', creationTimestamp: ago(45) }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'x', 'tls.key': 'y' } })).toEqual({
+    expect(
+      row('Secret', { metadata: { name: 'tls', creationTimestamp: ago(45) }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'x', 'tls.key': 'y' } }),
+    ).toEqual({
       Name: 'tls',
       Type: 'kubernetes.io/tls',
       Data: 2,
       Age: '45s',
     });
-    expect(row('ServiceAccount', { metadata: { name: 'default', creationTimestamp: ago(10) }, secrets: [{ name: 't' }] })).toEqual({ Name: 'default', Secrets: 1, Age: '10s' });
+    expect(row('ServiceAccount', { metadata: { name: 'default', creationTimestamp: ago(10) }, secrets: [{ name: 't' }] })).toEqual({
+      Name: 'default',
+      Secrets: 1,
+      Age: '10s',
+    });
     expect(row('Namespace', { metadata: { name: 'kube-system', creationTimestamp: ago(8 * 24 * 3600) }, status: { phase: 'Active' } })).toEqual({
       Name: 'kube-system',
       Status: 'Active',
@@ -335,7 +365,14 @@ describe('toTable', () => {
         { kind: 'User', name: 'bob' },
       ],
     };
-    expect(row('RoleBinding', binding)).toEqual({ Name: 'read', Role: 'ClusterRole/view', Age: '120m', Users: 'alice, bob', Groups: 'devs', ServiceAccounts: 'ci/bot' });
+    expect(row('RoleBinding', binding)).toEqual({
+      Name: 'read',
+      Role: 'ClusterRole/view',
+      Age: '120m',
+      Users: 'alice, bob',
+      Groups: 'devs',
+      ServiceAccounts: 'ci/bot',
+    });
     expect(columns('ClusterRoleBinding', 0)).toEqual(['Name', 'Role', 'Age']);
   });
 

@@ -1,15 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ArmError, type ArmErrorDetail } from '@berth/arm';
-import {
-  claimOperations,
-  findActiveOperation,
-  getOperation,
-  insertOperation,
-  renewLeases,
-  saveOperation,
-  type Db,
-  type OperationRow,
-} from '@berth/store';
+import { claimOperations, findActiveOperation, getOperation, insertOperation, renewLeases, saveOperation, type Db, type OperationRow } from '@berth/store';
 import { WorkQueue } from '@berth/work-queue';
 
 /** What one step of an operation decided. */
@@ -114,11 +105,14 @@ export class OperationsEngine {
     if (this.stopping) this.queue = this.claimQueue();
     this.stopping = false;
     this.queue.add(POLL);
-    this.heartbeat = setInterval(() => {
-      renewLeases(this.db, this.owner, [...this.running.keys()], iso(Date.now() + this.leaseMs)).catch((err) =>
-        this.log.error({ err }, 'renewing operation leases failed'),
-      );
-    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    this.heartbeat = setInterval(
+      () => {
+        renewLeases(this.db, this.owner, [...this.running.keys()], iso(Date.now() + this.leaseMs)).catch((err) =>
+          this.log.error({ err }, 'renewing operation leases failed'),
+        );
+      },
+      Math.max(100, Math.floor(this.leaseMs / 3)),
+    );
     this.heartbeat.unref();
   }
 

@@ -47,7 +47,8 @@ describe.each(testStores())('the operations engine on %s', (kind: StoreKind) => 
     return e;
   }
 
-  const begin = (e: OperationsEngine, step = 'one') => e.begin({ kind: 'Test/run', resourceId: `/subscriptions/s/things/${Math.random()}`, subscriptionId: 's', step });
+  const begin = (e: OperationsEngine, step = 'one') =>
+    e.begin({ kind: 'Test/run', resourceId: `/subscriptions/s/things/${Math.random()}`, subscriptionId: 's', step });
 
   it('runs the steps of an operation, waking for its own waits and retries without waiting for the next poll', async () => {
     const s = await store();

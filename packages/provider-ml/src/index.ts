@@ -45,7 +45,11 @@ const RENEWAL_CHECK_MS = 6 * 3_600_000;
 /** The `Microsoft.MachineLearningServices` provider: workspaces and their AKS computes. */
 export function machineLearningProvider(options: MachineLearningOptions): MachineLearningProvider {
   // Each reconcile reads the compute from the store: runtime is set by the time the first one runs.
-  const reconciler = new DriftReconciler({ loadSpec: (idKey) => driftTargetOf(runtime, options.db, idKey), resyncIntervalMs: options.resyncIntervalMs, log: options.log });
+  const reconciler = new DriftReconciler({
+    loadSpec: (idKey) => driftTargetOf(runtime, options.db, idKey),
+    resyncIntervalMs: options.resyncIntervalMs,
+    log: options.log,
+  });
   const secrets = new ComputeSecrets(options.db, options.box);
   const runtime: ComputeRuntime = {
     cloud: new CloudAccess(options.containerService),
@@ -93,7 +97,10 @@ export function machineLearningProvider(options: MachineLearningOptions): Machin
         });
         await reconciler.reconcile(body.id);
         const kubeconfig = await secrets.get(row.id_key, 'adminKubeConfig');
-        if (kubeconfig) await uninstall(kubeconfig, body.id).catch((err: unknown) => options.log?.warn({ err, compute: body.id }, 'uninstall during resource group deletion failed'));
+        if (kubeconfig)
+          await uninstall(kubeconfig, body.id).catch((err: unknown) =>
+            options.log?.warn({ err, compute: body.id }, 'uninstall during resource group deletion failed'),
+          );
       },
     },
     async start() {

@@ -29,7 +29,13 @@ describe('ARM input rules and HTTP errors', () => {
   it('ignores read-only properties in a workspace PATCH or PUT', async () => {
     const path = paths(sub).workspace('rg', 'wsp');
     const before = (await berth.request('GET', path)).body;
-    const readOnly = { provisioningState: 'Failed', workspaceId: 'forged', tenantId: 'forged', discoveryUrl: 'https://evil.example.com/discovery', mlFlowTrackingUri: 'forged' };
+    const readOnly = {
+      provisioningState: 'Failed',
+      workspaceId: 'forged',
+      tenantId: 'forged',
+      discoveryUrl: 'https://evil.example.com/discovery',
+      mlFlowTrackingUri: 'forged',
+    };
     const patched = await berth.request('PATCH', path, { body: { properties: { ...readOnly, description: 'patched' } } });
     expect(patched.status, patched.text).toBe(200);
     const put = await berth.request('PUT', path, { body: { location: 'westus', properties: { ...readOnly, friendlyName: 'put' } } });
@@ -54,7 +60,11 @@ describe('ARM input rules and HTTP errors', () => {
       ['PUT', `/subscriptions/${sub}/resourcegroups/tagged?api-version=2021-04-01`, (tags: object) => ({ location: 'westus', tags })],
       ['PATCH', `/subscriptions/${sub}/resourcegroups/rg?api-version=2021-04-01`, (tags: object) => ({ tags })],
       ['PATCH', paths(sub).workspace('rg', 'wsp'), (tags: object) => ({ tags })],
-      ['PUT', paths(sub).cluster('rg', 'tagged'), (tags: object) => ({ location: 'westus', tags, properties: { agentPoolProfiles: [{ name: 'np', count: 1, vmSize: 'Standard_D2_v2' }] } })],
+      [
+        'PUT',
+        paths(sub).cluster('rg', 'tagged'),
+        (tags: object) => ({ location: 'westus', tags, properties: { agentPoolProfiles: [{ name: 'np', count: 1, vmSize: 'Standard_D2_v2' }] } }),
+      ],
     ] as const;
     for (const [what, tags, message] of cases) {
       for (const [method, path, body] of targets) {
@@ -77,11 +87,16 @@ describe('ARM input rules and HTTP errors', () => {
     expect([bigHeader.status, bigHeader.body?.error?.code]).toEqual([431, 'RequestHeaderFieldsTooLarge']);
     const longUrl = await rawHttps(berth.url, berth.ca, 'GET', `${group}&pad=${'p'.repeat(9000)}`, { token: berth.token });
     expect([longUrl.status, longUrl.body?.error?.code]).toEqual([414, 'RequestUriTooLong']);
-    const badEncoding = await rawHttps(berth.url, berth.ca, 'GET', `/subscriptions/${sub}/resourcegroups/%E0%A4%A?api-version=2021-04-01`, { token: berth.token });
+    const badEncoding = await rawHttps(berth.url, berth.ca, 'GET', `/subscriptions/${sub}/resourcegroups/%E0%A4%A?api-version=2021-04-01`, {
+      token: berth.token,
+    });
     expect([badEncoding.status, badEncoding.body?.error?.code]).toEqual([400, 'InvalidRequestUri']);
     const notHttp = await rawHttps(berth.url, berth.ca, 'GET', '/ spaces in target', { token: berth.token });
     expect([notHttp.status, notHttp.body?.error?.code]).toEqual([400, 'BadRequest']);
-    for (const target of [`/subscriptions/${sub}/resourcegroups/a%00b?api-version=2021-04-01`, `/subscriptions/${sub}/resourcegroups?api-version=2021-04-01&$skipToken=%00`]) {
+    for (const target of [
+      `/subscriptions/${sub}/resourcegroups/a%00b?api-version=2021-04-01`,
+      `/subscriptions/${sub}/resourcegroups?api-version=2021-04-01&$skipToken=%00`,
+    ]) {
       const nul = await rawHttps(berth.url, berth.ca, 'GET', target, { token: berth.token });
       expect([nul.status, nul.body?.error?.code], target).toEqual([400, 'InvalidRequestUri']);
     }
@@ -95,7 +110,11 @@ describe('ARM input rules and HTTP errors', () => {
     expect([xml.status, xml.body?.error?.code]).toEqual([415, 'UnsupportedMediaType']);
     expect(xml.body.error.message).toContain("'application/xml'");
     const deep = `{"location":"westus","properties":${'{"a":'.repeat(200)}1${'}'.repeat(200)}}`;
-    for (const path of [`/subscriptions/${sub}/resourcegroups/deep?api-version=2021-04-01`, paths(sub).workspace('rg', 'deep'), paths(sub).compute('rg', 'wsp', 'deep')]) {
+    for (const path of [
+      `/subscriptions/${sub}/resourcegroups/deep?api-version=2021-04-01`,
+      paths(sub).workspace('rg', 'deep'),
+      paths(sub).compute('rg', 'wsp', 'deep'),
+    ]) {
       const res = await berth.request('PUT', path, { rawBody: deep });
       expect([res.status, res.body?.error?.code], res.text).toEqual([400, 'InvalidRequestContent']);
       expect(res.body.error.message).toContain('nested deeper than 100 levels');
@@ -112,8 +131,13 @@ describe('ARM input rules and HTTP errors', () => {
 
   it("builds Azure-AsyncOperation, Location and kubeconfig URLs from Berth's address, never from the Host header", async () => {
     const host = { host: 'evil.example.com:443' };
-    expect((await berth.request('PUT', `/subscriptions/${sub}/resourcegroups/tagged?api-version=2021-04-01`, { body: { location: 'westus' } })).status).toBeLessThan(300);
-    const del = await rawHttps(berth.url, berth.ca, 'DELETE', `/subscriptions/${sub}/resourcegroups/tagged?api-version=2021-04-01`, { token: berth.token, headers: host });
+    expect(
+      (await berth.request('PUT', `/subscriptions/${sub}/resourcegroups/tagged?api-version=2021-04-01`, { body: { location: 'westus' } })).status,
+    ).toBeLessThan(300);
+    const del = await rawHttps(berth.url, berth.ca, 'DELETE', `/subscriptions/${sub}/resourcegroups/tagged?api-version=2021-04-01`, {
+      token: berth.token,
+      headers: host,
+    });
     expect(del.status, del.text).toBe(202);
     expect(del.headers['azure-asyncoperation'] ?? del.headers.location).toMatch(new RegExp(`^${berth.url}/`));
     if (del.headers.location) expect(del.headers.location).toMatch(new RegExp(`^${berth.url}/`));
@@ -121,7 +145,11 @@ describe('ARM input rules and HTTP errors', () => {
 
     const clusterPath = paths(sub).cluster('rg', 'links');
     await makeCluster(berth.request, sub, 'rg', 'links', { count: 1, vmSize: 'Standard_D2_v2' });
-    const creds = await rawHttps(berth.url, berth.ca, 'POST', clusterPath.replace('?', '/listClusterAdminCredential?'), { token: berth.token, headers: host, body: '' });
+    const creds = await rawHttps(berth.url, berth.ca, 'POST', clusterPath.replace('?', '/listClusterAdminCredential?'), {
+      token: berth.token,
+      headers: host,
+      body: '',
+    });
     expect(creds.status, creds.text).toBe(200);
     const server = kubeconfigParts(Buffer.from(creds.body.kubeconfigs[0].value, 'base64').toString('utf8')).server;
     expect(server.startsWith(`${berth.url}/clusters/`)).toBe(true);
@@ -133,7 +161,9 @@ describe('ARM input rules and HTTP errors', () => {
     const behind = await startTestBerth({ publicUrl });
     try {
       const sub2 = behind.subscriptionId;
-      expect((await behind.request('PUT', `/subscriptions/${sub2}/resourcegroups/rg?api-version=2021-04-01`, { body: { location: 'westus' } })).status).toBe(201);
+      expect((await behind.request('PUT', `/subscriptions/${sub2}/resourcegroups/rg?api-version=2021-04-01`, { body: { location: 'westus' } })).status).toBe(
+        201,
+      );
       const ws = await behind.request('PUT', paths(sub2).workspace('rg', 'wsp'), { body: { location: 'westus' } });
       expect(ws.status, ws.text).toBe(201);
       expect(ws.headers['azure-asyncoperation']).toMatch(/^https:\/\/127\.0\.0\.9:9443\/subscriptions\//);
@@ -143,7 +173,7 @@ describe('ARM input rules and HTTP errors', () => {
       });
       expect(cluster.status, cluster.text).toBe(201);
       expect(cluster.headers['azure-asyncoperation']).toMatch(/^https:\/\/127\.0\.0\.9:9443\//);
-      for (let state = ''; state !== 'Succeeded'; ) {
+      for (let state = ''; state !== 'Succeeded';) {
         await new Promise((r) => setTimeout(r, 50));
         state = (await behind.request('GET', paths(sub2).cluster('rg', 'pub'))).body.properties.provisioningState;
       }

@@ -34,7 +34,11 @@ describe('authorization on the matched route, for every spelling of a URL', () =
     plain: (path) => path,
     'percent-encoded letter': (path) => path.replace('/subscriptions/', '/%73ubscriptions/'),
     'percent-encoded subscription id': (path) => path.replace(`/subscriptions/${sub}`, `/subscriptions/%${sub.charCodeAt(0).toString(16)}${sub.slice(1)}`),
-    'mixed case': (path) => path.replace('/subscriptions/', '/SubScriptions/').replace(sub, sub.toUpperCase()).replace(/resourcegroups/i, 'RESOURCEGROUPS'),
+    'mixed case': (path) =>
+      path
+        .replace('/subscriptions/', '/SubScriptions/')
+        .replace(sub, sub.toUpperCase())
+        .replace(/resourcegroups/i, 'RESOURCEGROUPS'),
     'absolute-form target': (path) => `https://${host}${path}`,
     'trailing slash': (path) => insertBeforeQuery(path, '/'),
   };
@@ -70,7 +74,9 @@ describe('authorization on the matched route, for every spelling of a URL', () =
     berth = await startTestBerth();
     sub = berth.subscriptionId;
     host = new URL(berth.url).host;
-    const other = await berth.request('PUT', '/providers/Microsoft.Subscription/aliases/other?api-version=2021-10-01', { body: { properties: { displayName: 'other' } } });
+    const other = await berth.request('PUT', '/providers/Microsoft.Subscription/aliases/other?api-version=2021-10-01', {
+      body: { properties: { displayName: 'other' } },
+    });
     expect(other.status, other.text).toBe(201);
     const otherSub = other.body.properties.subscriptionId;
     const mint = async (role: string, subscription: string) => {
@@ -150,7 +156,7 @@ describe('authorization on the matched route, for every spelling of a URL', () =
     expect(await groupNames()).not.toContain('odd');
   });
 
-  it("answers a token of another subscription the same whether or not the subscription exists (no existence oracle)", async () => {
+  it('answers a token of another subscription the same whether or not the subscription exists (no existence oracle)', async () => {
     const existing = await send(otherOwnerToken, operations().read, paths(sub).group('rg'));
     const missing = await send(otherOwnerToken, operations().read, paths('11111111-2222-3333-4444-555555555555').group('rg'));
     expect([existing.status, existing.body.error.code]).toEqual([403, 'AuthorizationFailed']);

@@ -6,7 +6,17 @@ import { expect } from 'vitest';
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { loadOrCreateCa, type CertificateAuthority } from '@berth/pki';
 import { credential, type HttpResponse } from '../../../test-support/berth.js';
-import { AKS_API, clusterBody, clusterCredential, kubeApi, Kubectl, managedClusterPath, pollOperation, putManagedCluster, type ArmCall } from '../../../test-support/kube.js';
+import {
+  AKS_API,
+  clusterBody,
+  clusterCredential,
+  kubeApi,
+  Kubectl,
+  managedClusterPath,
+  pollOperation,
+  putManagedCluster,
+  type ArmCall,
+} from '../../../test-support/kube.js';
 
 export const ML_API = 'api-version=2022-10-01';
 /** Every LRO of the official client polls this often (Berth's Retry-After: 1 still applies). */
@@ -22,7 +32,8 @@ export function paths(sub: string) {
   return {
     group: (rg: string) => `/subscriptions/${sub}/resourcegroups/${rg}?api-version=2021-04-01`,
     workspace: (rg: string, ws: string) => `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/workspaces/${ws}?${ML_API}`,
-    computes: (rg: string, ws: string) => `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/workspaces/${ws}/computes?${ML_API}`,
+    computes: (rg: string, ws: string) =>
+      `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/workspaces/${ws}/computes?${ML_API}`,
     compute: (rg: string, ws: string, name: string, query = '') =>
       `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.MachineLearningServices/workspaces/${ws}/computes/${name}?${ML_API}${query}`,
     computeAction: (rg: string, ws: string, name: string, action: string) =>

@@ -38,7 +38,8 @@ async function installedObjects(call: ArmCall, clusterPath: string, apiUrl: stri
   const kubeconfig = await clusterCredential(call, clusterPath, 'admin');
   const api = kubeApi(kubeconfig.replace(/server: https:\/\/[^/\s]+/, `server: ${apiUrl}`));
   const selector = `labelSelector=${encodeURIComponent('app.kubernetes.io/managed-by=berth')}`;
-  const list = async (path: string) => ((await api('GET', `${path}?${selector}`)).body.items as Array<{ metadata: { name: string } }>).map((i) => i.metadata.name).sort();
+  const list = async (path: string) =>
+    ((await api('GET', `${path}?${selector}`)).body.items as Array<{ metadata: { name: string } }>).map((i) => i.metadata.name).sort();
   return {
     deployments: await list('/apis/apps/v1/namespaces/azureml/deployments'),
     services: await list('/api/v1/namespaces/azureml/services'),
@@ -97,7 +98,10 @@ describe('faults of the cloud and of the clusters during install', () => {
     expect(operation.status).toBe('Succeeded');
     expect(compute.properties.provisioningState).toBe('Succeeded');
     expect(compute.properties.provisioningErrors).toBeNull();
-    expect(await installedObjects(berth.request, paths(berth.subscriptionId).cluster('rg', 'target'), berth.url)).toEqual({ ...ONE_DEVTEST_INSTALL, pods: ['pod', 'pod', 'pod'] });
+    expect(await installedObjects(berth.request, paths(berth.subscriptionId).cluster('rg', 'target'), berth.url)).toEqual({
+      ...ONE_DEVTEST_INSTALL,
+      pods: ['pod', 'pod', 'pod'],
+    });
   });
 
   it.concurrent('retries after a cluster API call that never answers, then succeeds', async () => {
@@ -109,29 +113,39 @@ describe('faults of the cloud and of the clusters during install', () => {
     expect(ms).toBeLessThan(45_000);
   });
 
-  it.concurrent('ends Failed, naming the install step and the cause, when the cluster API keeps failing; a detach then removes what was half installed', async () => {
-    // Only the Deployment's calls fail: the namespace, RBAC and config get installed, the front end never does.
-    const { operation, compute, ms, berth, proxy } = await attachThrough([[{ kind: 'status', status: 503 }, 1000]], /\/namespaces\/azureml\/deployments/);
-    expect(operation.status).toBe('Failed');
-    expect(operation.error.message).toMatch(/install/);
-    expect(operation.error.message).toMatch(/503/);
-    expect(compute.properties.provisioningState).toBe('Failed');
-    const [error] = compute.properties.provisioningErrors;
-    expect(error.error.message).toMatch(/Step 'install'/);
-    expect(error.error.message).toMatch(/503/);
-    // Six attempts with backoff (0.4 s to 6.4 s), not forever.
-    expect(ms).toBeLessThan(25_000);
+  it.concurrent(
+    'ends Failed, naming the install step and the cause, when the cluster API keeps failing; a detach then removes what was half installed',
+    async () => {
+      // Only the Deployment's calls fail: the namespace, RBAC and config get installed, the front end never does.
+      const { operation, compute, ms, berth, proxy } = await attachThrough([[{ kind: 'status', status: 503 }, 1000]], /\/namespaces\/azureml\/deployments/);
+      expect(operation.status).toBe('Failed');
+      expect(operation.error.message).toMatch(/install/);
+      expect(operation.error.message).toMatch(/503/);
+      expect(compute.properties.provisioningState).toBe('Failed');
+      const [error] = compute.properties.provisioningErrors;
+      expect(error.error.message).toMatch(/Step 'install'/);
+      expect(error.error.message).toMatch(/503/);
+      // Six attempts with backoff (0.4 s to 6.4 s), not forever.
+      expect(ms).toBeLessThan(25_000);
 
-    const clusterPath = paths(berth.subscriptionId).cluster('rg', 'target');
-    const half = await installedObjects(berth.request, clusterPath, berth.url);
-    expect(half.configmaps).toEqual(['azuremlfeconfig']);
-    expect(half.deployments).toEqual([]);
-    proxy.clear();
-    const detach = await berth.request('DELETE', paths(berth.subscriptionId).compute('rg', 'faulty-ws', 'attached', '&underlyingResourceAction=Detach'));
-    expect(detach.status).toBe(202);
-    expect((await waitForOperation(berth, detach.headers['azure-asyncoperation'] as string)).status).toBe('Succeeded');
-    expect(await installedObjects(berth.request, clusterPath, berth.url)).toEqual({ deployments: [], services: [], configmaps: [], serviceaccounts: [], clusterroles: [], pods: [] });
-  });
+      const clusterPath = paths(berth.subscriptionId).cluster('rg', 'target');
+      const half = await installedObjects(berth.request, clusterPath, berth.url);
+      expect(half.configmaps).toEqual(['azuremlfeconfig']);
+      expect(half.deployments).toEqual([]);
+      proxy.clear();
+      const detach = await berth.request('DELETE', paths(berth.subscriptionId).compute('rg', 'faulty-ws', 'attached', '&underlyingResourceAction=Detach'));
+      expect(detach.status).toBe(202);
+      expect((await waitForOperation(berth, detach.headers['azure-asyncoperation'] as string)).status).toBe('Succeeded');
+      expect(await installedObjects(berth.request, clusterPath, berth.url)).toEqual({
+        deployments: [],
+        services: [],
+        configmaps: [],
+        serviceaccounts: [],
+        clusterroles: [],
+        pods: [],
+      });
+    },
+  );
 
   it.concurrent('ends Failed, naming the step and the cause, when the ContainerService API keeps failing during a create', async () => {
     const env = await berthBehindProxy();
@@ -188,7 +202,8 @@ describe('SIGKILL of berth up in the middle of an operation', () => {
     const proc = await spawnBerthUp(['--home', home, '--port', String(port), '--provisioning-delay-ms', '1500', '--lease-ms', '1000']);
     const token = (await readFile(join(home, 'token'), 'utf8')).trim();
     const ca = await readFile(join(home, 'ca.pem'), 'utf8');
-    const call: ArmCall = (method, path, o = {}) => httpsRequest(new URL(path, proc.url).toString(), ca, method, { ...o, token: o.token === undefined ? token : o.token });
+    const call: ArmCall = (method, path, o = {}) =>
+      httpsRequest(new URL(path, proc.url).toString(), ca, method, { ...o, token: o.token === undefined ? token : o.token });
     return { proc, call };
   }
 
@@ -211,7 +226,11 @@ describe('SIGKILL of berth up in the middle of an operation', () => {
    * one install; then stops it gracefully, starts it again and checks drift is
    * still repaired (every installed compute is tracked again at start).
    */
-  async function killAndResume(o: { body: (sub: string, call: ArmCall) => Promise<unknown>; killWhen: (call: ArmCall, sub: string) => Promise<boolean>; clusterPath: (sub: string, call: ArmCall) => Promise<string> }) {
+  async function killAndResume(o: {
+    body: (sub: string, call: ArmCall) => Promise<unknown>;
+    killWhen: (call: ArmCall, sub: string) => Promise<boolean>;
+    clusterPath: (sub: string, call: ArmCall) => Promise<string>;
+  }) {
     const home = await mkdtemp(join(tmpdir(), 'berth-kill-'));
     const port = await freePort();
     let { proc, call } = await berthUp(home, port);
@@ -245,9 +264,16 @@ describe('SIGKILL of berth up in the middle of an operation', () => {
       ({ proc, call } = await berthUp(home, port));
       const api = kubeApi(await clusterCredential(call, clusterPath, 'admin'));
       const deployment = '/apis/apps/v1/namespaces/azureml/deployments/azureml-fe';
-      const scaled = await api('PATCH', deployment, { rawBody: JSON.stringify({ spec: { replicas: 7 } }), headers: { 'content-type': 'application/merge-patch+json' } });
+      const scaled = await api('PATCH', deployment, {
+        rawBody: JSON.stringify({ spec: { replicas: 7 } }),
+        headers: { 'content-type': 'application/merge-patch+json' },
+      });
       expect(scaled.status, scaled.text).toBe(200);
-      await until('the restarted Berth to revert the replicas', async () => ((await api('GET', deployment)).body.spec.replicas === 1 ? true : undefined), 10_000);
+      await until(
+        'the restarted Berth to revert the replicas',
+        async () => ((await api('GET', deployment)).body.spec.replicas === 1 ? true : undefined),
+        10_000,
+      );
     } finally {
       await stop(proc);
       await rm(home, { recursive: true, force: true });

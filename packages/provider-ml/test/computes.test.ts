@@ -71,17 +71,31 @@ describe.each(testStores())('inference clusters on %s', (store) => {
 
   it.concurrent("creates the article's default cluster, keeps its front end as installed, scales it from 3 to 5 nodes and deletes it", async () => {
     const statuses: number[] = [];
-    const created: ComputeResource = await client.computeOperations.beginCreateOrUpdateAndWait('ml-rg', 'ml-ws', 'myaks', { properties: { computeType: 'AKS' } }, {
-      ...POLL,
-      onResponse: (raw) => statuses.push(raw.status),
-    });
+    const created: ComputeResource = await client.computeOperations.beginCreateOrUpdateAndWait(
+      'ml-rg',
+      'ml-ws',
+      'myaks',
+      { properties: { computeType: 'AKS' } },
+      {
+        ...POLL,
+        onResponse: (raw) => statuses.push(raw.status),
+      },
+    );
     expect(statuses[0]).toBe(201);
     const props = created.properties as any;
     expect(props.provisioningState).toBe('Succeeded');
     expect(props.isAttachedCompute).toBe(false);
     expect(props.computeLocation).toBe('westus');
-    expect(props.properties).toMatchObject({ agentCount: 3, agentVmSize: 'Standard_D3_v2', clusterPurpose: 'FastProd', loadBalancerType: 'PublicIp', sslConfiguration: { status: 'Disabled' } });
-    expect(props.resourceId).toMatch(new RegExp(`^/subscriptions/${sub}/resourceGroups/ml-rg/providers/Microsoft\\.ContainerService/managedClusters/myaks-[0-9a-f]{13}$`));
+    expect(props.properties).toMatchObject({
+      agentCount: 3,
+      agentVmSize: 'Standard_D3_v2',
+      clusterPurpose: 'FastProd',
+      loadBalancerType: 'PublicIp',
+      sslConfiguration: { status: 'Disabled' },
+    });
+    expect(props.resourceId).toMatch(
+      new RegExp(`^/subscriptions/${sub}/resourceGroups/ml-rg/providers/Microsoft\\.ContainerService/managedClusters/myaks-[0-9a-f]{13}$`),
+    );
     const [service] = props.properties.systemServices;
     expect(service).toMatchObject({ systemServiceType: 'ScoringFrontEnd', version: expect.any(String) });
     expect(isPrivateIp(service.publicIpAddress)).toBe(false);
@@ -92,7 +106,9 @@ describe.each(testStores())('inference clusters on %s', (store) => {
     const cluster = (await berth.request('GET', p.cluster('ml-rg', clusterName))).body;
     expect(cluster.properties.agentPoolProfiles).toEqual([expect.objectContaining({ count: 3, vmSize: 'Standard_D3_v2' })]);
     expect(cluster.properties.networkProfile.loadBalancerSku.toLowerCase()).toBe('basic');
-    const versions = (await berth.request('GET', `/subscriptions/${sub}/providers/Microsoft.ContainerService/locations/westus/orchestrators?api-version=2019-08-01`)).body;
+    const versions = (
+      await berth.request('GET', `/subscriptions/${sub}/providers/Microsoft.ContainerService/locations/westus/orchestrators?api-version=2019-08-01`)
+    ).body;
     const defaultVersion = versions.properties.orchestrators.find((o: { default?: boolean }) => o.default).orchestratorVersion;
     expect(cluster.properties.kubernetesVersion).toBe(defaultVersion);
 
@@ -112,7 +128,14 @@ describe.each(testStores())('inference clusters on %s', (store) => {
     expect(svc.spec.type).toBe('LoadBalancer');
     expect(svc.spec.ports.map((x: { port: number }) => x.port)).toEqual([80]);
     expect(svc.status.loadBalancer.ingress[0].ip).toBe(service.publicIpAddress);
-    const rest = await kubectlJson(k, ['serviceaccount/azureml-fe', 'configmap/azuremlfeconfig', 'clusterrole/azureml-fe', 'clusterrolebinding/azureml-fe', '-n', 'azureml']);
+    const rest = await kubectlJson(k, [
+      'serviceaccount/azureml-fe',
+      'configmap/azuremlfeconfig',
+      'clusterrole/azureml-fe',
+      'clusterrolebinding/azureml-fe',
+      '-n',
+      'azureml',
+    ]);
     expect(rest.items.map((i: { kind: string }) => i.kind)).toEqual(['ServiceAccount', 'ConfigMap', 'ClusterRole', 'ClusterRoleBinding']);
     expect(rest.items[1].data).toMatchObject({ CLUSTER_PURPOSE: 'FastProd', WORKSPACE_NAME: 'ml-ws', COMPUTE_NAME: 'myaks' });
     expect((await k.run(['get', 'secret/azuremlfessl', '-n', 'azureml'])).stderr).toMatch(/NotFound/);
@@ -142,7 +165,9 @@ describe.each(testStores())('inference clusters on %s', (store) => {
     expect(armError(wsDelete).code).toBe('WorkspaceHasComputes');
 
     // R11: the VM size cannot change; the node count follows R2.
-    const resize = await berth.request('PATCH', p.compute('ml-rg', 'ml-ws', 'myaks'), { body: { properties: { properties: { agentVmSize: 'Standard_D4_v2' } } } });
+    const resize = await berth.request('PATCH', p.compute('ml-rg', 'ml-ws', 'myaks'), {
+      body: { properties: { properties: { agentVmSize: 'Standard_D4_v2' } } },
+    });
     expect(resize.status).toBe(400);
     expect(armError(resize).code).toBe('VmSizeChangeNotAllowed');
     const tooSmall = await berth.request('PATCH', p.compute('ml-rg', 'ml-ws', 'myaks'), { body: { properties: { properties: { agentCount: 2 } } } });
@@ -183,7 +208,9 @@ describe.each(testStores())('inference clusters on %s', (store) => {
     expect(deploy.spec.replicas).toBe(1);
     expect((await kubectlJson(k, ['nodes'])).items).toHaveLength(1);
     // Below 2 vCPUs a DevTest cluster is still accepted, with a warning showing the arithmetic.
-    const tiny = await berth.request('PUT', p.compute('ml-rg', 'ml-ws', 'tinyaks'), { body: { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1, agentVmSize: 'Standard_D1_v2' } } } });
+    const tiny = await berth.request('PUT', p.compute('ml-rg', 'ml-ws', 'tinyaks'), {
+      body: { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1, agentVmSize: 'Standard_D1_v2' } } },
+    });
     expect(tiny.status, tiny.text).toBe(201);
     expect(warnings(tiny).join(' ')).toContain('1 node x 1 vCPUs (Standard_D1_v2) = 1');
     expect((await waitForOperation(berth, tiny.headers['azure-asyncoperation'] as string)).status).toBe('Succeeded');
@@ -215,7 +242,12 @@ describe.each(testStores())('inference clusters on %s', (store) => {
       'ml-rg',
       'ml-ws',
       'netaks',
-      { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1, aksNetworkingConfiguration: { serviceCidr: '10.1.0.0/16' } } } },
+      {
+        properties: {
+          computeType: 'AKS',
+          properties: { clusterPurpose: 'DevTest', agentCount: 1, aksNetworkingConfiguration: { serviceCidr: '10.1.0.0/16' } },
+        },
+      },
       POLL,
     );
     expect((created.properties as any).provisioningState).toBe('Succeeded');
@@ -224,102 +256,135 @@ describe.each(testStores())('inference clusters on %s', (store) => {
     expect(cluster.properties.networkProfile).toMatchObject({ serviceCidr: '10.1.0.0/16', dnsServiceIP: '10.1.0.10' });
   });
 
-  it.concurrent("creates a cluster with auto TLS: a certificate from Berth's CA for <label>######.<region>.cloudapp.azure.com in secret azuremlfessl", async () => {
-    const created = await client.computeOperations.beginCreateOrUpdateAndWait(
-      'ml-rg',
-      'ml-ws',
-      'tlsaks',
-      { properties: { computeType: 'AKS', properties: { sslConfiguration: { status: 'Auto', leafDomainLabel: 'contoso' } } } },
-      POLL,
-    );
-    const props = (created.properties as any).properties;
-    expect(props.sslConfiguration).toEqual({ status: 'Auto', leafDomainLabel: 'contoso' });
-    const fqdn: string = props.clusterFqdn;
-    expect(fqdn).toMatch(/^contoso[a-z0-9]{6}\.westus\.cloudapp\.azure\.com$/);
-    const k = await kubectl('ml-rg', 'ml-ws', 'tlsaks');
-    const secret = parseYaml(await k.ok(['get', 'secret/azuremlfessl', '-n', 'azureml', '-o', 'yaml']));
-    const certPem = Buffer.from(secret.data['cert.pem'], 'base64').toString('utf8');
-    const keyPem = Buffer.from(secret.data['key.pem'], 'base64').toString('utf8');
-    const caPem = await readFile(join(berth.home, 'ca.pem'), 'utf8');
-    expect(signedBy(certPem, caPem)).toBe(true);
-    const cert = new X509Certificate(certPem);
-    expect(cert.checkHost(fqdn)).toBe(fqdn);
-    expect(cert.checkPrivateKey(createPrivateKey(keyPem))).toBe(true);
-    const svc = await kubectlJson(k, ['svc/azureml-fe', '-n', 'azureml']);
-    expect(svc.spec.ports.map((x: { port: number }) => x.port)).toEqual([80, 443]);
-    // Neither the key nor the generated certificate shows in a GET.
-    const got = await berth.request('GET', p.compute('ml-rg', 'ml-ws', 'tlsaks'));
-    expect(got.text).not.toContain('PRIVATE KEY');
-    expect(got.text).not.toContain('BEGIN CERTIFICATE');
-  });
+  it.concurrent(
+    "creates a cluster with auto TLS: a certificate from Berth's CA for <label>######.<region>.cloudapp.azure.com in secret azuremlfessl",
+    async () => {
+      const created = await client.computeOperations.beginCreateOrUpdateAndWait(
+        'ml-rg',
+        'ml-ws',
+        'tlsaks',
+        { properties: { computeType: 'AKS', properties: { sslConfiguration: { status: 'Auto', leafDomainLabel: 'contoso' } } } },
+        POLL,
+      );
+      const props = (created.properties as any).properties;
+      expect(props.sslConfiguration).toEqual({ status: 'Auto', leafDomainLabel: 'contoso' });
+      const fqdn: string = props.clusterFqdn;
+      expect(fqdn).toMatch(/^contoso[a-z0-9]{6}\.westus\.cloudapp\.azure\.com$/);
+      const k = await kubectl('ml-rg', 'ml-ws', 'tlsaks');
+      const secret = parseYaml(await k.ok(['get', 'secret/azuremlfessl', '-n', 'azureml', '-o', 'yaml']));
+      const certPem = Buffer.from(secret.data['cert.pem'], 'base64').toString('utf8');
+      const keyPem = Buffer.from(secret.data['key.pem'], 'base64').toString('utf8');
+      const caPem = await readFile(join(berth.home, 'ca.pem'), 'utf8');
+      expect(signedBy(certPem, caPem)).toBe(true);
+      const cert = new X509Certificate(certPem);
+      expect(cert.checkHost(fqdn)).toBe(fqdn);
+      expect(cert.checkPrivateKey(createPrivateKey(keyPem))).toBe(true);
+      const svc = await kubectlJson(k, ['svc/azureml-fe', '-n', 'azureml']);
+      expect(svc.spec.ports.map((x: { port: number }) => x.port)).toEqual([80, 443]);
+      // Neither the key nor the generated certificate shows in a GET.
+      const got = await berth.request('GET', p.compute('ml-rg', 'ml-ws', 'tlsaks'));
+      expect(got.text).not.toContain('PRIVATE KEY');
+      expect(got.text).not.toContain('BEGIN CERTIFICATE');
+    },
+  );
 
-  it.concurrent('attaches a cluster by resource id, refuses Delete and a second attachment, moves it to an internal load balancer and detaches it', async () => {
-    const clusterId = await makeCluster(berth.request, sub, 'clusters-rg', 'attach-me');
-    const attached = await client.computeOperations.beginCreateOrUpdateAndWait('ml-rg', 'ml-ws', 'attached', { properties: { computeType: 'AKS', resourceId: clusterId } }, POLL);
-    const props = attached.properties as any;
-    expect(props).toMatchObject({ provisioningState: 'Succeeded', isAttachedCompute: true, resourceId: clusterId, computeLocation: 'westus' });
-    expect(props.properties).toMatchObject({ agentCount: 3, agentVmSize: 'Standard_D3_v2', clusterPurpose: 'FastProd' });
-    const publicIp = props.properties.systemServices[0].publicIpAddress;
-    expect(isPrivateIp(publicIp)).toBe(false);
+  it.concurrent(
+    'attaches a cluster by resource id, refuses Delete and a second attachment, moves it to an internal load balancer and detaches it',
+    async () => {
+      const clusterId = await makeCluster(berth.request, sub, 'clusters-rg', 'attach-me');
+      const attached = await client.computeOperations.beginCreateOrUpdateAndWait(
+        'ml-rg',
+        'ml-ws',
+        'attached',
+        { properties: { computeType: 'AKS', resourceId: clusterId } },
+        POLL,
+      );
+      const props = attached.properties as any;
+      expect(props).toMatchObject({ provisioningState: 'Succeeded', isAttachedCompute: true, resourceId: clusterId, computeLocation: 'westus' });
+      expect(props.properties).toMatchObject({ agentCount: 3, agentVmSize: 'Standard_D3_v2', clusterPurpose: 'FastProd' });
+      const publicIp = props.properties.systemServices[0].publicIpAddress;
+      expect(isPrivateIp(publicIp)).toBe(false);
 
-    // R5: the same spec again is a 200 that changes nothing; another spec is a 409.
-    const again = await berth.request('PUT', p.compute('ml-rg', 'ml-ws', 'attached'), { body: { properties: { computeType: 'AKS', resourceId: clusterId } } });
-    expect(again.status).toBe(200);
-    expect(again.body).toEqual(await getCompute('ml-rg', 'ml-ws', 'attached'));
-    const before = await getCompute('ml-rg', 'ml-ws', 'attached');
-    const other = await berth.request('PUT', p.compute('ml-rg', 'ml-ws', 'attached'), { body: { properties: { computeType: 'AKS', resourceId: clusterId, description: 'changed' } } });
-    expect(other.status).toBe(409);
-    expect(armError(other).code).toBe('ComputeAlreadyExists');
-    expect(armError(other).message).toMatch(/already exists/);
-    expect(armError(other).message).toMatch(/PATCH/);
-    expect(await getCompute('ml-rg', 'ml-ws', 'attached')).toEqual(before);
+      // R5: the same spec again is a 200 that changes nothing; another spec is a 409.
+      const again = await berth.request('PUT', p.compute('ml-rg', 'ml-ws', 'attached'), {
+        body: { properties: { computeType: 'AKS', resourceId: clusterId } },
+      });
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual(await getCompute('ml-rg', 'ml-ws', 'attached'));
+      const before = await getCompute('ml-rg', 'ml-ws', 'attached');
+      const other = await berth.request('PUT', p.compute('ml-rg', 'ml-ws', 'attached'), {
+        body: { properties: { computeType: 'AKS', resourceId: clusterId, description: 'changed' } },
+      });
+      expect(other.status).toBe(409);
+      expect(armError(other).code).toBe('ComputeAlreadyExists');
+      expect(armError(other).message).toMatch(/already exists/);
+      expect(armError(other).message).toMatch(/PATCH/);
+      expect(await getCompute('ml-rg', 'ml-ws', 'attached')).toEqual(before);
 
-    // Delete is for clusters the workspace created.
-    await expect(client.computeOperations.beginDeleteAndWait('ml-rg', 'ml-ws', 'attached', 'Delete', POLL)).rejects.toMatchObject({ statusCode: 400, code: 'DeleteNotAllowedForAttachedCompute' });
-    expect(await getCompute('ml-rg', 'ml-ws', 'attached')).toEqual(before);
-    expect((await berth.request('GET', p.cluster('clusters-rg', 'attach-me'))).status).toBe(200);
+      // Delete is for clusters the workspace created.
+      await expect(client.computeOperations.beginDeleteAndWait('ml-rg', 'ml-ws', 'attached', 'Delete', POLL)).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'DeleteNotAllowedForAttachedCompute',
+      });
+      expect(await getCompute('ml-rg', 'ml-ws', 'attached')).toEqual(before);
+      expect((await berth.request('GET', p.cluster('clusters-rg', 'attach-me'))).status).toBe(200);
 
-    // Scaling is for clusters the workspace created, too.
-    const scale = await berth.request('PATCH', p.compute('ml-rg', 'ml-ws', 'attached'), { body: { properties: { properties: { agentCount: 4 } } } });
-    expect(scale.status).toBe(400);
-    expect(armError(scale).code).toBe('ScaleAttachedCluster');
+      // Scaling is for clusters the workspace created, too.
+      const scale = await berth.request('PATCH', p.compute('ml-rg', 'ml-ws', 'attached'), { body: { properties: { properties: { agentCount: 4 } } } });
+      expect(scale.status).toBe(400);
+      expect(armError(scale).code).toBe('ScaleAttachedCluster');
 
-    // R9: an update moves the front end behind an internal load balancer.
-    const { res, operation } = await patchCompute('ml-rg', 'ml-ws', 'attached', { properties: { properties: { loadBalancerType: 'InternalLoadBalancer', loadBalancerSubnet: 'inference' } } });
-    expect(res.status, res.text).toBe(200);
-    expect(res.body.properties.provisioningState).toBe('Updating');
-    expect(operation.status).toBe('Succeeded');
-    const internal = (await getCompute('ml-rg', 'ml-ws', 'attached')).properties;
-    expect(internal.provisioningState).toBe('Succeeded');
-    expect(internal.properties.loadBalancerType).toBe('InternalLoadBalancer');
-    const privateIp = internal.properties.systemServices[0].publicIpAddress;
-    expect(isPrivateIp(privateIp)).toBe(true);
-    expect(internal.properties.clusterFqdn).toBe(privateIp);
-    const k = await kubectl('ml-rg', 'ml-ws', 'attached');
-    expect((await kubectlJson(k, ['svc/azureml-fe', '-n', 'azureml'])).status.loadBalancer.ingress[0].ip).toBe(privateIp);
+      // R9: an update moves the front end behind an internal load balancer.
+      const { res, operation } = await patchCompute('ml-rg', 'ml-ws', 'attached', {
+        properties: { properties: { loadBalancerType: 'InternalLoadBalancer', loadBalancerSubnet: 'inference' } },
+      });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.properties.provisioningState).toBe('Updating');
+      expect(operation.status).toBe('Succeeded');
+      const internal = (await getCompute('ml-rg', 'ml-ws', 'attached')).properties;
+      expect(internal.provisioningState).toBe('Succeeded');
+      expect(internal.properties.loadBalancerType).toBe('InternalLoadBalancer');
+      const privateIp = internal.properties.systemServices[0].publicIpAddress;
+      expect(isPrivateIp(privateIp)).toBe(true);
+      expect(internal.properties.clusterFqdn).toBe(privateIp);
+      const k = await kubectl('ml-rg', 'ml-ws', 'attached');
+      expect((await kubectlJson(k, ['svc/azureml-fe', '-n', 'azureml'])).status.loadBalancer.ingress[0].ip).toBe(privateIp);
 
-    // Detach: everything Berth installed goes, the cluster stays.
-    await client.computeOperations.beginDeleteAndWait('ml-rg', 'ml-ws', 'attached', 'Detach', POLL);
-    await expect(client.computeOperations.get('ml-rg', 'ml-ws', 'attached')).rejects.toMatchObject({ statusCode: 404 });
-    const cluster = await berth.request('GET', p.cluster('clusters-rg', 'attach-me'));
-    expect(cluster.status).toBe(200);
-    expect(cluster.body.properties.provisioningState).toBe('Succeeded');
-    const all = await k.run(['get', 'all', '-n', 'azureml']);
-    expect(all.code).toBe(0);
-    expect(all.stdout).toBe('');
-    expect(all.stderr).toMatch(/No resources found/);
-    for (const what of ['clusterrole/azureml-fe', 'clusterrolebinding/azureml-fe', 'namespace/azureml']) {
-      expect((await k.run(['get', what])).stderr).toMatch(/NotFound/);
-    }
-    // The attachment is released: the cluster may be attached again, under another name.
-    const reattached = await client.computeOperations.beginCreateOrUpdateAndWait('ml-rg', 'ml-ws', 'reattached', { properties: { computeType: 'AKS', resourceId: clusterId } }, POLL);
-    expect((reattached.properties as any).provisioningState).toBe('Succeeded');
-    await client.computeOperations.beginDeleteAndWait('ml-rg', 'ml-ws', 'reattached', 'Detach', POLL);
-  });
+      // Detach: everything Berth installed goes, the cluster stays.
+      await client.computeOperations.beginDeleteAndWait('ml-rg', 'ml-ws', 'attached', 'Detach', POLL);
+      await expect(client.computeOperations.get('ml-rg', 'ml-ws', 'attached')).rejects.toMatchObject({ statusCode: 404 });
+      const cluster = await berth.request('GET', p.cluster('clusters-rg', 'attach-me'));
+      expect(cluster.status).toBe(200);
+      expect(cluster.body.properties.provisioningState).toBe('Succeeded');
+      const all = await k.run(['get', 'all', '-n', 'azureml']);
+      expect(all.code).toBe(0);
+      expect(all.stdout).toBe('');
+      expect(all.stderr).toMatch(/No resources found/);
+      for (const what of ['clusterrole/azureml-fe', 'clusterrolebinding/azureml-fe', 'namespace/azureml']) {
+        expect((await k.run(['get', what])).stderr).toMatch(/NotFound/);
+      }
+      // The attachment is released: the cluster may be attached again, under another name.
+      const reattached = await client.computeOperations.beginCreateOrUpdateAndWait(
+        'ml-rg',
+        'ml-ws',
+        'reattached',
+        { properties: { computeType: 'AKS', resourceId: clusterId } },
+        POLL,
+      );
+      expect((reattached.properties as any).provisioningState).toBe('Succeeded');
+      await client.computeOperations.beginDeleteAndWait('ml-rg', 'ml-ws', 'reattached', 'Detach', POLL);
+    },
+  );
 
   it.concurrent('enables TLS with a custom certificate on an attached compute, without a detach', async () => {
     const clusterId = await makeCluster(berth.request, sub, 'clusters-rg', 'tls-target');
-    await client.computeOperations.beginCreateOrUpdateAndWait('ml-rg', 'ml-ws', 'tlsattached', { properties: { computeType: 'AKS', resourceId: clusterId } }, POLL);
+    await client.computeOperations.beginCreateOrUpdateAndWait(
+      'ml-rg',
+      'ml-ws',
+      'tlsattached',
+      { properties: { computeType: 'AKS', resourceId: clusterId } },
+      POLL,
+    );
     const { ca, close } = await throwawayCa();
     try {
       const issued = await ca.issue({ commonName: 'scoring.contoso.com', dnsNames: ['scoring.contoso.com'], validityDays: 365 });
@@ -340,7 +405,9 @@ describe.each(testStores())('inference clusters on %s', (store) => {
 
       // A certificate that expires within 30 days is taken, with a warning.
       const soon = await ca.issue({ commonName: 'scoring.contoso.com', dnsNames: ['*.contoso.com'], validityDays: 10 });
-      const renewed = await patchCompute('ml-rg', 'ml-ws', 'tlsattached', { properties: { properties: { sslConfiguration: { ...ssl, cert: soon.certPem, key: soon.keyPem } } } });
+      const renewed = await patchCompute('ml-rg', 'ml-ws', 'tlsattached', {
+        properties: { properties: { sslConfiguration: { ...ssl, cert: soon.certPem, key: soon.keyPem } } },
+      });
       expect(renewed.res.status, renewed.res.text).toBe(200);
       expect(warnings(renewed.res).join(' ')).toMatch(/expires on .* in less than 30 days/);
       expect(renewed.operation.status).toBe('Succeeded');
@@ -358,11 +425,16 @@ describe.each(testStores())('inference clusters on %s', (store) => {
     const spec = { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1, agentVmSize: 'Standard_D2_v2' } } };
     const same = await Promise.all(Array.from({ length: 20 }, () => berth.request('PUT', p.compute('race-rg', 'race-ws', 'same'), { body: spec })));
     const codes = same.map((r) => r.status).sort();
-    expect(codes.filter((c) => c === 201), same.map((r) => r.text).join('\n')).toHaveLength(1);
+    expect(
+      codes.filter((c) => c === 201),
+      same.map((r) => r.text).join('\n'),
+    ).toHaveLength(1);
     expect(codes.every((c) => c === 200 || c === 201)).toBe(true);
     const differing = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        berth.request('PUT', p.compute('race-rg', 'race-ws', 'differing'), { body: { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: i + 1, agentVmSize: 'Standard_D2_v2' } } } }),
+        berth.request('PUT', p.compute('race-rg', 'race-ws', 'differing'), {
+          body: { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: i + 1, agentVmSize: 'Standard_D2_v2' } } },
+        }),
       ),
     );
     // Nothing can be deleted while it is being created.
@@ -400,18 +472,33 @@ describe.each(testStores())('inference clusters on %s', (store) => {
   it.concurrent('attaches one cluster once when 10 names race for it (R6), and hands one leaf domain label to one of 5 racing computes', async () => {
     const clusterId = await makeCluster(berth.request, sub, 'clusters-rg', 'contested');
     const attaches = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => berth.request('PUT', p.compute('race-rg', 'race-ws', `claimant-${i}`), { body: { properties: { computeType: 'AKS', resourceId: clusterId } } })),
+      Array.from({ length: 10 }, (_, i) =>
+        berth.request('PUT', p.compute('race-rg', 'race-ws', `claimant-${i}`), { body: { properties: { computeType: 'AKS', resourceId: clusterId } } }),
+      ),
     );
-    expect(attaches.filter((r) => r.status === 201), attaches.map((r) => r.text).join('\n')).toHaveLength(1);
+    expect(
+      attaches.filter((r) => r.status === 201),
+      attaches.map((r) => r.text).join('\n'),
+    ).toHaveLength(1);
     const refused = attaches.filter((r) => r.status !== 201);
     expect(refused.map((r) => r.status)).toEqual(Array(9).fill(409));
     expect(refused.every((r) => r.body.error.code === 'ClusterAlreadyAttached')).toBe(true);
     const labels = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
-        berth.request('PUT', p.compute('race-rg', 'race-ws', `labelled-${i}`), { body: { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1, sslConfiguration: { status: 'Auto', leafDomainLabel: 'northwind' } } } } }),
+        berth.request('PUT', p.compute('race-rg', 'race-ws', `labelled-${i}`), {
+          body: {
+            properties: {
+              computeType: 'AKS',
+              properties: { clusterPurpose: 'DevTest', agentCount: 1, sslConfiguration: { status: 'Auto', leafDomainLabel: 'northwind' } },
+            },
+          },
+        }),
       ),
     );
-    expect(labels.filter((r) => r.status === 201), labels.map((r) => r.text).join('\n')).toHaveLength(1);
+    expect(
+      labels.filter((r) => r.status === 201),
+      labels.map((r) => r.text).join('\n'),
+    ).toHaveLength(1);
     expect(labels.filter((r) => r.status !== 201).map((r) => r.body.error.code)).toEqual(Array(4).fill('LeafDomainLabelInUse'));
     for (const r of [...attaches, ...labels]) {
       const status = r.headers['azure-asyncoperation'] as string | undefined;
@@ -420,7 +507,13 @@ describe.each(testStores())('inference clusters on %s', (store) => {
   });
 
   it.concurrent('deletes a created compute whose cluster was deleted behind its back', async () => {
-    const created = await client.computeOperations.beginCreateOrUpdateAndWait('race-rg', 'race-ws', 'orphan', { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1 } } } as never, POLL);
+    const created = await client.computeOperations.beginCreateOrUpdateAndWait(
+      'race-rg',
+      'race-ws',
+      'orphan',
+      { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1 } } } as never,
+      POLL,
+    );
     const clusterName = (created.properties as any).resourceId.split('/').pop();
     const gone = await berth.request('DELETE', p.cluster('race-rg', clusterName));
     expect(gone.status).toBe(202);
@@ -433,7 +526,11 @@ describe.each(testStores())('inference clusters on %s', (store) => {
     const auto = (overwrite?: boolean) => ({
       properties: {
         computeType: 'AKS',
-        properties: { clusterPurpose: 'DevTest', agentCount: 1, sslConfiguration: { status: 'Auto', leafDomainLabel: 'fabrikam', ...(overwrite ? { overwriteExistingDomain: true } : {}) } },
+        properties: {
+          clusterPurpose: 'DevTest',
+          agentCount: 1,
+          sslConfiguration: { status: 'Auto', leafDomainLabel: 'fabrikam', ...(overwrite ? { overwriteExistingDomain: true } : {}) },
+        },
       },
     });
     const first = await client.computeOperations.beginCreateOrUpdateAndWait('race-rg', 'race-ws', 'label-one', auto() as never, POLL);
@@ -457,14 +554,21 @@ describe.each(testStores())('inference clusters on %s', (store) => {
     let ca: Awaited<ReturnType<typeof throwawayCa>>;
 
     beforeAll(async () => {
-      const sub2 = await berth.request('PUT', '/providers/Microsoft.Subscription/aliases/other-sub?api-version=2021-10-01', { body: { properties: { displayName: 'Other', workload: 'Production' } } });
+      const sub2 = await berth.request('PUT', '/providers/Microsoft.Subscription/aliases/other-sub?api-version=2021-10-01', {
+        body: { properties: { displayName: 'Other', workload: 'Production' } },
+      });
       expect([200, 201]).toContain(sub2.status);
       const otherSub: string = sub2.body.properties.subscriptionId;
       expect((await berth.request('PUT', paths(otherSub).group('elsewhere-rg'), { body: { location: 'westus' } })).status).toBe(201);
       [held, lts, fenced, elsewhere] = await Promise.all([
         makeCluster(berth.request, sub, 'clusters-rg', 'held'),
-        makeCluster(berth.request, sub, 'clusters-rg', 'lts', { sku: { name: 'Base', tier: 'Premium' }, properties: { kubernetesVersion: '1.28', supportPlan: 'AKSLongTermSupport' } }),
-        makeCluster(berth.request, sub, 'clusters-rg', 'fenced', { properties: { apiServerAccessProfile: { authorizedIPRanges: ['203.0.113.0/24'] }, networkProfile: { loadBalancerSku: 'standard' } } }),
+        makeCluster(berth.request, sub, 'clusters-rg', 'lts', {
+          sku: { name: 'Base', tier: 'Premium' },
+          properties: { kubernetesVersion: '1.28', supportPlan: 'AKSLongTermSupport' },
+        }),
+        makeCluster(berth.request, sub, 'clusters-rg', 'fenced', {
+          properties: { apiServerAccessProfile: { authorizedIPRanges: ['203.0.113.0/24'] }, networkProfile: { loadBalancerSku: 'standard' } },
+        }),
         makeCluster(berth.request, otherSub, 'elsewhere-rg', 'elsewhere'),
       ]);
       await client.computeOperations.beginCreateOrUpdateAndWait('bad-rg', 'bad-ws', 'holder', { properties: { computeType: 'AKS', resourceId: held } }, POLL);
@@ -473,12 +577,18 @@ describe.each(testStores())('inference clusters on %s', (store) => {
     afterAll(() => ca?.close());
 
     /** Sends a PUT through the official client, expects it refused, and checks nothing changed. */
-    async function refused(name: string, aks: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<{ statusCode: number; code: string; message: string; details: any[] }> {
+    async function refused(
+      name: string,
+      aks: Record<string, unknown>,
+      extra: Record<string, unknown> = {},
+    ): Promise<{ statusCode: number; code: string; message: string; details: any[] }> {
       const before = await snapshot(berth.request, sub, scope);
-      const err: any = await client.computeOperations.beginCreateOrUpdateAndWait('bad-rg', 'bad-ws', name, { properties: { computeType: 'AKS', ...extra, properties: aks } } as never, POLL).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err: any = await client.computeOperations
+        .beginCreateOrUpdateAndWait('bad-rg', 'bad-ws', name, { properties: { computeType: 'AKS', ...extra, properties: aks } } as never, POLL)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(err, `PUT ${name} was accepted`).toBeDefined();
       expect(await snapshot(berth.request, sub, scope)).toEqual(before);
       const body = err.details?.error ?? {};
@@ -519,11 +629,17 @@ describe.each(testStores())('inference clusters on %s', (store) => {
     });
 
     it('refuses overlapping CIDRs: service range over the docker bridge, over the nodes subnet, over the pods', async () => {
-      const bridge = await refused('overlap-bridge', { aksNetworkingConfiguration: { serviceCidr: '10.1.0.0/16', dnsServiceIP: '10.1.0.10', dockerBridgeCidr: '10.1.0.1/16' } });
+      const bridge = await refused('overlap-bridge', {
+        aksNetworkingConfiguration: { serviceCidr: '10.1.0.0/16', dnsServiceIP: '10.1.0.10', dockerBridgeCidr: '10.1.0.1/16' },
+      });
       expect(bridge.statusCode).toBe(400);
       expect(bridge.message).toMatch(/overlaps serviceCidr/);
       const subnet = await refused('overlap-subnet', {
-        aksNetworkingConfiguration: { subnetId: `/subscriptions/${sub}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks`, serviceCidr: '10.240.0.0/16', dnsServiceIP: '10.240.0.10' },
+        aksNetworkingConfiguration: {
+          subnetId: `/subscriptions/${sub}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aks`,
+          serviceCidr: '10.240.0.0/16',
+          dnsServiceIP: '10.240.0.10',
+        },
       });
       expect(subnet).toMatchObject({ statusCode: 400, code: 'ServiceCidrOverlapExistingSubnetsCidr' });
       // Without a subnet of the user's, nodes get AKS's own subnet (10.224.0.0/16) and pods 10.244.0.0/16.
@@ -539,7 +655,9 @@ describe.each(testStores())('inference clusters on %s', (store) => {
       const good = await ca.ca.issue({ commonName: 'scoring.contoso.com', dnsNames: ['scoring.contoso.com'], validityDays: 365 });
       const other = await ca.ca.issue({ commonName: 'other.contoso.com', dnsNames: ['other.contoso.com'], validityDays: 365 });
       const expired = await ca.ca.issue({ commonName: 'scoring.contoso.com', dnsNames: ['scoring.contoso.com'], validityDays: -1 });
-      const ssl = (o: Record<string, unknown>) => ({ sslConfiguration: { status: 'Enabled', cert: good.certPem, key: good.keyPem, cname: 'scoring.contoso.com', ...o } });
+      const ssl = (o: Record<string, unknown>) => ({
+        sslConfiguration: { status: 'Enabled', cert: good.certPem, key: good.keyPem, cname: 'scoring.contoso.com', ...o },
+      });
 
       const mismatch = await refused('tls-mismatch', ssl({ key: other.keyPem }));
       expect(mismatch).toMatchObject({ statusCode: 400, code: 'KeyDoesNotMatchCertificate' });
@@ -553,7 +671,10 @@ describe.each(testStores())('inference clusters on %s', (store) => {
       expect(internal).toMatchObject({ statusCode: 400, code: 'TlsWithInternalLoadBalancer' });
       expect(internal.message).toMatch(/not supported with an internal load balancer/);
       expect(internal.message).toMatch(/private address/);
-      const auto = await refused('auto-internal', { sslConfiguration: { status: 'Auto', leafDomainLabel: 'contoso' }, loadBalancerType: 'InternalLoadBalancer' });
+      const auto = await refused('auto-internal', {
+        sslConfiguration: { status: 'Auto', leafDomainLabel: 'contoso' },
+        loadBalancerType: 'InternalLoadBalancer',
+      });
       expect(auto.code).toBe('TlsWithInternalLoadBalancer');
     });
 
@@ -566,7 +687,9 @@ describe.each(testStores())('inference clusters on %s', (store) => {
       const old = await refused('lts', {}, { resourceId: lts });
       expect(old).toMatchObject({ statusCode: 400, code: 'UnsupportedKubernetesVersion' });
       expect(old.message).toMatch(/Kubernetes 1\.28\.\d+/);
-      const supported = (await berth.request('GET', `/subscriptions/${sub}/providers/Microsoft.ContainerService/locations/westus/kubernetesVersions?api-version=2024-08-01`)).body.values
+      const supported = (
+        await berth.request('GET', `/subscriptions/${sub}/providers/Microsoft.ContainerService/locations/westus/kubernetesVersions?api-version=2024-08-01`)
+      ).body.values
         .filter((v: any) => v.capabilities.supportPlan.includes('KubernetesOfficial'))
         .flatMap((v: any) => Object.keys(v.patchVersions));
       expect(supported.length).toBeGreaterThan(0);
@@ -586,14 +709,22 @@ describe.each(testStores())('inference clusters on %s', (store) => {
 
     it('answers a different spec on an existing name with 409 and the same spec with 200 (R5)', async () => {
       const before = await snapshot(berth.request, sub, scope);
-      const other = await berth.request('PUT', p.compute('bad-rg', 'bad-ws', 'holder'), { body: { properties: { computeType: 'AKS', resourceId: held, properties: { clusterPurpose: 'DevTest' } } } });
+      const other = await berth.request('PUT', p.compute('bad-rg', 'bad-ws', 'holder'), {
+        body: { properties: { computeType: 'AKS', resourceId: held, properties: { clusterPurpose: 'DevTest' } } },
+      });
       expect(other.status).toBe(409);
       expect(armError(other).code).toBe('ComputeAlreadyExists');
       expect(armError(other).message).toMatch(/'holder' already exists/);
       const same = await berth.request('PUT', p.compute('bad-rg', 'bad-ws', 'holder'), { body: { properties: { computeType: 'AKS', resourceId: held } } });
       expect(same.status).toBe(200);
       const statuses: number[] = [];
-      const again = await client.computeOperations.beginCreateOrUpdateAndWait('bad-rg', 'bad-ws', 'holder', { properties: { computeType: 'AKS', resourceId: held } }, { ...POLL, onResponse: (raw) => statuses.push(raw.status) });
+      const again = await client.computeOperations.beginCreateOrUpdateAndWait(
+        'bad-rg',
+        'bad-ws',
+        'holder',
+        { properties: { computeType: 'AKS', resourceId: held } },
+        { ...POLL, onResponse: (raw) => statuses.push(raw.status) },
+      );
       expect(statuses[0]).toBe(200);
       expect((again.properties as any).provisioningState).toBe('Succeeded');
       expect(await snapshot(berth.request, sub, scope)).toEqual(before);
@@ -630,7 +761,12 @@ describe.each(testStores())('inference clusters on %s', (store) => {
       expect(res.status).toBe(400);
       const error = armError(res);
       expect(error.code).toBe('ComputeValidationFailed');
-      expect(error.details!.map((d) => d.code).sort()).toEqual(['InsufficientVcpusForProduction', 'InvalidComputeName', 'InvalidDNSServiceIP', 'TlsWithInternalLoadBalancer']);
+      expect(error.details!.map((d) => d.code).sort()).toEqual([
+        'InsufficientVcpusForProduction',
+        'InvalidComputeName',
+        'InvalidDNSServiceIP',
+        'TlsWithInternalLoadBalancer',
+      ]);
       for (const d of error.details!) expect(d.message.length).toBeGreaterThan(20);
       expect(await snapshot(berth.request, sub, scope)).toEqual(before);
     });
@@ -640,10 +776,18 @@ describe.each(testStores())('inference clusters on %s', (store) => {
       const mismatch = (await ca.ca.issue({ commonName: 'x.contoso.com', dnsNames: ['x.contoso.com'], validityDays: 30 })).certPem;
       const key = (await ca.ca.issue({ commonName: 'x.contoso.com', dnsNames: ['x.contoso.com'], validityDays: 30 })).keyPem;
       const res = await berth.request('PATCH', p.compute('bad-rg', 'bad-ws', 'holder'), {
-        body: { properties: { properties: { sslConfiguration: { status: 'Enabled', cert: mismatch, key, cname: 'x.contoso.com' }, loadBalancerType: 'InternalLoadBalancer' } } },
+        body: {
+          properties: {
+            properties: { sslConfiguration: { status: 'Enabled', cert: mismatch, key, cname: 'x.contoso.com' }, loadBalancerType: 'InternalLoadBalancer' },
+          },
+        },
       });
       expect(res.status).toBe(400);
-      expect(armError(res).details!.map((d) => d.code).sort()).toEqual(['KeyDoesNotMatchCertificate', 'TlsWithInternalLoadBalancer']);
+      expect(
+        armError(res)
+          .details!.map((d) => d.code)
+          .sort(),
+      ).toEqual(['KeyDoesNotMatchCertificate', 'TlsWithInternalLoadBalancer']);
       expect(await snapshot(berth.request, sub, scope)).toEqual(before);
     });
   });
@@ -654,7 +798,11 @@ describe.each(testStores())('inference clusters on %s', (store) => {
     expect(armError(wrongType).code).toBe('UnsupportedComputeType');
     const older = await berth.request('GET', p.computes('ml-rg', 'ml-ws').replace('2022-10-01', '2021-04-01'));
     expect(older.status).toBe(200);
-    const noWs = await berth.request('PUT', `/subscriptions/${sub}/resourceGroups/ml-rg/providers/${ML}/workspaces/nope/computes/myaks?api-version=2022-10-01`, { body: { properties: { computeType: 'AKS' } } });
+    const noWs = await berth.request(
+      'PUT',
+      `/subscriptions/${sub}/resourceGroups/ml-rg/providers/${ML}/workspaces/nope/computes/myaks?api-version=2022-10-01`,
+      { body: { properties: { computeType: 'AKS' } } },
+    );
     expect(noWs.status).toBe(404);
   });
 });

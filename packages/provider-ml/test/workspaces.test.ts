@@ -4,7 +4,6 @@ import { credential, startTestBerth, testStores, waitForOperation, type TestBert
 
 const ML_API = 'api-version=2022-10-01';
 
-
 describe.each(testStores())('workspaces on %s', (store) => {
   let berth: TestBerth;
   let client: AzureMachineLearningWorkspaces;
@@ -17,7 +16,9 @@ describe.each(testStores())('workspaces on %s', (store) => {
     sub = berth.subscriptionId;
     client = new AzureMachineLearningWorkspaces(credential(berth.token), sub, { endpoint: berth.url, tlsOptions: { ca: berth.ca } } as never);
     for (const rg of ['ml-rg', 'empty-rg']) {
-      expect((await berth.request('PUT', `/subscriptions/${sub}/resourcegroups/${rg}?api-version=2021-04-01`, { body: { location: 'westus' } })).status).toBe(201);
+      expect((await berth.request('PUT', `/subscriptions/${sub}/resourcegroups/${rg}?api-version=2021-04-01`, { body: { location: 'westus' } })).status).toBe(
+        201,
+      );
     }
   });
   afterAll(() => berth?.close());
@@ -48,7 +49,12 @@ describe.each(testStores())('workspaces on %s', (store) => {
     for await (const w of client.workspaces.listBySubscription()) inSub.push(w.name!);
     expect(inSub).toContain('myworkspace');
 
-    const updated = await client.workspaces.beginUpdateAndWait('ml-rg', 'myworkspace', { description: 'changed', friendlyName: 'Renamed', tags: { env: 'prod' } }, poll);
+    const updated = await client.workspaces.beginUpdateAndWait(
+      'ml-rg',
+      'myworkspace',
+      { description: 'changed', friendlyName: 'Renamed', tags: { env: 'prod' } },
+      poll,
+    );
     expect(updated.description).toBe('changed');
     expect(updated.friendlyName).toBe('Renamed');
     expect((await client.workspaces.get('ml-rg', 'myworkspace')).tags).toEqual({ env: 'prod' });
@@ -63,7 +69,9 @@ describe.each(testStores())('workspaces on %s', (store) => {
     expect(res.body.properties.provisioningState).toBe('Creating');
     expect(res.headers['retry-after']).toBe('1');
     const status = res.headers['azure-asyncoperation'] as string;
-    expect(status).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/subscriptions\/.+\/providers\/Microsoft\.MachineLearningServices\/locations\/eastus\/operationStatuses\//);
+    expect(status).toMatch(
+      /^https:\/\/127\.0\.0\.1:\d+\/subscriptions\/.+\/providers\/Microsoft\.MachineLearningServices\/locations\/eastus\/operationStatuses\//,
+    );
     // Clients append the original query to poll URLs: extra parameters are accepted.
     const op = await waitForOperation(berth, `${status}&underlyingResourceAction=Detach`);
     expect(op.status).toBe('Succeeded');
@@ -71,7 +79,10 @@ describe.each(testStores())('workspaces on %s', (store) => {
   });
 
   it('accepts api-version 2021-04-01 too', async () => {
-    const res = await berth.request('GET', `/subscriptions/${sub}/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces?api-version=2021-04-01`);
+    const res = await berth.request(
+      'GET',
+      `/subscriptions/${sub}/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces?api-version=2021-04-01`,
+    );
     expect(res.status).toBe(200);
   });
 
@@ -79,7 +90,10 @@ describe.each(testStores())('workspaces on %s', (store) => {
     for (const name of ['page-ws-1', 'page-ws-2', 'page-ws-3']) {
       expect((await berth.request('PUT', wsPath('empty-rg', name), { body: { location: 'westus' } })).status).toBe(201);
     }
-    const first = await berth.request('GET', `/subscriptions/${sub}/resourceGroups/empty-rg/providers/Microsoft.MachineLearningServices/workspaces?${ML_API}&$top=2`);
+    const first = await berth.request(
+      'GET',
+      `/subscriptions/${sub}/resourceGroups/empty-rg/providers/Microsoft.MachineLearningServices/workspaces?${ML_API}&$top=2`,
+    );
     expect(first.body.value).toHaveLength(2);
     const second = await berth.request('GET', first.body.nextLink);
     expect(second.body.value.map((w: { name: string }) => w.name)).toEqual(['page-ws-3']);
@@ -121,7 +135,9 @@ describe.each(testStores())('workspaces on %s', (store) => {
     });
 
     it('a body of the wrong shape', async () => {
-      const res = await berth.request('PUT', wsPath('ml-rg', 'shape-ws'), { body: { location: 'westus', properties: { hbiWorkspace: 'yes', publicNetworkAccess: 'Sometimes' } } });
+      const res = await berth.request('PUT', wsPath('ml-rg', 'shape-ws'), {
+        body: { location: 'westus', properties: { hbiWorkspace: 'yes', publicNetworkAccess: 'Sometimes' } },
+      });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('InvalidRequestContent');
       expect(res.body.error.details.length).toBeGreaterThanOrEqual(2);

@@ -12,14 +12,16 @@ export const ClusterPurpose = { DevTest: 'DevTest', FastProd: 'FastProd', DenseP
  * TLS termination: a certificate Berth issues, or your own as PEM text (in Node,
  * `readSslPemFiles` of `@berth/sdk/node` reads it from the original's PEM files).
  */
-export type EnableSslOptions =
-  | { leafDomainLabel: string; overwriteExistingDomain?: boolean }
-  | { sslCertPem: string; sslKeyPem: string; sslCname: string };
+export type EnableSslOptions = { leafDomainLabel: string; overwriteExistingDomain?: boolean } | { sslCertPem: string; sslKeyPem: string; sslCname: string };
 
 /** A compute configuration failed Berth's pre-flight rules, locally or on the server: every broken rule is in `details`. */
 export class ComputeConfigurationError extends Error {
   constructor(readonly details: ErrorDetail[]) {
-    super(details.length === 1 ? details[0].message : `The configuration breaks ${details.length} rules:\n${details.map((d) => `  - (${d.code}) ${d.message}`).join('\n')}`);
+    super(
+      details.length === 1
+        ? details[0].message
+        : `The configuration breaks ${details.length} rules:\n${details.map((d) => `  - (${d.code}) ${d.message}`).join('\n')}`,
+    );
     this.name = 'ComputeConfigurationError';
   }
 }
@@ -36,7 +38,12 @@ export class ComputeTargetError extends Error {
 }
 
 function sslFrom(options: EnableSslOptions): SslConfiguration {
-  if ('leafDomainLabel' in options) return { status: 'Auto', leafDomainLabel: options.leafDomainLabel, ...(options.overwriteExistingDomain !== undefined ? { overwriteExistingDomain: options.overwriteExistingDomain } : {}) };
+  if ('leafDomainLabel' in options)
+    return {
+      status: 'Auto',
+      leafDomainLabel: options.leafDomainLabel,
+      ...(options.overwriteExistingDomain !== undefined ? { overwriteExistingDomain: options.overwriteExistingDomain } : {}),
+    };
   return { status: 'Enabled', cert: options.sslCertPem, key: options.sslKeyPem, cname: options.sslCname };
 }
 
@@ -96,9 +103,15 @@ export class AksProvisioningConfiguration extends AksConfiguration {
       o.vnetName && o.subnetName
         ? `/subscriptions/${this.subscriptionId ?? '{subscription}'}/resourceGroups/${o.vnetResourceGroupName ?? '{group}'}/providers/Microsoft.Network/virtualNetworks/${o.vnetName}/subnets/${o.subnetName}`
         : undefined;
-    const networking = subnet || o.serviceCidr || o.dnsServiceIp || o.dockerBridgeCidr
-      ? { ...(subnet ? { subnetId: subnet } : {}), ...(o.serviceCidr ? { serviceCidr: o.serviceCidr } : {}), ...(o.dnsServiceIp ? { dnsServiceIP: o.dnsServiceIp } : {}), ...(o.dockerBridgeCidr ? { dockerBridgeCidr: o.dockerBridgeCidr } : {}) }
-      : undefined;
+    const networking =
+      subnet || o.serviceCidr || o.dnsServiceIp || o.dockerBridgeCidr
+        ? {
+            ...(subnet ? { subnetId: subnet } : {}),
+            ...(o.serviceCidr ? { serviceCidr: o.serviceCidr } : {}),
+            ...(o.dnsServiceIp ? { dnsServiceIP: o.dnsServiceIp } : {}),
+            ...(o.dockerBridgeCidr ? { dockerBridgeCidr: o.dockerBridgeCidr } : {}),
+          }
+        : undefined;
     return {
       ...(o.location ? { location: o.location } : {}),
       properties: {
@@ -139,7 +152,10 @@ export class AksAttachConfiguration extends AksConfiguration {
   }
 
   get resourceId(): string {
-    return this.options.resourceId ?? `/subscriptions/${this.subscriptionId ?? '{subscription}'}/resourceGroups/${this.options.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${this.options.clusterName}`;
+    return (
+      this.options.resourceId ??
+      `/subscriptions/${this.subscriptionId ?? '{subscription}'}/resourceGroups/${this.options.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${this.options.clusterName}`
+    );
   }
 
   toCompute(): ComputeDefinition {
@@ -158,11 +174,14 @@ export class AksAttachConfiguration extends AksConfiguration {
 
 /** `AksUpdateConfiguration`: TLS, load balancer type and subnet of an existing compute. */
 export class AksUpdateConfiguration {
-  constructor(readonly options: { sslConfiguration?: SslConfiguration | EnableSslOptions; loadBalancerType?: LoadBalancerType; loadBalancerSubnet?: string } = {}) {}
+  constructor(
+    readonly options: { sslConfiguration?: SslConfiguration | EnableSslOptions; loadBalancerType?: LoadBalancerType; loadBalancerSubnet?: string } = {},
+  ) {}
 
   toUpdate() {
     const ssl = this.options.sslConfiguration;
-    const sslConfiguration = ssl && ('leafDomainLabel' in ssl || 'sslCertPem' in ssl) && !('status' in ssl) ? sslFrom(ssl as EnableSslOptions) : (ssl as SslConfiguration | undefined);
+    const sslConfiguration =
+      ssl && ('leafDomainLabel' in ssl || 'sslCertPem' in ssl) && !('status' in ssl) ? sslFrom(ssl as EnableSslOptions) : (ssl as SslConfiguration | undefined);
     return {
       properties: {
         properties: {
@@ -250,7 +269,12 @@ export class ComputeTarget {
     return targets;
   }
 
-  protected static async begin(workspace: Workspace, name: string, configuration: AksProvisioningConfiguration | AksAttachConfiguration, options: OperationOptions): Promise<AksCompute> {
+  protected static async begin(
+    workspace: Workspace,
+    name: string,
+    configuration: AksProvisioningConfiguration | AksAttachConfiguration,
+    options: OperationOptions,
+  ): Promise<AksCompute> {
     configuration.validateConfiguration(name);
     const target = new AksCompute(workspace, name);
     try {

@@ -1,6 +1,15 @@
 import { BerthPoller, type PollerState } from './poller.js';
 import { ArmRestClient, type RestResponse } from './rest-client.js';
-import type { AksComputeSecrets, ComputeDefinition, ComputeNode, ComputeResource, ComputeUpdate, ResourceGroup, Subscription, WorkspaceResource } from './models.js';
+import type {
+  AksComputeSecrets,
+  ComputeDefinition,
+  ComputeNode,
+  ComputeResource,
+  ComputeUpdate,
+  ResourceGroup,
+  Subscription,
+  WorkspaceResource,
+} from './models.js';
 
 export const ML_API_VERSION = '2022-10-01';
 const GROUPS_API_VERSION = '2021-04-01';
@@ -20,7 +29,10 @@ export interface PagedAsyncIterableIterator<T> extends AsyncIterableIterator<T> 
   byPage(): AsyncIterableIterator<T[]>;
 }
 
-function paged<T>(first: () => Promise<RestResponse<{ value: T[]; nextLink?: string }>>, next: (link: string) => Promise<RestResponse<{ value: T[]; nextLink?: string }>>): PagedAsyncIterableIterator<T> {
+function paged<T>(
+  first: () => Promise<RestResponse<{ value: T[]; nextLink?: string }>>,
+  next: (link: string) => Promise<RestResponse<{ value: T[]; nextLink?: string }>>,
+): PagedAsyncIterableIterator<T> {
   async function* pages(): AsyncIterableIterator<T[]> {
     let res = await first();
     yield res.body.value;
@@ -49,17 +61,27 @@ export class BerthClient {
   }
 
   async listSubscriptions(options: OperationOptions = {}): Promise<Subscription[]> {
-    const res = await this.rest.request<{ value: Subscription[] }>('GET', '/subscriptions', { query: { 'api-version': SUBSCRIPTIONS_API_VERSION }, abortSignal: options.abortSignal });
+    const res = await this.rest.request<{ value: Subscription[] }>('GET', '/subscriptions', {
+      query: { 'api-version': SUBSCRIPTIONS_API_VERSION },
+      abortSignal: options.abortSignal,
+    });
     return res.body.value;
   }
 
   async createResourceGroup(subscriptionId: string, name: string, location: string, options: OperationOptions = {}): Promise<ResourceGroup> {
-    const res = await this.rest.request<ResourceGroup>('PUT', `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`, { query: { 'api-version': GROUPS_API_VERSION }, body: { location }, abortSignal: options.abortSignal });
+    const res = await this.rest.request<ResourceGroup>('PUT', `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`, {
+      query: { 'api-version': GROUPS_API_VERSION },
+      body: { location },
+      abortSignal: options.abortSignal,
+    });
     return res.body;
   }
 
   async getResourceGroup(subscriptionId: string, name: string, options: OperationOptions = {}): Promise<ResourceGroup> {
-    const res = await this.rest.request<ResourceGroup>('GET', `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`, { query: { 'api-version': GROUPS_API_VERSION }, abortSignal: options.abortSignal });
+    const res = await this.rest.request<ResourceGroup>('GET', `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`, {
+      query: { 'api-version': GROUPS_API_VERSION },
+      abortSignal: options.abortSignal,
+    });
     return res.body;
   }
 
@@ -90,52 +112,113 @@ export class BerthClient {
     });
   }
 
-  async beginCreateWorkspace(subscriptionId: string, resourceGroup: string, name: string, workspace: { location: string; description?: string; friendlyName?: string; tags?: Record<string, string> }, options: OperationOptions = {}): Promise<BerthPoller<WorkspaceResource>> {
+  async beginCreateWorkspace(
+    subscriptionId: string,
+    resourceGroup: string,
+    name: string,
+    workspace: { location: string; description?: string; friendlyName?: string; tags?: Record<string, string> },
+    options: OperationOptions = {},
+  ): Promise<BerthPoller<WorkspaceResource>> {
     const path = this.workspacePath(subscriptionId, resourceGroup, name);
-    const body = { location: workspace.location, ...(workspace.tags ? { tags: workspace.tags } : {}), properties: { description: workspace.description, friendlyName: workspace.friendlyName } };
+    const body = {
+      location: workspace.location,
+      ...(workspace.tags ? { tags: workspace.tags } : {}),
+      properties: { description: workspace.description, friendlyName: workspace.friendlyName },
+    };
     const res = await this.rest.request<WorkspaceResource>('PUT', path, { query: { 'api-version': ML_API_VERSION }, body, abortSignal: options.abortSignal });
     return this.poller(res, `${path}?api-version=${ML_API_VERSION}`);
   }
 
   async getWorkspace(subscriptionId: string, resourceGroup: string, name: string, options: OperationOptions = {}): Promise<WorkspaceResource> {
-    return (await this.rest.request<WorkspaceResource>('GET', this.workspacePath(subscriptionId, resourceGroup, name), { query: { 'api-version': ML_API_VERSION }, abortSignal: options.abortSignal })).body;
+    return (
+      await this.rest.request<WorkspaceResource>('GET', this.workspacePath(subscriptionId, resourceGroup, name), {
+        query: { 'api-version': ML_API_VERSION },
+        abortSignal: options.abortSignal,
+      })
+    ).body;
   }
 
   listWorkspaces(subscriptionId: string, resourceGroup?: string, options: OperationOptions = {}): PagedAsyncIterableIterator<WorkspaceResource> {
     const base = resourceGroup ? `/subscriptions/${subscriptionId}/resourceGroups/${encodeURIComponent(resourceGroup)}` : `/subscriptions/${subscriptionId}`;
     return paged(
-      () => this.rest.request('GET', `${base}/providers/Microsoft.MachineLearningServices/workspaces`, { query: { 'api-version': ML_API_VERSION }, abortSignal: options.abortSignal }),
+      () =>
+        this.rest.request('GET', `${base}/providers/Microsoft.MachineLearningServices/workspaces`, {
+          query: { 'api-version': ML_API_VERSION },
+          abortSignal: options.abortSignal,
+        }),
       (link) => this.rest.request('GET', link, { abortSignal: options.abortSignal }),
     );
   }
 
   async beginDeleteWorkspace(subscriptionId: string, resourceGroup: string, name: string, options: OperationOptions = {}): Promise<BerthPoller<void>> {
-    const res = await this.rest.request<void>('DELETE', this.workspacePath(subscriptionId, resourceGroup, name), { query: { 'api-version': ML_API_VERSION }, abortSignal: options.abortSignal });
+    const res = await this.rest.request<void>('DELETE', this.workspacePath(subscriptionId, resourceGroup, name), {
+      query: { 'api-version': ML_API_VERSION },
+      abortSignal: options.abortSignal,
+    });
     return this.poller(res, undefined);
   }
 
   /** Creates an AKS compute (a new cluster), or attaches one when `compute.properties.resourceId` is set. */
-  async beginCreateCompute(subscriptionId: string, resourceGroup: string, workspace: string, name: string, compute: ComputeDefinition, options: OperationOptions = {}): Promise<BerthPoller<ComputeResource> & { warnings: string[] }> {
+  async beginCreateCompute(
+    subscriptionId: string,
+    resourceGroup: string,
+    workspace: string,
+    name: string,
+    compute: ComputeDefinition,
+    options: OperationOptions = {},
+  ): Promise<BerthPoller<ComputeResource> & { warnings: string[] }> {
     const path = this.computePath(subscriptionId, resourceGroup, workspace, name);
-    const res = await this.rest.request<ComputeResource>('PUT', path, { query: { 'api-version': ML_API_VERSION }, body: compute, abortSignal: options.abortSignal });
+    const res = await this.rest.request<ComputeResource>('PUT', path, {
+      query: { 'api-version': ML_API_VERSION },
+      body: compute,
+      abortSignal: options.abortSignal,
+    });
     return Object.assign(this.poller(res, `${path}?api-version=${ML_API_VERSION}`), { warnings: warningsOf(res) });
   }
 
   /** Attaches an existing managed cluster, by its ARM resource id. */
-  async beginAttachCompute(subscriptionId: string, resourceGroup: string, workspace: string, name: string, compute: ComputeDefinition, options: OperationOptions = {}) {
+  async beginAttachCompute(
+    subscriptionId: string,
+    resourceGroup: string,
+    workspace: string,
+    name: string,
+    compute: ComputeDefinition,
+    options: OperationOptions = {},
+  ) {
     if (!compute.properties.resourceId) throw new TypeError('beginAttachCompute needs properties.resourceId (the managed cluster to attach).');
     return this.beginCreateCompute(subscriptionId, resourceGroup, workspace, name, compute, options);
   }
 
-  async beginUpdateCompute(subscriptionId: string, resourceGroup: string, workspace: string, name: string, update: ComputeUpdate, options: OperationOptions = {}): Promise<BerthPoller<ComputeResource> & { warnings: string[] }> {
+  async beginUpdateCompute(
+    subscriptionId: string,
+    resourceGroup: string,
+    workspace: string,
+    name: string,
+    update: ComputeUpdate,
+    options: OperationOptions = {},
+  ): Promise<BerthPoller<ComputeResource> & { warnings: string[] }> {
     const path = this.computePath(subscriptionId, resourceGroup, workspace, name);
-    const res = await this.rest.request<ComputeResource>('PATCH', path, { query: { 'api-version': ML_API_VERSION }, body: update, abortSignal: options.abortSignal });
+    const res = await this.rest.request<ComputeResource>('PATCH', path, {
+      query: { 'api-version': ML_API_VERSION },
+      body: update,
+      abortSignal: options.abortSignal,
+    });
     return Object.assign(this.poller(res, `${path}?api-version=${ML_API_VERSION}`), { warnings: warningsOf(res) });
   }
 
   /** Detach keeps the cluster and removes what Berth installed; Delete also deletes a cluster the workspace created. */
-  async beginDeleteCompute(subscriptionId: string, resourceGroup: string, workspace: string, name: string, underlyingResourceAction: 'Detach' | 'Delete', options: OperationOptions = {}): Promise<BerthPoller<void>> {
-    const res = await this.rest.request<void>('DELETE', this.computePath(subscriptionId, resourceGroup, workspace, name), { query: { 'api-version': ML_API_VERSION, underlyingResourceAction }, abortSignal: options.abortSignal });
+  async beginDeleteCompute(
+    subscriptionId: string,
+    resourceGroup: string,
+    workspace: string,
+    name: string,
+    underlyingResourceAction: 'Detach' | 'Delete',
+    options: OperationOptions = {},
+  ): Promise<BerthPoller<void>> {
+    const res = await this.rest.request<void>('DELETE', this.computePath(subscriptionId, resourceGroup, workspace, name), {
+      query: { 'api-version': ML_API_VERSION, underlyingResourceAction },
+      abortSignal: options.abortSignal,
+    });
     return this.poller(res, undefined);
   }
 
@@ -144,22 +227,53 @@ export class BerthClient {
   }
 
   async getCompute(subscriptionId: string, resourceGroup: string, workspace: string, name: string, options: OperationOptions = {}): Promise<ComputeResource> {
-    return (await this.rest.request<ComputeResource>('GET', this.computePath(subscriptionId, resourceGroup, workspace, name), { query: { 'api-version': ML_API_VERSION }, abortSignal: options.abortSignal })).body;
+    return (
+      await this.rest.request<ComputeResource>('GET', this.computePath(subscriptionId, resourceGroup, workspace, name), {
+        query: { 'api-version': ML_API_VERSION },
+        abortSignal: options.abortSignal,
+      })
+    ).body;
   }
 
   listComputes(subscriptionId: string, resourceGroup: string, workspace: string, options: OperationOptions = {}): PagedAsyncIterableIterator<ComputeResource> {
     return paged(
-      () => this.rest.request('GET', `${this.workspacePath(subscriptionId, resourceGroup, workspace)}/computes`, { query: { 'api-version': ML_API_VERSION }, abortSignal: options.abortSignal }),
+      () =>
+        this.rest.request('GET', `${this.workspacePath(subscriptionId, resourceGroup, workspace)}/computes`, {
+          query: { 'api-version': ML_API_VERSION },
+          abortSignal: options.abortSignal,
+        }),
       (link) => this.rest.request('GET', link, { abortSignal: options.abortSignal }),
     );
   }
 
-  async listComputeKeys(subscriptionId: string, resourceGroup: string, workspace: string, name: string, options: OperationOptions = {}): Promise<AksComputeSecrets> {
-    return (await this.rest.request<AksComputeSecrets>('POST', `${this.computePath(subscriptionId, resourceGroup, workspace, name)}/listKeys`, { query: { 'api-version': ML_API_VERSION }, abortSignal: options.abortSignal })).body;
+  async listComputeKeys(
+    subscriptionId: string,
+    resourceGroup: string,
+    workspace: string,
+    name: string,
+    options: OperationOptions = {},
+  ): Promise<AksComputeSecrets> {
+    return (
+      await this.rest.request<AksComputeSecrets>('POST', `${this.computePath(subscriptionId, resourceGroup, workspace, name)}/listKeys`, {
+        query: { 'api-version': ML_API_VERSION },
+        abortSignal: options.abortSignal,
+      })
+    ).body;
   }
 
-  async listComputeNodes(subscriptionId: string, resourceGroup: string, workspace: string, name: string, options: OperationOptions = {}): Promise<ComputeNode[]> {
-    return (await this.rest.request<{ nodes: ComputeNode[] }>('POST', `${this.computePath(subscriptionId, resourceGroup, workspace, name)}/listNodes`, { query: { 'api-version': ML_API_VERSION }, abortSignal: options.abortSignal })).body.nodes;
+  async listComputeNodes(
+    subscriptionId: string,
+    resourceGroup: string,
+    workspace: string,
+    name: string,
+    options: OperationOptions = {},
+  ): Promise<ComputeNode[]> {
+    return (
+      await this.rest.request<{ nodes: ComputeNode[] }>('POST', `${this.computePath(subscriptionId, resourceGroup, workspace, name)}/listNodes`, {
+        query: { 'api-version': ML_API_VERSION },
+        abortSignal: options.abortSignal,
+      })
+    ).body.nodes;
   }
 }
 

@@ -90,9 +90,16 @@ export class BerthPoller<T> {
    * whose result is the final operation-status document. It reads through
    * `reader`'s `readOperationStatus`, or through `reader` itself when a function.
    */
-  static forOperationStatus(statusUrl: string, reader: ArmRestClient | OperationStatusReader, options: { resolveOnUnsuccessful?: boolean } = {}): BerthPoller<OperationStatus> {
+  static forOperationStatus(
+    statusUrl: string,
+    reader: ArmRestClient | OperationStatusReader,
+    options: { resolveOnUnsuccessful?: boolean } = {},
+  ): BerthPoller<OperationStatus> {
     const readStatus: OperationStatusReader = typeof reader === 'function' ? reader : (url, abortSignal) => reader.readOperationStatus(url, abortSignal);
-    return new BerthPoller<OperationStatus>({ statusUrl, status: 'InProgress' }, { readStatus, readResult: async (final) => final, resolveOnUnsuccessful: options.resolveOnUnsuccessful });
+    return new BerthPoller<OperationStatus>(
+      { statusUrl, status: 'InProgress' },
+      { readStatus, readResult: async (final) => final, resolveOnUnsuccessful: options.resolveOnUnsuccessful },
+    );
   }
 
   get isDone(): boolean {
@@ -144,7 +151,11 @@ export class BerthPoller<T> {
       if (!this.isDone) await sleep(options.intervalInMs ?? this.retryAfterInMs ?? DEFAULT_INTERVAL_MS, options.abortSignal);
     }
     if (!this.succeeded && !this.options.resolveOnUnsuccessful) {
-      throw new OperationFailedError(this.state.status, this.state.error ?? { code: this.state.status, message: 'The operation did not succeed.' }, this.state.statusUrl?.split('/').pop()?.split('?')[0] ?? '');
+      throw new OperationFailedError(
+        this.state.status,
+        this.state.error ?? { code: this.state.status, message: 'The operation did not succeed.' },
+        this.state.statusUrl?.split('/').pop()?.split('?')[0] ?? '',
+      );
     }
     return this.result as T;
   }

@@ -17,7 +17,9 @@ export interface WorkspaceConfigOptions extends ConnectionOptions, OperationOpti
 export async function workspaceFromConfig(path?: string, options: WorkspaceConfigOptions = {}): Promise<Workspace> {
   const file = path ? resolve(path) : findConfig(process.cwd());
   if (!file || !existsSync(file)) {
-    throw new Error(`No workspace config.json found ${path ? `at ${path}` : 'in this folder or its parents (config.json or .azureml/config.json)'}; write one with subscription_id, resource_group and workspace_name.`);
+    throw new Error(
+      `No workspace config.json found ${path ? `at ${path}` : 'in this folder or its parents (config.json or .azureml/config.json)'}; write one with subscription_id, resource_group and workspace_name.`,
+    );
   }
   const config = JSON.parse(readFileSync(file, 'utf8')) as { subscription_id?: string; resource_group?: string; workspace_name?: string };
   if (!config.resource_group || !config.workspace_name) throw new Error(`${file} needs resource_group and workspace_name.`);

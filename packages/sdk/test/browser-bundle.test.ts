@@ -83,7 +83,11 @@ describe('@berth/sdk in a browser', () => {
     });
 
     it('runs the pre-flight rules in the browser, TLS included, checking what a browser can of the PEM blocks', () => {
-      const config = sdk.AksCompute.provisioningConfiguration({ agentCount: 1, vmSize: 'Standard_D3_v2' }).enableSsl({ sslCertPem: 'not a certificate', sslKeyPem: '-----BEGIN ENCRYPTED PRIVATE KEY-----\nx\n-----END ENCRYPTED PRIVATE KEY-----', sslCname: 'www.contoso.com' });
+      const config = sdk.AksCompute.provisioningConfiguration({ agentCount: 1, vmSize: 'Standard_D3_v2' }).enableSsl({
+        sslCertPem: 'not a certificate',
+        sslKeyPem: '-----BEGIN ENCRYPTED PRIVATE KEY-----\nx\n-----END ENCRYPTED PRIVATE KEY-----',
+        sslCname: 'www.contoso.com',
+      });
       const error = (() => {
         try {
           config.validateConfiguration('Bad_Name');
@@ -99,7 +103,9 @@ describe('@berth/sdk in a browser', () => {
       // Not port 9 as in sdk.test.ts: fetch refuses that port itself, as browsers do.
       const port = await freePort();
       const unreachable = new sdk.BerthClient(`https://127.0.0.1:${port}`, berth.token);
-      await expect(unreachable.listSubscriptions()).rejects.toThrow(`Cannot reach Berth at https://127.0.0.1:${port} (ECONNREFUSED); is it running, does this browser trust its certificate`);
+      await expect(unreachable.listSubscriptions()).rejects.toThrow(
+        `Cannot reach Berth at https://127.0.0.1:${port} (ECONNREFUSED); is it running, does this browser trust its certificate`,
+      );
       const aborted = new AbortController();
       aborted.abort();
       await expect(new sdk.BerthClient(berth.url, berth.token).listSubscriptions({ abortSignal: aborted.signal })).rejects.toThrow(/abort/i);

@@ -42,7 +42,8 @@ describe('the examples run against a fresh berth up', () => {
     await rm(files, { recursive: true, force: true });
   });
 
-  const aks = (t: { properties?: unknown }) => (t.properties as { properties: { provisioningState: string; isAttachedCompute: boolean; properties: Record<string, any> } }).properties;
+  const aks = (t: { properties?: unknown }) =>
+    (t.properties as { properties: { provisioningState: string; isAttachedCompute: boolean; properties: Record<string, any> } }).properties;
 
   it('01 creates a cluster with the default configuration', async () => {
     const target = await createDefault();
@@ -65,7 +66,11 @@ describe('the examples run against a fresh berth up', () => {
   it('03 creates a cluster in an existing vnet', async () => {
     const target = await createInVnet();
     expect(target.provisioningState).toBe('Succeeded');
-    expect(aks(target).properties.aksNetworkingConfiguration).toMatchObject({ serviceCidr: '10.0.0.0/16', dnsServiceIP: '10.0.0.10', subnetId: expect.stringContaining('/virtualNetworks/mynetwork/subnets/default') });
+    expect(aks(target).properties.aksNetworkingConfiguration).toMatchObject({
+      serviceCidr: '10.0.0.0/16',
+      dnsServiceIP: '10.0.0.10',
+      subnetId: expect.stringContaining('/virtualNetworks/mynetwork/subnets/default'),
+    });
   });
 
   it('04 and 05 attach existing clusters (05 with fewer than 12 vCPUs, as DevTest)', async () => {
@@ -107,7 +112,10 @@ describe('the examples run against a fresh berth up', () => {
     await detach();
     const ws = await Workspace.get('myworkspace', { client: clientFromEnvironment(), resourceGroup: 'myresourcegroup' });
     await expect(ComputeTarget.get(ws, 'attachedaks')).rejects.toMatchObject({ statusCode: 404 });
-    const cluster = await berth.request('GET', `/subscriptions/${berth.subscriptionId}/resourceGroups/myresourcegroup/providers/Microsoft.ContainerService/managedClusters/myexistingcluster?api-version=2024-08-01`);
+    const cluster = await berth.request(
+      'GET',
+      `/subscriptions/${berth.subscriptionId}/resourceGroups/myresourcegroup/providers/Microsoft.ContainerService/managedClusters/myexistingcluster?api-version=2024-08-01`,
+    );
     expect(cluster.status).toBe(200);
   });
 

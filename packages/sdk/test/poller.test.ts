@@ -54,7 +54,9 @@ describe('BerthPoller', () => {
     expect(err).toBeInstanceOf(OperationFailedError);
     expect(err).toMatchObject({ status: 'Failed', error, operationId: 'op1' });
     const canceled = scripted([{ status: 'Canceled' }]);
-    expect(await settle(BerthPoller.forOperationStatus(STATUS_URL, canceled.read, { resolveOnUnsuccessful: true }).pollUntilDone())).toMatchObject({ status: 'Canceled' });
+    expect(await settle(BerthPoller.forOperationStatus(STATUS_URL, canceled.read, { resolveOnUnsuccessful: true }).pollUntilDone())).toMatchObject({
+      status: 'Canceled',
+    });
   });
 
   it('stops waiting when aborted, and resumes from its serialized state', async () => {

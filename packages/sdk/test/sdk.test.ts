@@ -44,7 +44,10 @@ describe('@berth/sdk', () => {
   it('reads a config.json like Workspace.from_config', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'berth-config-'));
     try {
-      await writeFile(join(dir, 'config.json'), JSON.stringify({ subscription_id: ws.subscriptionId, resource_group: 'sdk-rg', workspace_name: 'sdkworkspace' }));
+      await writeFile(
+        join(dir, 'config.json'),
+        JSON.stringify({ subscription_id: ws.subscriptionId, resource_group: 'sdk-rg', workspace_name: 'sdkworkspace' }),
+      );
       const fromConfig = await workspaceFromConfig(join(dir, 'config.json'), { client });
       expect(fromConfig.resource.id).toBe(ws.resource.id);
       await expect(workspaceFromConfig(join(dir, 'missing.json'), { client })).rejects.toThrow(/No workspace config\.json found at/);
@@ -54,7 +57,9 @@ describe('@berth/sdk', () => {
   });
 
   it('pages lists, resumes pollers from their serialized state, and carries ARM errors as typed errors', async () => {
-    const poller = await client.beginCreateCompute(ws.subscriptionId, 'sdk-rg', 'sdkworkspace', 'pagedaks', { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1, agentVmSize: 'Standard_D2_v2' } } });
+    const poller = await client.beginCreateCompute(ws.subscriptionId, 'sdk-rg', 'sdkworkspace', 'pagedaks', {
+      properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1, agentVmSize: 'Standard_D2_v2' } },
+    });
     const resumed = client.resumePoller<{ properties: { provisioningState: string } }>(poller.toString());
     expect((await resumed.pollUntilDone({ intervalInMs: 50 })).properties.provisioningState).toBe('Succeeded');
     const pages: number[] = [];
@@ -66,7 +71,9 @@ describe('@berth/sdk', () => {
   });
 
   it('refuses a bad configuration before calling, and the server refuses what only it can check', async () => {
-    await expect(ComputeTarget.create(ws, 'ok-name', AksCompute.provisioningConfiguration({ agentCount: 2 }))).rejects.toBeInstanceOf(ComputeConfigurationError);
+    await expect(ComputeTarget.create(ws, 'ok-name', AksCompute.provisioningConfiguration({ agentCount: 2 }))).rejects.toBeInstanceOf(
+      ComputeConfigurationError,
+    );
     const attach = AksCompute.attachConfiguration({ resourceGroup: 'sdk-rg', clusterName: 'nosuchcluster' });
     const err = await ComputeTarget.attach(ws, 'ghost', attach).catch((e) => e);
     expect(err).toBeInstanceOf(ComputeConfigurationError);
@@ -74,9 +81,19 @@ describe('@berth/sdk', () => {
   });
 
   it('waitForCompletion shows progress and, on failure, every provisioning error, then throws', async () => {
-    const policy = await berth.request('PUT', `/subscriptions/${ws.subscriptionId}/providers/Microsoft.Authorization/policyAssignments/deny-ip?api-version=2022-06-01`, {
-      body: { properties: { displayName: 'Deny public IPs', policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749', parameters: { listOfResourceTypesNotAllowed: { value: ['Microsoft.Network/publicIPAddresses'] } } } },
-    });
+    const policy = await berth.request(
+      'PUT',
+      `/subscriptions/${ws.subscriptionId}/providers/Microsoft.Authorization/policyAssignments/deny-ip?api-version=2022-06-01`,
+      {
+        body: {
+          properties: {
+            displayName: 'Deny public IPs',
+            policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749',
+            parameters: { listOfResourceTypesNotAllowed: { value: ['Microsoft.Network/publicIPAddresses'] } },
+          },
+        },
+      },
+    );
     expect(policy.status).toBe(201);
     const written: string[] = [];
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -87,7 +104,10 @@ describe('@berth/sdk', () => {
       const target = await ComputeTarget.create(ws, 'deniedaks', AksCompute.provisioningConfiguration());
       const err = await target.waitForCompletion({ showOutput: true }).catch((e) => e);
       expect(err).toBeInstanceOf(ComputeTargetError);
-      expect((err as ComputeTargetError).provisioningErrors[0]).toMatchObject({ code: 'RequestDisallowedByPolicy', message: expect.stringContaining('Deny public IPs') });
+      expect((err as ComputeTargetError).provisioningErrors[0]).toMatchObject({
+        code: 'RequestDisallowedByPolicy',
+        message: expect.stringContaining('Deny public IPs'),
+      });
     } finally {
       spy.mockRestore();
       await berth.request('DELETE', `/subscriptions/${ws.subscriptionId}/providers/Microsoft.Authorization/policyAssignments/deny-ip?api-version=2022-06-01`);
@@ -101,7 +121,11 @@ describe('@berth/sdk', () => {
       return true;
     });
     try {
-      const ok = await ComputeTarget.create(ws, 'okaks', AksCompute.provisioningConfiguration({ clusterPurpose: 'DevTest', agentCount: 1, vmSize: 'Standard_D2_v2' }));
+      const ok = await ComputeTarget.create(
+        ws,
+        'okaks',
+        AksCompute.provisioningConfiguration({ clusterPurpose: 'DevTest', agentCount: 1, vmSize: 'Standard_D2_v2' }),
+      );
       await ok.waitForCompletion({ showOutput: true });
     } finally {
       spy2.mockRestore();
@@ -111,7 +135,9 @@ describe('@berth/sdk', () => {
 
   it('says what to do when Berth is unreachable or untrusted', async () => {
     const unreachable = new BerthClient('https://127.0.0.1:9', berth.token, { ca: berth.ca });
-    await expect(unreachable.listSubscriptions()).rejects.toThrow(new BerthConnectionError('Cannot reach Berth at https://127.0.0.1:9 (ECONNREFUSED); is it running? Start it with `berth up`.', 'ECONNREFUSED'));
+    await expect(unreachable.listSubscriptions()).rejects.toThrow(
+      new BerthConnectionError('Cannot reach Berth at https://127.0.0.1:9 (ECONNREFUSED); is it running? Start it with `berth up`.', 'ECONNREFUSED'),
+    );
     const dir = await mkdtemp(join(tmpdir(), 'berth-other-ca-'));
     try {
       const other = await loadOrCreateCa(dir);

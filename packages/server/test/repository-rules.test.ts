@@ -41,6 +41,11 @@ describe('rules the architecture keeps', () => {
   });
 
   it('splits resource ids only in @berth/arm', () => {
-    expect(offending(sources.filter((f) => !f.includes('/packages/arm/')), /\.id\)?\.split\('\/'\)|Id\.split\('\/'\)/)).toEqual([]);
+    expect(
+      offending(
+        sources.filter((f) => !f.includes('/packages/arm/')),
+        /\.id\)?\.split\('\/'\)|Id\.split\('\/'\)/,
+      ),
+    ).toEqual([]);
   });
 });

@@ -67,7 +67,13 @@ export const ComputePatch = Type.Object({
         sslConfiguration: Type.Optional(SslConfiguration),
         loadBalancerType: Type.Optional(LoadBalancerType),
         loadBalancerSubnet: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-        scaleSettings: Type.Optional(Type.Object({ maxNodeCount: Type.Integer({ minimum: 1 }), minNodeCount: Type.Optional(Type.Integer()), nodeIdleTimeBeforeScaleDown: Type.Optional(Type.String()) })),
+        scaleSettings: Type.Optional(
+          Type.Object({
+            maxNodeCount: Type.Integer({ minimum: 1 }),
+            minNodeCount: Type.Optional(Type.Integer()),
+            nodeIdleTimeBeforeScaleDown: Type.Optional(Type.String()),
+          }),
+        ),
       }),
     ),
   }),

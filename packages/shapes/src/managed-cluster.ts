@@ -113,7 +113,9 @@ export const ManagedCluster = Type.Object({
       dockerBridgeCidr: Type.Optional(Type.String()),
       ipFamilies: Type.Array(Type.String()),
     }),
-    apiServerAccessProfile: Type.Optional(Type.Object({ authorizedIPRanges: Type.Optional(Type.Array(Type.String())), enablePrivateCluster: Type.Optional(Type.Boolean()) })),
+    apiServerAccessProfile: Type.Optional(
+      Type.Object({ authorizedIPRanges: Type.Optional(Type.Array(Type.String())), enablePrivateCluster: Type.Optional(Type.Boolean()) }),
+    ),
     addonProfiles: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   }),
 });

@@ -1,9 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Location, Tags } from './arm-common.js';
 
-const IdentityType = Type.Union(
-  ['None', 'SystemAssigned', 'UserAssigned', 'SystemAssigned,UserAssigned'].map((t) => Type.Literal(t)),
-);
+const IdentityType = Type.Union(['None', 'SystemAssigned', 'UserAssigned', 'SystemAssigned,UserAssigned'].map((t) => Type.Literal(t)));
 
 export const ManagedServiceIdentityInput = Type.Object({
   type: IdentityType,

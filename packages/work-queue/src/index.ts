@@ -124,12 +124,15 @@ export class WorkQueue {
     if (entry.dueAt !== undefined && entry.dueAt <= at) return;
     clearTimeout(entry.timer);
     entry.dueAt = at;
-    entry.timer = setTimeout(() => {
-      entry.timer = undefined;
-      const group = this.groupOf(key);
-      if (!this.runningGroups.has(group)) this.start(key, entry, group);
-      else this.ready.set(group, [...(this.ready.get(group) ?? []), key]);
-    }, Math.max(0, at - Date.now()));
+    entry.timer = setTimeout(
+      () => {
+        entry.timer = undefined;
+        const group = this.groupOf(key);
+        if (!this.runningGroups.has(group)) this.start(key, entry, group);
+        else this.ready.set(group, [...(this.ready.get(group) ?? []), key]);
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   private start(key: string, entry: Entry, group: string): void {

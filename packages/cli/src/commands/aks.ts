@@ -16,12 +16,19 @@ function clusterPath(subscription: string, group: string, name: string): string 
 }
 
 function splitList(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** The `az aks get-versions -o table` layout: each version with "(preview)" marks and its upgrades. */
 function versionsTable(value: unknown): Array<Record<string, unknown>> {
-  const orchestrators = ((value as { orchestrators?: any[] })?.orchestrators ?? []) as Array<{ orchestratorVersion: string; isPreview?: boolean; upgrades?: Array<{ orchestratorVersion: string; isPreview?: boolean }> }>;
+  const orchestrators = ((value as { orchestrators?: any[] })?.orchestrators ?? []) as Array<{
+    orchestratorVersion: string;
+    isPreview?: boolean;
+    upgrades?: Array<{ orchestratorVersion: string; isPreview?: boolean }>;
+  }>;
   const label = (v: { orchestratorVersion: string; isPreview?: boolean }) => `${v.orchestratorVersion}${v.isPreview ? '(preview)' : ''}`;
   const numeric = (v: string) => v.split('.').map(Number);
   const newestFirst = [...orchestrators].sort((a, b) => {
@@ -73,16 +80,22 @@ export function aksCommand(): Command {
       .option('--docker-bridge-address <cidr>', 'Docker bridge address range')
       .addOption(new Option('--outbound-type <type>', 'egress').choices(['loadBalancer', 'userDefinedRouting', 'managedNATGateway', 'userAssignedNATGateway']))
       .option('--no-wait', 'return as soon as the create is accepted')
-      .addHelpText('after', `
+      .addHelpText(
+        'after',
+        `
 Examples:
   berth aks create -g myresourcegroup -n myexistingcluster --node-count 3 --node-vm-size Standard_D3_v2
   berth aks create -g rg -n lts --kubernetes-version 1.28 --tier premium --k8s-support-plan AKSLongTermSupport
-  berth aks create -g rg -n locked --load-balancer-sku standard --api-server-authorized-ip-ranges 203.0.113.0/24`),
+  berth aks create -g rg -n locked --load-balancer-sku standard --api-server-authorized-ip-ranges 203.0.113.0/24`,
+      ),
   ).action(async (o: GlobalOptions & Record<string, any>) => {
     const ctx = new CliContext(o);
     const sub = await ctx.subscription();
     const group = ctx.group(o.resourceGroup);
-    const location = o.location ?? (await ctx.client.request('GET', `/subscriptions/${sub}/resourcegroups/${encodeURIComponent(group)}`, { query: { 'api-version': '2021-04-01' } })).body.location;
+    const location =
+      o.location ??
+      (await ctx.client.request('GET', `/subscriptions/${sub}/resourcegroups/${encodeURIComponent(group)}`, { query: { 'api-version': '2021-04-01' } })).body
+        .location;
     const body = {
       location,
       ...(o.tier ? { sku: { name: 'Base', tier: o.tier.charAt(0).toUpperCase() + o.tier.slice(1) } } : {}),
@@ -91,7 +104,9 @@ Examples:
         ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}),
         ...(o.dnsNamePrefix ? { dnsPrefix: o.dnsNamePrefix } : {}),
         ...(o.k8sSupportPlan ? { supportPlan: o.k8sSupportPlan } : {}),
-        agentPoolProfiles: [{ name: o.nodepoolName, count: o.nodeCount, vmSize: o.nodeVmSize, mode: 'System', ...(o.vnetSubnetId ? { vnetSubnetID: o.vnetSubnetId } : {}) }],
+        agentPoolProfiles: [
+          { name: o.nodepoolName, count: o.nodeCount, vmSize: o.nodeVmSize, mode: 'System', ...(o.vnetSubnetId ? { vnetSubnetID: o.vnetSubnetId } : {}) },
+        ],
         networkProfile: {
           ...(o.loadBalancerSku ? { loadBalancerSku: o.loadBalancerSku } : {}),
           ...(o.serviceCidr ? { serviceCidr: o.serviceCidr } : {}),
@@ -100,7 +115,12 @@ Examples:
           ...(o.outboundType ? { outboundType: o.outboundType } : {}),
         },
         ...(o.apiServerAuthorizedIpRanges || o.enablePrivateCluster
-          ? { apiServerAccessProfile: { ...(o.apiServerAuthorizedIpRanges ? { authorizedIPRanges: splitList(o.apiServerAuthorizedIpRanges) } : {}), ...(o.enablePrivateCluster ? { enablePrivateCluster: true } : {}) } }
+          ? {
+              apiServerAccessProfile: {
+                ...(o.apiServerAuthorizedIpRanges ? { authorizedIPRanges: splitList(o.apiServerAuthorizedIpRanges) } : {}),
+                ...(o.enablePrivateCluster ? { enablePrivateCluster: true } : {}),
+              },
+            }
           : {}),
       },
     };
@@ -116,10 +136,13 @@ Examples:
       .description('Show a managed cluster.')
       .requiredOption('-g, --resource-group <group>', 'resource group')
       .requiredOption('-n, --name <name>', 'cluster name')
-      .addHelpText('after', `
+      .addHelpText(
+        'after',
+        `
 Examples:
   berth aks show -n myexistingcluster -g myresourcegroup --query id
-  berth aks show -n myexistingcluster -g myresourcegroup --query id -o tsv`),
+  berth aks show -n myexistingcluster -g myresourcegroup --query id -o tsv`,
+      ),
   ).action(async (o: GlobalOptions & { resourceGroup: string; name: string }) => {
     const ctx = new CliContext(o);
     const res = await ctx.client.request('GET', clusterPath(await ctx.subscription(), ctx.group(o.resourceGroup), o.name), { query: { 'api-version': API } });
@@ -157,7 +180,10 @@ Examples:
     const pool = o.nodepoolName ? pools.find((p) => p.name === o.nodepoolName) : pools[0];
     if (!pool) throw new CliError(`The cluster has no node pool '${o.nodepoolName}'; its pools are ${pools.map((p) => p.name).join(', ')}.`);
     pool.count = o.nodeCount;
-    const started = await ctx.client.request('PUT', path, { query: { 'api-version': API }, body: { location: current.location, sku: current.sku, tags: current.tags, properties: { agentPoolProfiles: pools } } });
+    const started = await ctx.client.request('PUT', path, {
+      query: { 'api-version': API },
+      body: { location: current.location, sku: current.sku, tags: current.tags, properties: { agentPoolProfiles: pools } },
+    });
     if (!(await waitForOperation(ctx.client, started, `Scaling managed cluster '${o.name}' to ${o.nodeCount} nodes`, o.wait === false))) return;
     ctx.print((await ctx.client.request('GET', path, { query: { 'api-version': API } })).body, clustersTable);
   });
@@ -180,7 +206,9 @@ Examples:
       rl.close();
       if (!/^y(es)?$/i.test(answer.trim())) return;
     }
-    const started = await ctx.client.request('DELETE', clusterPath(await ctx.subscription(), ctx.group(o.resourceGroup), o.name), { query: { 'api-version': API } });
+    const started = await ctx.client.request('DELETE', clusterPath(await ctx.subscription(), ctx.group(o.resourceGroup), o.name), {
+      query: { 'api-version': API },
+    });
     await waitForOperation(ctx.client, started, `Deleting managed cluster '${o.name}'`, o.wait === false);
   });
 
@@ -192,14 +220,19 @@ Examples:
       .requiredOption('-n, --name <name>', 'cluster name')
       .option('-a, --admin', 'the cluster admin credential instead of the user one')
       .option('-f, --file <path>', "kubeconfig to merge into (default: KUBECONFIG's first file, else ~/.kube/config); '-' prints it", defaultKubeconfigPath())
-      .addHelpText('after', `
+      .addHelpText(
+        'after',
+        `
 Examples:
   berth aks get-credentials -g myresourcegroup -n myexistingcluster --admin
-  berth aks get-credentials -g myresourcegroup -n myexistingcluster --file ./kubeconfig`),
+  berth aks get-credentials -g myresourcegroup -n myexistingcluster --file ./kubeconfig`,
+      ),
   ).action(async (o: GlobalOptions & { resourceGroup: string; name: string; admin?: boolean; file: string }) => {
     const ctx = new CliContext(o);
     const action = o.admin ? 'listClusterAdminCredential' : 'listClusterUserCredential';
-    const res = await ctx.client.request('POST', `${clusterPath(await ctx.subscription(), ctx.group(o.resourceGroup), o.name)}/${action}`, { query: { 'api-version': API } });
+    const res = await ctx.client.request('POST', `${clusterPath(await ctx.subscription(), ctx.group(o.resourceGroup), o.name)}/${action}`, {
+      query: { 'api-version': API },
+    });
     const text = Buffer.from(res.body.kubeconfigs[0].value, 'base64').toString('utf8');
     if (o.file === '-') {
       process.stdout.write(text);
@@ -214,16 +247,23 @@ Examples:
       .command('get-versions')
       .description('List the Kubernetes versions available in a region, with their upgrades and the default.')
       .requiredOption('-l, --location <location>', 'region, e.g. westus')
-      .addHelpText('after', `
+      .addHelpText(
+        'after',
+        `
 Examples:
   berth aks get-versions -l westus -o table
-  berth aks get-versions -l westus --query "orchestrators[?default == \\\`true\\\`].orchestratorVersion" -o table`),
+  berth aks get-versions -l westus --query "orchestrators[?default == \\\`true\\\`].orchestratorVersion" -o table`,
+      ),
   ).action(async (o: GlobalOptions & { location: string }) => {
     const ctx = new CliContext(o);
     const sub = await ctx.subscription();
-    const res = await ctx.client.request('GET', `/subscriptions/${sub}/providers/Microsoft.ContainerService/locations/${encodeURIComponent(o.location)}/orchestrators`, {
-      query: { 'api-version': ORCHESTRATORS_API, 'resource-type': 'managedClusters' },
-    });
+    const res = await ctx.client.request(
+      'GET',
+      `/subscriptions/${sub}/providers/Microsoft.ContainerService/locations/${encodeURIComponent(o.location)}/orchestrators`,
+      {
+        query: { 'api-version': ORCHESTRATORS_API, 'resource-type': 'managedClusters' },
+      },
+    );
     const { properties, ...rest } = res.body;
     ctx.print({ ...rest, orchestrators: properties.orchestrators }, versionsTable);
   });

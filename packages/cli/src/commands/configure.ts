@@ -9,11 +9,14 @@ export function configureCommand(): Command {
     .description('Set defaults that commands use when -g, -w, -l or --subscription are left out (kept in the Berth home folder).')
     .option('--defaults <key=value...>', `defaults to set (${KEYS.join(', ')}); an empty value removes one`)
     .option('--home <dir>', 'Berth home folder; env BERTH_HOME')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   berth configure --defaults group=myresourcegroup workspace=myworkspace
   berth configure --defaults workspace=        # remove the default workspace
-  berth configure                              # show the defaults`)
+  berth configure                              # show the defaults`,
+    )
     .action(async (o: { defaults?: string[]; home?: string }) => {
       const defaults = readDefaults(o.home);
       for (const pair of o.defaults ?? []) {

@@ -18,15 +18,21 @@ export function groupCommand(): Command {
     ctx.print(await ctx.berth.createResourceGroup(await ctx.subscription(), o.name, o.location));
   });
   withGlobalOptions(
-    group.command('show').description('Show a resource group.').requiredOption('-n, --name <name>', 'resource group name').addHelpText('after', '\nExample:\n  berth group show -n myresourcegroup'),
+    group
+      .command('show')
+      .description('Show a resource group.')
+      .requiredOption('-n, --name <name>', 'resource group name')
+      .addHelpText('after', '\nExample:\n  berth group show -n myresourcegroup'),
   ).action(async (o: GlobalOptions & { name: string }) => {
     const ctx = new CliContext(o);
     ctx.print(await ctx.berth.getResourceGroup(await ctx.subscription(), o.name));
   });
-  withGlobalOptions(group.command('list').description('List resource groups.').addHelpText('after', '\nExample:\n  berth group list -o table')).action(async (o: GlobalOptions) => {
-    const ctx = new CliContext(o);
-    ctx.print(await ctx.client.listAll(`/subscriptions/${await ctx.subscription()}/resourcegroups`, { query: { 'api-version': API } }));
-  });
+  withGlobalOptions(group.command('list').description('List resource groups.').addHelpText('after', '\nExample:\n  berth group list -o table')).action(
+    async (o: GlobalOptions) => {
+      const ctx = new CliContext(o);
+      ctx.print(await ctx.client.listAll(`/subscriptions/${await ctx.subscription()}/resourcegroups`, { query: { 'api-version': API } }));
+    },
+  );
   withGlobalOptions(
     group
       .command('delete')
@@ -37,7 +43,9 @@ export function groupCommand(): Command {
       .addHelpText('after', '\nExample:\n  berth group delete -n myresourcegroup --yes'),
   ).action(async (o: GlobalOptions & { name: string; wait: boolean }) => {
     const ctx = new CliContext(o);
-    const started = await ctx.client.request('DELETE', `/subscriptions/${await ctx.subscription()}/resourcegroups/${encodeURIComponent(o.name)}`, { query: { 'api-version': API } });
+    const started = await ctx.client.request('DELETE', `/subscriptions/${await ctx.subscription()}/resourcegroups/${encodeURIComponent(o.name)}`, {
+      query: { 'api-version': API },
+    });
     await waitForOperation(ctx.client, started, `Deleting resource group '${o.name}'`, o.wait === false);
   });
   return group;

@@ -19,7 +19,11 @@ import { defaultKubeconfigPath, mergeKubeconfig } from '../kubeconfig.js';
 type WsOptions = GlobalOptions & { workspaceName?: string; resourceGroup?: string };
 
 function workspaceOptions(command: Command): Command {
-  return withGlobalOptions(command.option('-w, --workspace-name <name>', 'workspace (default: berth configure --defaults workspace=...)').option('-g, --resource-group <group>', 'resource group of the workspace (default: the configured one)'));
+  return withGlobalOptions(
+    command
+      .option('-w, --workspace-name <name>', 'workspace (default: berth configure --defaults workspace=...)')
+      .option('-g, --resource-group <group>', 'resource group of the workspace (default: the configured one)'),
+  );
 }
 
 /** `az ml computetarget list/show -o table` columns. */
@@ -38,11 +42,15 @@ function computesTable(value: unknown): Array<Record<string, unknown>> {
 
 function sslOptions(o: Record<string, any>): EnableSslOptions | undefined {
   if (o.sslLeafDomainLabel && (o.sslCertFile || o.sslKeyFile || o.sslCname)) {
-    throw new CliError('Use either --ssl-leaf-domain-label (a certificate Berth issues) or --ssl-cert-file, --ssl-key-file and --ssl-cname (your own), not both.', 2);
+    throw new CliError(
+      'Use either --ssl-leaf-domain-label (a certificate Berth issues) or --ssl-cert-file, --ssl-key-file and --ssl-cname (your own), not both.',
+      2,
+    );
   }
   if (o.sslLeafDomainLabel) return { leafDomainLabel: o.sslLeafDomainLabel, ...(o.sslOverwriteDomain ? { overwriteExistingDomain: true } : {}) };
   if (o.sslCertFile || o.sslKeyFile || o.sslCname) {
-    if (!(o.sslCertFile && o.sslKeyFile && o.sslCname)) throw new CliError('A custom TLS certificate needs all of --ssl-cert-file, --ssl-key-file and --ssl-cname.', 2);
+    if (!(o.sslCertFile && o.sslKeyFile && o.sslCname))
+      throw new CliError('A custom TLS certificate needs all of --ssl-cert-file, --ssl-key-file and --ssl-cname.', 2);
     return readSslPemFiles({ sslCertPemFile: o.sslCertFile, sslKeyPemFile: o.sslKeyFile, sslCname: o.sslCname });
   }
   return undefined;
@@ -58,7 +66,14 @@ function withSslOptions(command: Command): Command {
 }
 
 /** Follows a compute operation; on failure prints every provisioning error with its code. */
-async function followCompute(ctx: CliContext, poller: BerthPoller<unknown>, warnings: string[], what: string, noWait: boolean, path: [string, string, string, string]): Promise<void> {
+async function followCompute(
+  ctx: CliContext,
+  poller: BerthPoller<unknown>,
+  warnings: string[],
+  what: string,
+  noWait: boolean,
+  path: [string, string, string, string],
+): Promise<void> {
   for (const w of warnings) process.stderr.write(`WARNING: ${w}\n`);
   try {
     if (!(await followPoller(poller, what, noWait))) return;
@@ -94,17 +109,31 @@ export function mlCommand(): Command {
     await followPoller(poller as BerthPoller<unknown>, `Creating workspace '${o.workspaceName}'`, false);
     ctx.print(await ctx.berth.getWorkspace(sub, group, o.workspaceName!));
   });
-  workspaceOptions(workspace.command('show').description('Show a workspace.').addHelpText('after', '\nExample:\n  berth ml workspace show -w myworkspace -g myresourcegroup')).action(async (o: WsOptions) => {
+  workspaceOptions(
+    workspace.command('show').description('Show a workspace.').addHelpText('after', '\nExample:\n  berth ml workspace show -w myworkspace -g myresourcegroup'),
+  ).action(async (o: WsOptions) => {
     const ctx = new CliContext(o);
     ctx.print(await ctx.berth.getWorkspace(await ctx.subscription(), ctx.group(o.resourceGroup), ctx.workspace(o.workspaceName)));
   });
-  withGlobalOptions(workspace.command('list').description('List workspaces, in a resource group or the subscription.').option('-g, --resource-group <group>', 'resource group').addHelpText('after', '\nExample:\n  berth ml workspace list -o table')).action(async (o: WsOptions) => {
+  withGlobalOptions(
+    workspace
+      .command('list')
+      .description('List workspaces, in a resource group or the subscription.')
+      .option('-g, --resource-group <group>', 'resource group')
+      .addHelpText('after', '\nExample:\n  berth ml workspace list -o table'),
+  ).action(async (o: WsOptions) => {
     const ctx = new CliContext(o);
     const items = [];
     for await (const w of ctx.berth.listWorkspaces(await ctx.subscription(), o.resourceGroup)) items.push(w);
     ctx.print(items);
   });
-  workspaceOptions(workspace.command('delete').description('Delete a workspace (detach or delete its computes first).').option('--no-wait', 'return as soon as the delete is accepted').addHelpText('after', '\nExample:\n  berth ml workspace delete -w myworkspace -g myresourcegroup')).action(async (o: WsOptions & { wait: boolean }) => {
+  workspaceOptions(
+    workspace
+      .command('delete')
+      .description('Delete a workspace (detach or delete its computes first).')
+      .option('--no-wait', 'return as soon as the delete is accepted')
+      .addHelpText('after', '\nExample:\n  berth ml workspace delete -w myworkspace -g myresourcegroup'),
+  ).action(async (o: WsOptions & { wait: boolean }) => {
     const ctx = new CliContext(o);
     const poller = await ctx.berth.beginDeleteWorkspace(await ctx.subscription(), ctx.group(o.resourceGroup), ctx.workspace(o.workspaceName));
     await followPoller(poller as BerthPoller<unknown>, `Deleting workspace '${ctx.workspace(o.workspaceName)}'`, o.wait === false);
@@ -120,7 +149,7 @@ export function mlCommand(): Command {
     withSslOptions(
       create
         .command('aks')
-        .description('Create an AKS inference cluster (defaults: 3 x Standard_D3_v2, FastProd, the region\'s default Kubernetes version).')
+        .description("Create an AKS inference cluster (defaults: 3 x Standard_D3_v2, FastProd, the region's default Kubernetes version).")
         .requiredOption('-n, --name <name>', 'compute name (3-24 letters, digits and hyphens)')
         .option('-a, --agent-count <n>', 'number of nodes', parseInteger('--agent-count', 1, 1000))
         .option('-s, --vm-size <size>', 'VM size of the nodes, e.g. Standard_D3_v2')
@@ -136,12 +165,15 @@ export function mlCommand(): Command {
         .option('--load-balancer-subnet <subnet>', 'subnet of the internal load balancer')
         .option('--description <text>', 'description')
         .option('--no-wait', 'return as soon as the create is accepted'),
-    ).addHelpText('after', `
+    ).addHelpText(
+      'after',
+      `
 Examples:
   berth ml computetarget create aks -n myaks
   berth ml computetarget create aks -n devaks --cluster-purpose DevTest --agent-count 1 --vm-size Standard_D2_v2
   berth ml computetarget create aks -n tlsaks --ssl-leaf-domain-label contoso
-  berth ml computetarget create aks -n privaks --load-balancer-type InternalLoadBalancer --load-balancer-subnet default`),
+  berth ml computetarget create aks -n privaks --load-balancer-type InternalLoadBalancer --load-balancer-subnet default`,
+    ),
   ).action(async (o: WsOptions & Record<string, any>) => {
     const ctx = new CliContext(o);
     const p = await path(ctx, o as WsOptions & { name: string });
@@ -175,12 +207,15 @@ Examples:
         .command('aks')
         .description('Attach an existing AKS cluster by its resource id (same subscription as the workspace).')
         .requiredOption('-n, --name <name>', 'compute name (3-24 letters, digits and hyphens)')
-        .requiredOption('-i, --compute-resource-id <id>', 'the cluster\'s ARM id: berth aks show -n <cluster> -g <group> --query id -o tsv')
+        .requiredOption('-i, --compute-resource-id <id>', "the cluster's ARM id: berth aks show -n <cluster> -g <group> --query id -o tsv")
         .addOption(new Option('--cluster-purpose <purpose>', 'FastProd needs 12 vCPUs; DevTest runs one front-end replica').choices(['FastProd', 'DevTest']))
         .option('--no-wait', 'return as soon as the attach is accepted'),
-    ).addHelpText('after', `
+    ).addHelpText(
+      'after',
+      `
 Example (the article's command, with berth):
-  berth ml computetarget attach aks -n myaks -i /subscriptions/<s>/resourcegroups/myresourcegroup/providers/Microsoft.ContainerService/managedClusters/myexistingcluster -g myresourcegroup -w myworkspace`),
+  berth ml computetarget attach aks -n myaks -i /subscriptions/<s>/resourcegroups/myresourcegroup/providers/Microsoft.ContainerService/managedClusters/myexistingcluster -g myresourcegroup -w myworkspace`,
+    ),
   ).action(async (o: WsOptions & Record<string, any>) => {
     const ctx = new CliContext(o);
     const p = await path(ctx, o as WsOptions & { name: string });
@@ -219,12 +254,23 @@ Example (the article's command, with berth):
     await followPoller(poller as BerthPoller<unknown>, `Deleting compute '${o.name}' and its cluster`, o.wait === false);
   });
 
-  workspaceOptions(target.command('show').description('Show a compute.').requiredOption('-n, --name <name>', 'compute name').addHelpText('after', '\nExample:\n  berth ml computetarget show -n myaks -o table')).action(async (o: WsOptions & { name: string }) => {
+  workspaceOptions(
+    target
+      .command('show')
+      .description('Show a compute.')
+      .requiredOption('-n, --name <name>', 'compute name')
+      .addHelpText('after', '\nExample:\n  berth ml computetarget show -n myaks -o table'),
+  ).action(async (o: WsOptions & { name: string }) => {
     const ctx = new CliContext(o);
     ctx.print(await ctx.berth.getCompute(...(await path(ctx, o))), computesTable);
   });
 
-  workspaceOptions(target.command('list').description("List a workspace's computes.").addHelpText('after', '\nExample:\n  berth ml computetarget list -g myresourcegroup -w myworkspace -o table')).action(async (o: WsOptions) => {
+  workspaceOptions(
+    target
+      .command('list')
+      .description("List a workspace's computes.")
+      .addHelpText('after', '\nExample:\n  berth ml computetarget list -g myresourcegroup -w myworkspace -o table'),
+  ).action(async (o: WsOptions) => {
     const ctx = new CliContext(o);
     const items = [];
     for await (const c of ctx.berth.listComputes(await ctx.subscription(), ctx.group(o.resourceGroup), ctx.workspace(o.workspaceName))) items.push(c);
@@ -242,15 +288,19 @@ Example (the article's command, with berth):
         .option('--load-balancer-subnet <subnet>', 'subnet of the internal load balancer')
         .option('--disable-ssl', 'turn TLS termination off')
         .option('--no-wait', 'return as soon as the update is accepted'),
-    ).addHelpText('after', `
+    ).addHelpText(
+      'after',
+      `
 Examples:
   berth ml computetarget update aks -n myaks --load-balancer-type InternalLoadBalancer --load-balancer-subnet default
-  berth ml computetarget update aks -n myaks --ssl-cert-file cert.pem --ssl-key-file key.pem --ssl-cname www.contoso.com`),
+  berth ml computetarget update aks -n myaks --ssl-cert-file cert.pem --ssl-key-file key.pem --ssl-cname www.contoso.com`,
+    ),
   ).action(async (o: WsOptions & Record<string, any>) => {
     const ctx = new CliContext(o);
     const p = await path(ctx, o as WsOptions & { name: string });
     const ssl = sslOptions(o);
-    if (!ssl && !o.disableSsl && !o.loadBalancerType && !o.loadBalancerSubnet) throw new CliError('Nothing to update: give --load-balancer-type, --load-balancer-subnet, --disable-ssl or --ssl-* options.', 2);
+    if (!ssl && !o.disableSsl && !o.loadBalancerType && !o.loadBalancerSubnet)
+      throw new CliError('Nothing to update: give --load-balancer-type, --load-balancer-subnet, --disable-ssl or --ssl-* options.', 2);
     const config = new AksUpdateConfiguration({
       ...(ssl ? { sslConfiguration: ssl } : o.disableSsl ? { sslConfiguration: { status: 'Disabled' } } : {}),
       loadBalancerType: o.loadBalancerType,

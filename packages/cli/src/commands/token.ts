@@ -60,7 +60,9 @@ Examples:
       (value as TokenInfo[]).map((t) => ({
         Name: t.name,
         Role: Object.values(t.roles).join(', '),
-        Scope: Object.keys(t.roles).map((s) => (s === '*' ? 'every subscription' : s)).join(', '),
+        Scope: Object.keys(t.roles)
+          .map((s) => (s === '*' ? 'every subscription' : s))
+          .join(', '),
         Created: t.createdAt,
         Expires: t.expiresAt ?? 'never',
       })),

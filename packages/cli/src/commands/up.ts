@@ -11,16 +11,41 @@ export function upCommand(): Command {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--store <url>', 'store: a SQLite file path (default <home>/berth.db) or a postgres://... URL')
     .option('--provisioning-delay-ms <n>', 'how long the local cloud takes to provision resources', parseInteger('--provisioning-delay-ms', 0, 3_600_000), 3000)
-    .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'))
-    .option('--public-url <url>', 'the https:// address clients reach Berth at (behind a proxy or a DNS name); links and kubeconfigs use it (default: from --host and --port)', parseHttpsOrigin('--public-url'))
-    .option('--request-timeout-ms <n>', "a request's headers and body must arrive within this time; slower senders are cut", parseInteger('--request-timeout-ms', 1000, 600_000), 30_000)
-    .option('--max-connections-per-address <n>', 'open connections one client address may hold; more are closed at once', parseInteger('--max-connections-per-address', 1, 100_000), 512)
+    .addOption(
+      new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'),
+    )
+    .option(
+      '--public-url <url>',
+      'the https:// address clients reach Berth at (behind a proxy or a DNS name); links and kubeconfigs use it (default: from --host and --port)',
+      parseHttpsOrigin('--public-url'),
+    )
+    .option(
+      '--request-timeout-ms <n>',
+      "a request's headers and body must arrive within this time; slower senders are cut",
+      parseInteger('--request-timeout-ms', 1000, 600_000),
+      30_000,
+    )
+    .option(
+      '--max-connections-per-address <n>',
+      'open connections one client address may hold; more are closed at once',
+      parseInteger('--max-connections-per-address', 1, 100_000),
+      512,
+    )
     .option('--container-service-endpoint <url>', 'ContainerService API for the clusters Berth creates and attaches (default: the local cloud at this URL)')
     .option('--control-plane-address <ip...>', "addresses clusters see Berth's calls come from; authorized IP ranges must admit one", ['127.0.0.1'])
     .option('--front-end-image <image>', 'image of the inference front end installed in clusters', 'berth/azureml-fe:1.0.0')
     .option('--cloudapp-zone <zone>', 'DNS zone of generated TLS host names (<label>######.<region>.cloudapp.<zone>)', 'azure.com')
-    .addOption(new Option('--resync-interval-ms <n>', 'how often installed components are re-applied even without a watch event').argParser(parseInteger('--resync-interval-ms', 1000, 86_400_000)).default(30_000))
-    .addOption(new Option('--lease-ms <n>', 'how long an operation stays claimed by a process that stops renewing it').argParser(parseInteger('--lease-ms', 500, 600_000)).default(5000).hideHelp())
+    .addOption(
+      new Option('--resync-interval-ms <n>', 'how often installed components are re-applied even without a watch event')
+        .argParser(parseInteger('--resync-interval-ms', 1000, 86_400_000))
+        .default(30_000),
+    )
+    .addOption(
+      new Option('--lease-ms <n>', 'how long an operation stays claimed by a process that stops renewing it')
+        .argParser(parseInteger('--lease-ms', 500, 600_000))
+        .default(5000)
+        .hideHelp(),
+    )
     .addHelpText(
       'after',
       `
@@ -31,34 +56,52 @@ Examples:
 
 Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the token in <home>/token.`,
     )
-    .action(async (opts: { home?: string; port: number; host: string; store?: string; provisioningDelayMs: number; logLevel: string; leaseMs: number; containerServiceEndpoint?: string; publicUrl?: string; requestTimeoutMs: number; maxConnectionsPerAddress: number; controlPlaneAddress: string[]; frontEndImage: string; cloudappZone: string; resyncIntervalMs: number }) => {
-      const server = await createBerth({
-        home: berthHome(opts.home),
-        host: opts.host,
-        port: opts.port,
-        store: opts.store,
-        provisioningDelayMs: opts.provisioningDelayMs,
-        logLevel: opts.logLevel,
-        leaseMs: opts.leaseMs,
-        containerServiceEndpoint: opts.containerServiceEndpoint,
-        controlPlaneAddresses: opts.controlPlaneAddress,
-        frontEndImage: opts.frontEndImage,
-        cloudappZone: opts.cloudappZone,
-        resyncIntervalMs: opts.resyncIntervalMs,
-        publicUrl: opts.publicUrl,
-        limits: { requestTimeoutMs: opts.requestTimeoutMs, maxConnectionsPerAddress: opts.maxConnectionsPerAddress },
-      });
-      process.stdout.write(`Berth is ready at ${server.url}\n`);
-      await new Promise<void>((resolvePromise) => {
-        const stop = (signal: string) => {
-          process.stderr.write(`Received ${signal}; finishing requests in flight, then stopping.\n`);
-          server.close().then(resolvePromise, (err: Error) => {
-            process.stderr.write(`Stopping failed: ${err.message}\n`);
-            resolvePromise();
-          });
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-    });
+    .action(
+      async (opts: {
+        home?: string;
+        port: number;
+        host: string;
+        store?: string;
+        provisioningDelayMs: number;
+        logLevel: string;
+        leaseMs: number;
+        containerServiceEndpoint?: string;
+        publicUrl?: string;
+        requestTimeoutMs: number;
+        maxConnectionsPerAddress: number;
+        controlPlaneAddress: string[];
+        frontEndImage: string;
+        cloudappZone: string;
+        resyncIntervalMs: number;
+      }) => {
+        const server = await createBerth({
+          home: berthHome(opts.home),
+          host: opts.host,
+          port: opts.port,
+          store: opts.store,
+          provisioningDelayMs: opts.provisioningDelayMs,
+          logLevel: opts.logLevel,
+          leaseMs: opts.leaseMs,
+          containerServiceEndpoint: opts.containerServiceEndpoint,
+          controlPlaneAddresses: opts.controlPlaneAddress,
+          frontEndImage: opts.frontEndImage,
+          cloudappZone: opts.cloudappZone,
+          resyncIntervalMs: opts.resyncIntervalMs,
+          publicUrl: opts.publicUrl,
+          limits: { requestTimeoutMs: opts.requestTimeoutMs, maxConnectionsPerAddress: opts.maxConnectionsPerAddress },
+        });
+        process.stdout.write(`Berth is ready at ${server.url}\n`);
+        await new Promise<void>((resolvePromise) => {
+          const stop = (signal: string) => {
+            process.stderr.write(`Received ${signal}; finishing requests in flight, then stopping.\n`);
+            server.close().then(resolvePromise, (err: Error) => {
+              process.stderr.write(`Stopping failed: ${err.message}\n`);
+              resolvePromise();
+            });
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+      },
+    );
 }

@@ -15,7 +15,9 @@ export function requireApiVersion(spec: { versions?: readonly string[]; minimum?
     const ok = spec.versions?.includes(v) || (spec.minimum !== undefined && /^\d{4}-\d{2}-\d{2}(-preview)?$/.test(v) && v >= spec.minimum);
     if (!ok) {
       const supported = spec.versions ? `'${spec.versions.join("', '")}'` : `'${spec.minimum}' and later`;
-      return done(new ArmError(400, 'InvalidApiVersionParameter', `The api-version '${v}' is invalid for ${spec.what}. The supported versions are ${supported}.`));
+      return done(
+        new ArmError(400, 'InvalidApiVersionParameter', `The api-version '${v}' is invalid for ${spec.what}. The supported versions are ${supported}.`),
+      );
     }
     done();
   };

@@ -6,21 +6,27 @@ import { ArmError } from '@berth/arm';
 function fromFastifyError(err: FastifyError, request: FastifyRequest): ArmError | undefined {
   if (err.validation) {
     // A propertyNames failure is reported twice by Ajv: keep the one that says which rule the name broke.
-    const details = err.validation.filter((v) => v.keyword !== 'propertyNames').map((v) => {
-      const named = (v as { propertyName?: string }).propertyName;
-      const where = `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`;
-      const subject = named === undefined ? `'${where}'` : `The name '${named.length > 40 ? `${named.slice(0, 40)}…` : named}' in '${where}'`;
-      const extra = (v.params as { additionalProperty?: string; missingProperty?: string; allowedValues?: unknown[] }) ?? {};
-      const what = extra.allowedValues ? `${v.message}: ${extra.allowedValues.join(', ')}` : v.message;
-      return { code: 'InvalidRequestContent', target: where, message: `${subject} ${what}.` };
-    });
+    const details = err.validation
+      .filter((v) => v.keyword !== 'propertyNames')
+      .map((v) => {
+        const named = (v as { propertyName?: string }).propertyName;
+        const where = `${err.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`;
+        const subject = named === undefined ? `'${where}'` : `The name '${named.length > 40 ? `${named.slice(0, 40)}…` : named}' in '${where}'`;
+        const extra = (v.params as { additionalProperty?: string; missingProperty?: string; allowedValues?: unknown[] }) ?? {};
+        const what = extra.allowedValues ? `${v.message}: ${extra.allowedValues.join(', ')}` : v.message;
+        return { code: 'InvalidRequestContent', target: where, message: `${subject} ${what}.` };
+      });
     return new ArmError(400, 'InvalidRequestContent', `The request content is not valid: ${details.map((d) => d.message).join(' ')}`, { details });
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ArmError(413, 'RequestEntityTooLarge', 'The request body is larger than the 1 MiB this API accepts. Send a smaller body.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ArmError(415, 'UnsupportedMediaType', `The content type '${String(request.headers['content-type'] ?? '').slice(0, 200)}' is not supported. Send 'Content-Type: application/json'.`);
+      return new ArmError(
+        415,
+        'UnsupportedMediaType',
+        `The content type '${String(request.headers['content-type'] ?? '').slice(0, 200)}' is not supported. Send 'Content-Type: application/json'.`,
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ArmError(400, 'InvalidRequestContent', 'The request body is empty; this call needs a JSON body.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':

@@ -59,7 +59,11 @@ export const auth = fp(
         return undefined;
       }
       if (cache.size > 10_000) cache.clear();
-      const entry = { principal: { name: row.name, roles: roleMaps.parse(row.roles) }, expiresAt: row.expires_at ? Date.parse(row.expires_at) : null, until: now + TOKEN_CACHE_MS };
+      const entry = {
+        principal: { name: row.name, roles: roleMaps.parse(row.roles) },
+        expiresAt: row.expires_at ? Date.parse(row.expires_at) : null,
+        until: now + TOKEN_CACHE_MS,
+      };
       cache.set(token, entry);
       return entry.expiresAt !== null && entry.expiresAt <= now ? undefined : entry.principal;
     }
@@ -68,7 +72,10 @@ export const auth = fp(
     function bearerOf(request: FastifyRequest): string {
       const header = request.headers.authorization;
       if (!header) {
-        throw unauthorized('AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing. Send 'Authorization: Bearer <token>' (the admin token is in Berth's home folder, file 'token').");
+        throw unauthorized(
+          'AuthenticationFailed',
+          "Authentication failed. The 'Authorization' header is missing. Send 'Authorization: Bearer <token>' (the admin token is in Berth's home folder, file 'token').",
+        );
       }
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (!match) {
@@ -78,7 +85,10 @@ export const auth = fp(
     }
 
     const invalidToken = () =>
-      unauthorized('InvalidAuthenticationToken', "The access token is invalid, expired or revoked. Use the token in Berth's home folder or make a new one with `berth token create`.");
+      unauthorized(
+        'InvalidAuthenticationToken',
+        "The access token is invalid, expired or revoked. Use the token in Berth's home folder or make a new one with `berth token create`.",
+      );
 
     /** Whether the principal may make this call; throws the ARM refusal when not. Returns the subscription still to be checked for existence, if any. */
     function authorize(request: FastifyRequest, rule: Access, principal: Principal): string | undefined {
@@ -88,7 +98,11 @@ export const auth = fp(
       const role = roleFor(principal, subscriptionId);
       // No role answers the same whether or not the subscription exists: no existence oracle.
       if (!role) {
-        throw new ArmError(403, 'AuthorizationFailed', `The client '${principal.name}' has no role on subscription '${subscriptionId}'. Ask an Owner for a token with a role on it.`);
+        throw new ArmError(
+          403,
+          'AuthorizationFailed',
+          `The client '${principal.name}' has no role on subscription '${subscriptionId}'. Ask an Owner for a token with a role on it.`,
+        );
       }
       if (rule === 'write' && !canWrite(role)) {
         throw new ArmError(

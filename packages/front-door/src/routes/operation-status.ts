@@ -35,18 +35,22 @@ export async function operationStatusRoutes(parent: FastifyInstance): Promise<vo
     return op;
   }
 
-  app.get(`${base}/operationStatuses/:operationId`, { config: { access: 'read' }, schema: { params: Params, response: { 200: OperationStatus } } }, async (request, reply) => {
-    const op = await find(request.params);
-    if (op.status === 'InProgress') reply.header('Retry-After', '1');
-    return {
-      id: request.url.split('?')[0],
-      name: op.id,
-      status: op.status,
-      startTime: op.start_time,
-      ...(op.end_time ? { endTime: op.end_time } : {}),
-      ...(op.error ? { error: operationErrors.parse(op.error) } : {}),
-    };
-  });
+  app.get(
+    `${base}/operationStatuses/:operationId`,
+    { config: { access: 'read' }, schema: { params: Params, response: { 200: OperationStatus } } },
+    async (request, reply) => {
+      const op = await find(request.params);
+      if (op.status === 'InProgress') reply.header('Retry-After', '1');
+      return {
+        id: request.url.split('?')[0],
+        name: op.id,
+        status: op.status,
+        startTime: op.start_time,
+        ...(op.end_time ? { endTime: op.end_time } : {}),
+        ...(op.error ? { error: operationErrors.parse(op.error) } : {}),
+      };
+    },
+  );
 
   app.get(`${base}/operationResults/:operationId`, { config: { access: 'read' }, schema: { params: Params } }, async (request, reply) => {
     const op = await find(request.params);

@@ -13,9 +13,17 @@ export function providerFallbackRoutes(namespaces: string[]) {
       const [namespace, type] = rest.split('/');
       const canonical = known.get(namespace.toLowerCase());
       if (!canonical) {
-        throw new ArmError(400, 'InvalidResourceNamespace', `The resource namespace '${namespace}' is invalid. Known namespaces: ${[...known.values()].join(', ')}.`);
+        throw new ArmError(
+          400,
+          'InvalidResourceNamespace',
+          `The resource namespace '${namespace}' is invalid. Known namespaces: ${[...known.values()].join(', ')}.`,
+        );
       }
-      throw new ArmError(400, 'InvalidResourceType', `The resource type '${type ?? ''}' could not be found in the namespace '${canonical}', or the path does not match any of its operations.`);
+      throw new ArmError(
+        400,
+        'InvalidResourceType',
+        `The resource type '${type ?? ''}' could not be found in the namespace '${canonical}', or the path does not match any of its operations.`,
+      );
     };
     app.all('/subscriptions/:subscriptionId/resourcegroups/:resourceGroupName/providers/*', { config: { access: 'read' } }, handler);
     app.all('/subscriptions/:subscriptionId/providers/*', { config: { access: 'read' } }, handler);

@@ -2,14 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ArmError, idKey, resourceGroupId } from '@berth/arm';
-import {
-  deleteResourceTree,
-  getResource,
-  isUniqueViolation,
-  listGroupContents,
-  type Db,
-  type ResourceRow,
-} from '@berth/store';
+import { deleteResourceTree, getResource, isUniqueViolation, listGroupContents, type Db, type ResourceRow } from '@berth/store';
 import type { OperationHandler } from '@berth/operations';
 import { requireApiVersion } from '../plugins/api-version.js';
 import { nowIso, normalizeLocation, page, pageOf, sendAccepted } from '../arm-http.js';
@@ -24,7 +17,9 @@ export type ResourceDeleteHook = (db: Db, row: ResourceRow) => Promise<void>;
  * crash resumes where it was; a provider's hook cleans up what a resource owns
  * outside the resources table first.
  */
-export function deleteResourceGroupHandler(hooks: Record<string, ResourceDeleteHook>): OperationHandler<{ groupIdKey: string; subscriptionKey: string; groupKey: string }> {
+export function deleteResourceGroupHandler(
+  hooks: Record<string, ResourceDeleteHook>,
+): OperationHandler<{ groupIdKey: string; subscriptionKey: string; groupKey: string }> {
   return {
     kind: DELETE_RESOURCE_GROUP,
     async run({ db, data }) {
@@ -48,18 +43,31 @@ export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void
   const { db, engine } = app.berth;
   const base = '/subscriptions/:subscriptionId/resourcegroups';
 
-  app.get(base, { config: { access: 'read' }, schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: ResourceGroupList } } }, async (request) => {
-    const { after, limit } = pageOf(request);
-    const groups = await resourceGroups.list(db, { subscriptionKey: request.params.subscriptionId.toLowerCase() }, { after, limit });
-    return page(request, groups.map((g) => g.body), groups.map((g) => g.row.id_key), limit);
-  });
+  app.get(
+    base,
+    { config: { access: 'read' }, schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: ResourceGroupList } } },
+    async (request) => {
+      const { after, limit } = pageOf(request);
+      const groups = await resourceGroups.list(db, { subscriptionKey: request.params.subscriptionId.toLowerCase() }, { after, limit });
+      return page(
+        request,
+        groups.map((g) => g.body),
+        groups.map((g) => g.row.id_key),
+        limit,
+      );
+    },
+  );
 
-  app.get(`${base}/:resourceGroupName`, { exposeHeadRoute: false, config: { access: 'read' }, schema: { params: ResourceGroupParams, response: { 200: ResourceGroup } } }, async (request) => {
-    const { subscriptionId, resourceGroupName } = request.params;
-    const group = await resourceGroups.get(db, idKey(resourceGroupId(subscriptionId, resourceGroupName)));
-    if (!group) throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroupName}' could not be found.`);
-    return group.body;
-  });
+  app.get(
+    `${base}/:resourceGroupName`,
+    { exposeHeadRoute: false, config: { access: 'read' }, schema: { params: ResourceGroupParams, response: { 200: ResourceGroup } } },
+    async (request) => {
+      const { subscriptionId, resourceGroupName } = request.params;
+      const group = await resourceGroups.get(db, idKey(resourceGroupId(subscriptionId, resourceGroupName)));
+      if (!group) throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroupName}' could not be found.`);
+      return group.body;
+    },
+  );
 
   app.head(`${base}/:resourceGroupName`, { config: { access: 'read' }, schema: { params: ResourceGroupParams } }, async (request, reply) => {
     const { subscriptionId, resourceGroupName } = request.params;
@@ -78,10 +86,18 @@ export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void
       if (existing) {
         const { body } = existing;
         if (body.location !== location) {
-          throw new ArmError(409, 'InvalidResourceGroupLocation', `Invalid resource group location '${location}'. The resource group '${body.name}' already exists in location '${body.location}'.`);
+          throw new ArmError(
+            409,
+            'InvalidResourceGroupLocation',
+            `Invalid resource group location '${location}'. The resource group '${body.name}' already exists in location '${body.location}'.`,
+          );
         }
         if (body.properties.provisioningState === 'Deleting') {
-          throw new ArmError(409, 'ResourceGroupBeingDeleted', `The resource group '${body.name}' is being deleted; wait for the deletion to finish, then create it again.`);
+          throw new ArmError(
+            409,
+            'ResourceGroupBeingDeleted',
+            `The resource group '${body.name}' is being deleted; wait for the deletion to finish, then create it again.`,
+          );
         }
         const updated: ResourceGroupBody = { ...body, tags: request.body.tags ?? body.tags, managedBy: request.body.managedBy ?? body.managedBy };
         await resourceGroups.update(db, existing.row.id_key, updated, nowIso());

@@ -3,19 +3,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ArmError } from '@berth/arm';
-import {
-  getSubscription,
-  getSubscriptionByAlias,
-  insertSubscription,
-  isUniqueViolation,
-  listSubscriptions,
-  type SubscriptionRow,
-} from '@berth/store';
+import { getSubscription, getSubscriptionByAlias, insertSubscription, isUniqueViolation, listSubscriptions, type SubscriptionRow } from '@berth/store';
 import { requireApiVersion } from '../plugins/api-version.js';
 import { canWrite, roleFor } from '../roles.js';
 import { nowIso } from '../arm-http.js';
 import { Subscription } from '@berth/shapes';
-
 
 const Alias = Type.Object({
   id: Type.String(),
@@ -70,15 +62,23 @@ export async function subscriptionRoutes(parent: FastifyInstance): Promise<void>
   await app.register(async (scope) => {
     const subs = scope.withTypeProvider<TypeBoxTypeProvider>();
     subs.addHook('onRequest', requireApiVersion({ minimum: '2020-01-01', what: 'subscriptions' }));
-    subs.get('/subscriptions', { config: { access: 'signed-in' }, schema: { response: { 200: Type.Object({ value: Type.Array(Subscription) }) } } }, async (request) => {
-      const rows = await listSubscriptions(db);
-      return { value: rows.filter((r) => visible(request, r)).map(toSubscription) };
-    });
-    subs.get('/subscriptions/:subscriptionId', { config: { access: 'read' }, schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: Subscription } } }, async (request) => {
-      const row = await getSubscription(db, request.params.subscriptionId);
-      if (!row) throw new ArmError(404, 'SubscriptionNotFound', `The subscription '${request.params.subscriptionId}' could not be found.`);
-      return toSubscription(row);
-    });
+    subs.get(
+      '/subscriptions',
+      { config: { access: 'signed-in' }, schema: { response: { 200: Type.Object({ value: Type.Array(Subscription) }) } } },
+      async (request) => {
+        const rows = await listSubscriptions(db);
+        return { value: rows.filter((r) => visible(request, r)).map(toSubscription) };
+      },
+    );
+    subs.get(
+      '/subscriptions/:subscriptionId',
+      { config: { access: 'read' }, schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: Subscription } } },
+      async (request) => {
+        const row = await getSubscription(db, request.params.subscriptionId);
+        if (!row) throw new ArmError(404, 'SubscriptionNotFound', `The subscription '${request.params.subscriptionId}' could not be found.`);
+        return toSubscription(row);
+      },
+    );
   });
 
   await app.register(async (scope) => {
@@ -89,33 +89,42 @@ export async function subscriptionRoutes(parent: FastifyInstance): Promise<void>
 
     aliases.get(route, { config: { access: 'signed-in' }, schema: { params, response: { 200: Alias } } }, async (request) => {
       const row = await getSubscriptionByAlias(db, request.params.aliasName);
-      if (!row || !visible(request, row)) throw new ArmError(404, 'ResourceNotFound', `The subscription alias '${request.params.aliasName}' could not be found.`);
+      if (!row || !visible(request, row))
+        throw new ArmError(404, 'ResourceNotFound', `The subscription alias '${request.params.aliasName}' could not be found.`);
       return toAlias(row);
     });
 
-    aliases.put(route, { config: { access: 'signed-in' }, schema: { params, body: AliasBody, response: { 200: Alias, 201: Alias } } }, async (request, reply) => {
-      if (!canWrite(request.principal?.roles['*'])) {
-        throw new ArmError(403, 'AuthorizationFailed', 'Creating a subscription needs a token with the Contributor or Owner role on every subscription (the admin token).');
-      }
-      const alias = request.params.aliasName.toLowerCase();
-      const existing = await getSubscriptionByAlias(db, alias);
-      if (existing) return reply.code(200).send(toAlias(existing));
-      const first = (await listSubscriptions(db))[0];
-      const row: SubscriptionRow = {
-        subscription_id: randomUUID(),
-        display_name: request.body.properties.displayName ?? request.params.aliasName,
-        state: 'Enabled',
-        tenant_id: first.tenant_id,
-        alias,
-        created_at: nowIso(),
-      };
-      try {
-        await insertSubscription(db, row);
-      } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
-        return reply.code(200).send(toAlias((await getSubscriptionByAlias(db, alias))!));
-      }
-      return reply.code(201).send(toAlias(row));
-    });
+    aliases.put(
+      route,
+      { config: { access: 'signed-in' }, schema: { params, body: AliasBody, response: { 200: Alias, 201: Alias } } },
+      async (request, reply) => {
+        if (!canWrite(request.principal?.roles['*'])) {
+          throw new ArmError(
+            403,
+            'AuthorizationFailed',
+            'Creating a subscription needs a token with the Contributor or Owner role on every subscription (the admin token).',
+          );
+        }
+        const alias = request.params.aliasName.toLowerCase();
+        const existing = await getSubscriptionByAlias(db, alias);
+        if (existing) return reply.code(200).send(toAlias(existing));
+        const first = (await listSubscriptions(db))[0];
+        const row: SubscriptionRow = {
+          subscription_id: randomUUID(),
+          display_name: request.body.properties.displayName ?? request.params.aliasName,
+          state: 'Enabled',
+          tenant_id: first.tenant_id,
+          alias,
+          created_at: nowIso(),
+        };
+        try {
+          await insertSubscription(db, row);
+        } catch (err) {
+          if (!isUniqueViolation(err)) throw err;
+          return reply.code(200).send(toAlias((await getSubscriptionByAlias(db, alias))!));
+        }
+        return reply.code(201).send(toAlias(row));
+      },
+    );
   });
 }

@@ -54,7 +54,11 @@ export async function tokenRoutes(parent: FastifyInstance): Promise<void> {
     const principal = request.principal!;
     const scope = request.body.subscription?.toLowerCase() ?? '*';
     if (!owns(principal, { [scope]: 'Owner' })) {
-      throw new ArmError(403, 'AuthorizationFailed', `Only an Owner of ${scope === '*' ? 'every subscription' : `subscription '${scope}'`} can create tokens for it.`);
+      throw new ArmError(
+        403,
+        'AuthorizationFailed',
+        `Only an Owner of ${scope === '*' ? 'every subscription' : `subscription '${scope}'`} can create tokens for it.`,
+      );
     }
     if (scope !== '*' && !(await getSubscription(db, scope))) {
       throw new ArmError(404, 'SubscriptionNotFound', `The subscription '${scope}' could not be found.`);
@@ -62,11 +66,21 @@ export async function tokenRoutes(parent: FastifyInstance): Promise<void> {
     const token = newToken();
     const name = request.body.name ?? `${request.body.role.toLowerCase()}-${token.slice(6, 14)}`;
     if ((await listTokens(db, name)).length > 0) {
-      throw new ArmError(409, 'TokenNameInUse', `A token named '${name}' already exists. Choose another name, or revoke it first with \`berth token revoke ${name}\`.`);
+      throw new ArmError(
+        409,
+        'TokenNameInUse',
+        `A token named '${name}' already exists. Choose another name, or revoke it first with \`berth token revoke ${name}\`.`,
+      );
     }
     const createdAt = nowIso();
     const expiresAt = new Date(Date.now() + (request.body.expiresInSeconds ?? DEFAULT_LIFETIME_S) * 1000).toISOString();
-    await insertToken(db, { hash: hashToken(token), name, roles: JSON.stringify({ [scope]: request.body.role }), created_at: createdAt, expires_at: expiresAt });
+    await insertToken(db, {
+      hash: hashToken(token),
+      name,
+      roles: JSON.stringify({ [scope]: request.body.role }),
+      created_at: createdAt,
+      expires_at: expiresAt,
+    });
     return reply.code(201).send({ token, name, role: request.body.role, subscription: scope, createdAt, expiresAt });
   });
 
@@ -85,7 +99,11 @@ export async function tokenRoutes(parent: FastifyInstance): Promise<void> {
       throw new ArmError(404, 'TokenNotFound', `No token named '${name}' that you own. \`berth token list\` shows the tokens you can revoke.`);
     }
     if (mine.some((row) => row.expires_at === null)) {
-      throw new ArmError(400, 'CannotRevokeAdminToken', `The token '${name}' is the admin token of Berth's home folder and cannot be revoked. To replace it, stop Berth, delete the file 'token' and start again.`);
+      throw new ArmError(
+        400,
+        'CannotRevokeAdminToken',
+        `The token '${name}' is the admin token of Berth's home folder and cannot be revoked. To replace it, stop Berth, delete the file 'token' and start again.`,
+      );
     }
     await deleteTokensNamed(db, name);
     return reply.code(204).send();

@@ -27,7 +27,8 @@ export interface KubeObject {
 export const isPlainObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
 
 /** A JSON object whose values are all strings (labels, annotations, matchLabels). */
-export const isStringMap = (value: unknown): value is Record<string, string> => isPlainObject(value) && Object.values(value).every((v) => typeof v === 'string');
+export const isStringMap = (value: unknown): value is Record<string, string> =>
+  isPlainObject(value) && Object.values(value).every((v) => typeof v === 'string');
 
 /** A plain object whose metadata is a plain object: what every Kubernetes object is at least. */
 export const isKubeObject = (value: unknown): value is KubeObject => isPlainObject(value) && isPlainObject(value.metadata);

@@ -16,20 +16,7 @@ export type LabelSelector = {
   matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
 };
 
-type TokenKind =
-  | 'identifier'
-  | 'in'
-  | 'notin'
-  | '='
-  | '=='
-  | '!='
-  | '!'
-  | '('
-  | ')'
-  | ','
-  | '>'
-  | '<'
-  | 'end';
+type TokenKind = 'identifier' | 'in' | 'notin' | '=' | '==' | '!=' | '!' | '(' | ')' | ',' | '>' | '<' | 'end';
 
 type Token = { kind: TokenKind; literal: string };
 
@@ -206,15 +193,11 @@ function validateLabelKey(key: string): void {
   if (parts.length === 2) {
     const [prefix, rest] = parts as [string, string];
     if (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)) {
-      throw new SelectorParseError(
-        `invalid label key "${key}": prefix part must be a lowercase RFC 1123 subdomain of at most 253 characters`,
-      );
+      throw new SelectorParseError(`invalid label key "${key}": prefix part must be a lowercase RFC 1123 subdomain of at most 253 characters`);
     }
     name = rest;
   } else if (parts.length > 2) {
-    throw new SelectorParseError(
-      `invalid label key "${key}": a qualified name must consist of an optional DNS subdomain prefix and '/' followed by a name`,
-    );
+    throw new SelectorParseError(`invalid label key "${key}": a qualified name must consist of an optional DNS subdomain prefix and '/' followed by a name`);
   }
   if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) {
     throw new SelectorParseError(
@@ -276,7 +259,12 @@ export function selectorFromLabelSelector(sel: LabelSelector | undefined): Requi
     requirements.push(makeRequirement(key, 'Equals', [value]));
   }
   for (const expression of sel.matchExpressions ?? []) {
-    if (!expression || typeof expression !== 'object' || typeof expression.key !== 'string' || (expression.values !== undefined && !Array.isArray(expression.values))) {
+    if (
+      !expression ||
+      typeof expression !== 'object' ||
+      typeof expression.key !== 'string' ||
+      (expression.values !== undefined && !Array.isArray(expression.values))
+    ) {
       throw new SelectorParseError(`invalid label selector expression: ${JSON.stringify(expression)}`);
     }
     const operator = EXPRESSION_OPERATORS[expression.operator];

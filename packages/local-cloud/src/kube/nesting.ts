@@ -26,7 +26,9 @@ export function checkPlainData(value: unknown): void {
     seen.add(current);
     const proto = Object.getPrototypeOf(current);
     if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) {
-      throw badRequest(`the YAML body holds a ${proto?.constructor?.name ?? 'typed'} value; only JSON data (maps, lists, strings, numbers, booleans, null) is accepted`);
+      throw badRequest(
+        `the YAML body holds a ${proto?.constructor?.name ?? 'typed'} value; only JSON data (maps, lists, strings, numbers, booleans, null) is accepted`,
+      );
     }
     stack.push(...Object.values(current));
   }

@@ -85,8 +85,13 @@ function resourcesCauses(resources: any, field: string): StatusCause[] {
     }
     for (const [name, value] of Object.entries(map)) {
       const quantity = parseQuantity(value);
-      if (quantity === undefined) causes.push({ field: `${field}.${kind}[${name}]`, message: `Invalid value: ${JSON.stringify(value)}: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'` });
-      else if (quantity < 0) causes.push({ field: `${field}.${kind}[${name}]`, message: `Invalid value: ${JSON.stringify(value)}: must be greater than or equal to 0` });
+      if (quantity === undefined)
+        causes.push({
+          field: `${field}.${kind}[${name}]`,
+          message: `Invalid value: ${JSON.stringify(value)}: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
+        });
+      else if (quantity < 0)
+        causes.push({ field: `${field}.${kind}[${name}]`, message: `Invalid value: ${JSON.stringify(value)}: must be greater than or equal to 0` });
     }
   }
   return causes;
@@ -123,7 +128,9 @@ async function allocateClusterIp(ctx: RuleContext, seed: string): Promise<string
     const ip = addressAt(cidr, offset);
     if (!taken.has(ip)) return ip;
   }
-  throw invalid({ kind: 'Service', plural: 'services', group: '' } as ResourceType, seed, [{ field: 'spec.clusterIP', message: 'no free address in the service CIDR' }]);
+  throw invalid({ kind: 'Service', plural: 'services', group: '' } as ResourceType, seed, [
+    { field: 'spec.clusterIP', message: 'no free address in the service CIDR' },
+  ]);
 }
 
 /** Validates and defaults an object about to be created, as the API server's admission would. */
@@ -187,7 +194,8 @@ export function prepareUpdate(t: ResourceType, existing: KubeObject, input: Kube
       obj.type ??= existing.type;
       if (obj.type !== existing.type) causes.push({ field: 'type', message: 'Invalid value: field is immutable' });
       normalizeSecret(obj, causes);
-      if (existing.immutable === true && !isDeepStrictEqual(obj.data, existing.data)) causes.push({ field: 'data', message: 'Forbidden: field is immutable when `immutable` is set' });
+      if (existing.immutable === true && !isDeepStrictEqual(obj.data, existing.data))
+        causes.push({ field: 'data', message: 'Forbidden: field is immutable when `immutable` is set' });
       break;
     case 'apps/deployments':
     case 'apps/replicasets':
@@ -222,7 +230,8 @@ export function prepareUpdate(t: ResourceType, existing: KubeObject, input: Kube
   }
   if (causes.length > 0) throw invalid(t, name, causes);
   const specChanged = !isDeepStrictEqual(obj.spec, existing.spec);
-  obj.metadata.generation = (existing.metadata.generation ?? 1) + (subresource !== 'status' && specChanged && existing.metadata.generation !== undefined ? 1 : 0);
+  obj.metadata.generation =
+    (existing.metadata.generation ?? 1) + (subresource !== 'status' && specChanged && existing.metadata.generation !== undefined ? 1 : 0);
   if (existing.metadata.generation === undefined) delete obj.metadata.generation;
   return obj;
 }
@@ -256,16 +265,29 @@ function workloadCauses(obj: KubeObject): StatusCause[] {
   const causes: StatusCause[] = [];
   const isMap = (v: unknown) => v === undefined || isStringMap(v);
   const selector = spec.selector;
-  if (selector !== undefined && (!selector || typeof selector !== 'object' || !isMap(selector.matchLabels) || (selector.matchExpressions !== undefined && !Array.isArray(selector.matchExpressions)))) {
+  if (
+    selector !== undefined &&
+    (!selector ||
+      typeof selector !== 'object' ||
+      !isMap(selector.matchLabels) ||
+      (selector.matchExpressions !== undefined && !Array.isArray(selector.matchExpressions)))
+  ) {
     return [{ field: 'spec.selector', reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a label selector' }];
   }
-  if (!spec.template || typeof spec.template !== 'object' || (spec.template.metadata !== undefined && (typeof spec.template.metadata !== 'object' || !isMap(spec.template.metadata?.labels)))) {
+  if (
+    !spec.template ||
+    typeof spec.template !== 'object' ||
+    (spec.template.metadata !== undefined && (typeof spec.template.metadata !== 'object' || !isMap(spec.template.metadata?.labels)))
+  ) {
     return [{ field: 'spec.template', reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a pod template' }];
   }
   if (!spec.selector || (!spec.selector.matchLabels && !spec.selector.matchExpressions)) {
     causes.push({ field: 'spec.selector', reason: 'FieldValueRequired', message: 'Required value' });
   } else if (!matchesLabels(selectorFromLabelSelector(spec.selector), spec.template?.metadata?.labels)) {
-    causes.push({ field: 'spec.template.metadata.labels', message: `Invalid value: ${JSON.stringify(spec.template?.metadata?.labels ?? {})}: \`selector\` does not match template \`labels\`` });
+    causes.push({
+      field: 'spec.template.metadata.labels',
+      message: `Invalid value: ${JSON.stringify(spec.template?.metadata?.labels ?? {})}: \`selector\` does not match template \`labels\``,
+    });
   }
   if (spec.replicas !== undefined && !isReplicaCount(spec.replicas)) {
     causes.push({ field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(spec.replicas)}: must be an integer from 0 to ${MAX_REPLICAS}` });
@@ -308,12 +330,18 @@ function serviceCauses(obj: KubeObject): StatusCause[] {
   if (!spec || typeof spec !== 'object') return [{ field: 'spec.ports', reason: 'FieldValueRequired', message: 'Required value' }];
   const causes: StatusCause[] = [];
   const types = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
-  if (spec.type !== undefined && !types.includes(spec.type)) causes.push({ field: 'spec.type', reason: 'FieldValueNotSupported', message: `Unsupported value: "${spec.type}": supported values: "${types.join('", "')}"` });
+  if (spec.type !== undefined && !types.includes(spec.type))
+    causes.push({
+      field: 'spec.type',
+      reason: 'FieldValueNotSupported',
+      message: `Unsupported value: "${spec.type}": supported values: "${types.join('", "')}"`,
+    });
   if (spec.type !== 'ExternalName' && spec.clusterIP !== 'None' && (!Array.isArray(spec.ports) || spec.ports.length === 0)) {
     causes.push({ field: 'spec.ports', reason: 'FieldValueRequired', message: 'Required value' });
   }
   (spec.ports ?? []).forEach((p: any, i: number) => {
-    if (!Number.isInteger(p?.port) || p.port < 1 || p.port > 65535) causes.push({ field: `spec.ports[${i}].port`, message: `Invalid value: ${p?.port}: must be between 1 and 65535, inclusive` });
+    if (!Number.isInteger(p?.port) || p.port < 1 || p.port > 65535)
+      causes.push({ field: `spec.ports[${i}].port`, message: `Invalid value: ${p?.port}: must be between 1 and 65535, inclusive` });
   });
   return causes;
 }

@@ -165,7 +165,15 @@ export class KubeObjectStore extends EventEmitter<{ change: [ObjectChange] }> {
       existing.metadata.resourceVersion = String(rv);
       removed = existing;
       await deleteKubeObject(trx, { clusterId, resource: t.key, namespace, name });
-      await insertKubeEvent(trx, { cluster_id: clusterId, resource_version: rv, type: 'DELETED', resource: t.key, namespace, name, body: this.seal(t.key, JSON.stringify(existing)) });
+      await insertKubeEvent(trx, {
+        cluster_id: clusterId,
+        resource_version: rv,
+        type: 'DELETED',
+        resource: t.key,
+        namespace,
+        name,
+        body: this.seal(t.key, JSON.stringify(existing)),
+      });
     });
     await this.afterWrite(clusterId, rv);
     this.emit('change', { clusterId, type: 'DELETED', resource: t, namespace, name, object: removed!, resourceVersion: rv });

@@ -37,15 +37,23 @@ const OBJECT_KINDS = new Set(['Secret', 'ConfigMap', 'Namespace', 'ServiceAccoun
 
 /** Decodes a Kubernetes protobuf body (`k8s\0` + runtime.Unknown) into the JSON object it carries. */
 export function decodeKubeProtobuf(body: Buffer): Record<string, unknown> {
-  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw new KubeError(400, 'BadRequest', 'the protobuf body does not start with the Kubernetes magic number');
-  const envelope = unknownType.toObject(unknownType.decode(body.subarray(4)), { bytes: Buffer }) as { typeMeta?: { apiVersion?: string; kind?: string }; raw?: Buffer };
+  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC))
+    throw new KubeError(400, 'BadRequest', 'the protobuf body does not start with the Kubernetes magic number');
+  const envelope = unknownType.toObject(unknownType.decode(body.subarray(4)), { bytes: Buffer }) as {
+    typeMeta?: { apiVersion?: string; kind?: string };
+    raw?: Buffer;
+  };
   const kind = envelope.typeMeta?.kind ?? '';
   let type: protobuf.Type;
   try {
     if (!OBJECT_KINDS.has(kind)) throw new Error(kind);
     type = root.lookupType(`k8s.${kind}`);
   } catch {
-    throw new KubeError(415, 'UnsupportedMediaType', `protobuf bodies of kind "${kind}" are not supported by this API server; send JSON (for example \`kubectl apply -f\` or \`kubectl create -f\`)`);
+    throw new KubeError(
+      415,
+      'UnsupportedMediaType',
+      `protobuf bodies of kind "${kind}" are not supported by this API server; send JSON (for example \`kubectl apply -f\` or \`kubectl create -f\`)`,
+    );
   }
   const object = type.toObject(type.decode(envelope.raw ?? Buffer.alloc(0)), { longs: Number, bytes: String, defaults: false }) as Record<string, unknown>;
   // `bytes: String` gives base64, which is what JSON carries for byte fields (Secret data).

@@ -36,8 +36,7 @@ const what = (t: ResourceType) => (t.group ? `${t.plural}.${t.group}` : t.plural
 const details = (t: ResourceType, name: string) => ({ name, ...(t.group ? { group: t.group } : {}), kind: t.plural });
 
 export const notFound = (t: ResourceType, name: string) => new KubeError(404, 'NotFound', `${what(t)} "${name}" not found`, details(t, name));
-export const alreadyExists = (t: ResourceType, name: string) =>
-  new KubeError(409, 'AlreadyExists', `${what(t)} "${name}" already exists`, details(t, name));
+export const alreadyExists = (t: ResourceType, name: string) => new KubeError(409, 'AlreadyExists', `${what(t)} "${name}" already exists`, details(t, name));
 export const conflict = (t: ResourceType, name: string) =>
   new KubeError(
     409,

@@ -261,7 +261,11 @@ function podCells(o: KubeObject, now: Date): Cell[] {
   if (o.metadata?.deletionTimestamp) reason = status.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
 
   const gates = list(spec.readinessGates);
-  const trueConditions = new Set(list(status.conditions).filter((c) => c.status === 'True').map((c) => str(c.type)));
+  const trueConditions = new Set(
+    list(status.conditions)
+      .filter((c) => c.status === 'True')
+      .map((c) => str(c.type)),
+  );
   const readyGates = gates.filter((g) => trueConditions.has(str(g.conditionType))).length;
 
   return [
@@ -305,7 +309,10 @@ function bindingCells(o: KubeObject, now: Date): Cell[] {
   const roleRef = obj(o.roleRef);
   const subjects = list(o.subjects);
   const named = (kind: string, format: (s: Json) => string) =>
-    subjects.filter((s) => s.kind === kind).map(format).join(', ');
+    subjects
+      .filter((s) => s.kind === kind)
+      .map(format)
+      .join(', ');
   return [
     nameOf(o),
     `${str(roleRef.kind)}/${str(roleRef.name)}`,
@@ -372,13 +379,24 @@ const PRINTERS: Record<string, Printer> = {
   ReplicaSet: {
     columns: [
       nameColumn(),
-      column('Desired', 'Replicas is the number of desired pods. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#how-a-replicaset-works', { type: 'integer' }),
-      column('Current', 'Replicas is the most recently observed number of non-terminating pods. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#how-a-replicaset-works', { type: 'integer' }),
+      column(
+        'Desired',
+        'Replicas is the number of desired pods. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#how-a-replicaset-works',
+        { type: 'integer' },
+      ),
+      column(
+        'Current',
+        'Replicas is the most recently observed number of non-terminating pods. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#how-a-replicaset-works',
+        { type: 'integer' },
+      ),
       column('Ready', 'The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.', { type: 'integer' }),
       ageColumn(),
       wide('Containers', 'Names of each container in the template.'),
       wide('Images', 'Images referenced by each container in the template.'),
-      wide('Selector', "Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors"),
+      wide(
+        'Selector',
+        "Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors",
+      ),
     ],
     cells: replicaSetCells,
   },
@@ -407,25 +425,25 @@ const PRINTERS: Record<string, Printer> = {
   },
   ConfigMap: {
     columns: [nameColumn(), column('Data', 'Data contains the configuration data.'), ageColumn()],
-    cells: (o, now) => [
-      nameOf(o),
-      Object.keys(obj(o.data)).length + Object.keys(obj(o.binaryData)).length,
-      since(o.metadata?.creationTimestamp, now),
-    ],
+    cells: (o, now) => [nameOf(o), Object.keys(obj(o.data)).length + Object.keys(obj(o.binaryData)).length, since(o.metadata?.creationTimestamp, now)],
   },
   Namespace: {
     columns: [nameColumn(), column('Status', 'The status of the namespace'), ageColumn()],
     cells: (o, now) => [nameOf(o), str(obj(o.status).phase), since(o.metadata?.creationTimestamp, now)],
   },
   ServiceAccount: {
-    columns: [nameColumn(), column('Secrets', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'), ageColumn()],
+    columns: [
+      nameColumn(),
+      column('Secrets', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'),
+      ageColumn(),
+    ],
     cells: (o, now) => [nameOf(o), list(o.secrets).length, since(o.metadata?.creationTimestamp, now)],
   },
   Event: {
     columns: [
       column('Last Seen', 'The time at which the most recent occurrence of this event was recorded.'),
       column('Type', 'Type of this event (Normal, Warning), new types could be added in the future'),
-      column('Reason', 'This should be a short, machine understandable string that gives the reason for the transition into the object\'s current status.'),
+      column('Reason', "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
       column('Object', 'The object that this event is about.'),
       wide('Subobject', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.'),
       wide('Source', 'The component reporting this event.'),

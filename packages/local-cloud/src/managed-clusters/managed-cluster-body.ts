@@ -66,7 +66,12 @@ export function managedClusterBody(
         ipFamilies: ['IPv4'],
       },
       ...(spec.authorizedIPRanges.length > 0 || spec.privateCluster
-        ? { apiServerAccessProfile: { ...(spec.authorizedIPRanges.length > 0 ? { authorizedIPRanges: spec.authorizedIPRanges } : {}), enablePrivateCluster: spec.privateCluster } }
+        ? {
+            apiServerAccessProfile: {
+              ...(spec.authorizedIPRanges.length > 0 ? { authorizedIPRanges: spec.authorizedIPRanges } : {}),
+              enablePrivateCluster: spec.privateCluster,
+            },
+          }
         : {}),
     },
   };

@@ -83,7 +83,13 @@ export function managedClusterOperationHandlers(runtime: LocalCloudRuntime): Ope
       return existing.cluster_id;
     }
     try {
-      await insertKubeCluster(db, { cluster_id: data.clusterId, managed_cluster_key: data.idKey, resource_version: 0, settings: clusterSettingsJson, created_at: new Date().toISOString() });
+      await insertKubeCluster(db, {
+        cluster_id: data.clusterId,
+        managed_cluster_key: data.idKey,
+        resource_version: 0,
+        settings: clusterSettingsJson,
+        created_at: new Date().toISOString(),
+      });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
     }
@@ -121,7 +127,10 @@ export function managedClusterOperationHandlers(runtime: LocalCloudRuntime): Ope
         if (step === 'policy') {
           // A cluster whose create failed never got its public IP: a PUT that retries it creates one, so the policy applies again (R10).
           const provisioned = await getKubeClusterByManagedCluster(db, data.idKey);
-          const denial = !provisioned && needsPublicIp(data.spec) ? await policyDenial(db, data.subscriptionId, data.id, ['Microsoft.Network/publicIPAddresses']) : undefined;
+          const denial =
+            !provisioned && needsPublicIp(data.spec)
+              ? await policyDenial(db, data.subscriptionId, data.id, ['Microsoft.Network/publicIPAddresses'])
+              : undefined;
           return denial ? { failed: denial } : { next: 'provision' };
         }
         if (step === 'provision') {

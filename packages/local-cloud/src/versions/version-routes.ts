@@ -12,7 +12,13 @@ function versionsIn(location: string): { region: string; minors: KubernetesMinor
   const region = findRegion(location);
   const minors = region && listKubernetesVersions(region.name);
   if (!region || !minors) {
-    throw new ArmError(400, 'LocationNotAvailableForResourceType', `The location '${location}' is not available for resource type 'Microsoft.ContainerService/managedClusters'. Known locations: ${listRegions().map((r) => r.name).join(', ')}.`);
+    throw new ArmError(
+      400,
+      'LocationNotAvailableForResourceType',
+      `The location '${location}' is not available for resource type 'Microsoft.ContainerService/managedClusters'. Known locations: ${listRegions()
+        .map((r) => r.name)
+        .join(', ')}.`,
+    );
   }
   return { region: region.name, minors };
 }
@@ -22,45 +28,53 @@ export async function versionRoutes(parent: FastifyInstance): Promise<void> {
   await parent.register(async (scope) => {
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
     app.addHook('onRequest', requireApiVersion({ versions: ['2017-09-30', '2019-04-01', '2019-08-01'], what: 'orchestrators' }));
-    app.get(`/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/locations/:location/orchestrators`, { config: { access: 'read' }, schema: { params: Params } }, async (request) => {
-      const { region, minors } = versionsIn(request.params.location);
-      const offered = minors.filter((m) => !isLtsOnly(m));
-      const previewOf = new Map(offered.flatMap((m) => m.patches.map((p) => [p.version, m.isPreview] as const)));
-      const defaultVersion = defaultKubernetesVersion(region);
-      const orchestrators = offered.flatMap((m) =>
-        m.patches.map((p) => ({
-          orchestratorType: 'Kubernetes',
-          orchestratorVersion: p.version,
-          ...(p.version === defaultVersion ? { default: true } : {}),
-          ...(m.isPreview ? { isPreview: true } : {}),
-          upgrades: p.upgrades
-            .filter((u) => previewOf.has(u))
-            .map((u) => ({ orchestratorType: '', orchestratorVersion: u, isPreview: previewOf.get(u) ?? false })),
-        })),
-      );
-      return {
-        id: `/subscriptions/${request.params.subscriptionId}/providers/${CONTAINER_SERVICE}/locations/${region}/orchestrators`,
-        name: 'default',
-        type: `${CONTAINER_SERVICE}/locations/orchestrators`,
-        properties: { orchestrators },
-      };
-    });
+    app.get(
+      `/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/locations/:location/orchestrators`,
+      { config: { access: 'read' }, schema: { params: Params } },
+      async (request) => {
+        const { region, minors } = versionsIn(request.params.location);
+        const offered = minors.filter((m) => !isLtsOnly(m));
+        const previewOf = new Map(offered.flatMap((m) => m.patches.map((p) => [p.version, m.isPreview] as const)));
+        const defaultVersion = defaultKubernetesVersion(region);
+        const orchestrators = offered.flatMap((m) =>
+          m.patches.map((p) => ({
+            orchestratorType: 'Kubernetes',
+            orchestratorVersion: p.version,
+            ...(p.version === defaultVersion ? { default: true } : {}),
+            ...(m.isPreview ? { isPreview: true } : {}),
+            upgrades: p.upgrades
+              .filter((u) => previewOf.has(u))
+              .map((u) => ({ orchestratorType: '', orchestratorVersion: u, isPreview: previewOf.get(u) ?? false })),
+          })),
+        );
+        return {
+          id: `/subscriptions/${request.params.subscriptionId}/providers/${CONTAINER_SERVICE}/locations/${region}/orchestrators`,
+          name: 'default',
+          type: `${CONTAINER_SERVICE}/locations/orchestrators`,
+          properties: { orchestrators },
+        };
+      },
+    );
   });
 
   await parent.register(async (scope) => {
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
     app.addHook('onRequest', requireApiVersion({ minimum: '2023-01-01', what: 'kubernetesVersions' }));
-    app.get(`/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/locations/:location/kubernetesVersions`, { config: { access: 'read' }, schema: { params: Params } }, async (request) => {
-      const { minors } = versionsIn(request.params.location);
-      return {
-        values: [...minors].reverse().map((m) => ({
-          version: m.version,
-          ...(m.isDefault ? { isDefault: true } : {}),
-          ...(m.isPreview ? { isPreview: true } : {}),
-          capabilities: { supportPlan: m.supportPlan },
-          patchVersions: Object.fromEntries([...m.patches].reverse().map((p) => [p.version, { upgrades: [...p.upgrades].reverse() }])),
-        })),
-      };
-    });
+    app.get(
+      `/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/locations/:location/kubernetesVersions`,
+      { config: { access: 'read' }, schema: { params: Params } },
+      async (request) => {
+        const { minors } = versionsIn(request.params.location);
+        return {
+          values: [...minors].reverse().map((m) => ({
+            version: m.version,
+            ...(m.isDefault ? { isDefault: true } : {}),
+            ...(m.isPreview ? { isPreview: true } : {}),
+            capabilities: { supportPlan: m.supportPlan },
+            patchVersions: Object.fromEntries([...m.patches].reverse().map((p) => [p.version, { upgrades: [...p.upgrades].reverse() }])),
+          })),
+        };
+      },
+    );
   });
 }

@@ -34,7 +34,16 @@ export async function attachProblems(
   try {
     cluster = await cloud.getCluster(parts.subscriptionId, parts.resourceGroup, parts.names[0]);
     if (!cluster) {
-      return { problems: [{ code: 'ClusterNotFound', target, message: `No managed cluster ${spec.resourceId} exists. Check the id with \`berth aks show -g ${parts.resourceGroup} -n ${parts.names[0]} --query id\`.` }], warnings: [] };
+      return {
+        problems: [
+          {
+            code: 'ClusterNotFound',
+            target,
+            message: `No managed cluster ${spec.resourceId} exists. Check the id with \`berth aks show -g ${parts.resourceGroup} -n ${parts.names[0]} --query id\`.`,
+          },
+        ],
+        warnings: [],
+      };
     }
     supported = await cloud.supportedVersions(parts.subscriptionId, cluster.location);
   } catch (err) {
@@ -42,7 +51,11 @@ export async function attachProblems(
   }
   const problems: ArmErrorDetail[] = [];
   if (cluster.provisioningState !== 'Succeeded') {
-    problems.push({ code: 'ClusterNotReady', target, message: `The cluster's provisioningState is ${cluster.provisioningState}; attach it once it is Succeeded.` });
+    problems.push({
+      code: 'ClusterNotReady',
+      target,
+      message: `The cluster's provisioningState is ${cluster.provisioningState}; attach it once it is Succeeded.`,
+    });
   }
   const version = cluster.currentKubernetesVersion ?? cluster.kubernetesVersion ?? '';
   if (!supported.includes(version)) {

@@ -75,12 +75,18 @@ export class CloudAccess {
       // core-lro reports a failed operation as "The long-running operation has failed. <code>. <message>".
       const message = (err as Error).message ?? String(err);
       const parsed = /has failed\. ([A-Za-z]+)\. ([\s\S]*)$/.exec(message);
-      return { done: true, error: parsed ? { code: parsed[1], message: parsed[2] } : { code: (err as { code?: string }).code ?? 'ClusterOperationFailed', message } };
+      return {
+        done: true,
+        error: parsed ? { code: parsed[1], message: parsed[2] } : { code: (err as { code?: string }).code ?? 'ClusterOperationFailed', message },
+      };
     }
     if (!poller.isDone) return { done: false };
     const state2 = poller.operationState as { status?: string; error?: { code?: string; message?: string } } | undefined;
     if (state2?.status === 'succeeded') return { done: true };
-    return { done: true, error: { code: state2?.error?.code ?? 'ClusterOperationFailed', message: state2?.error?.message ?? `The cluster operation ended ${state2?.status}.` } };
+    return {
+      done: true,
+      error: { code: state2?.error?.code ?? 'ClusterOperationFailed', message: state2?.error?.message ?? `The cluster operation ended ${state2?.status}.` },
+    };
   }
 
   async getCluster(subscriptionId: string, group: string, name: string): Promise<ManagedCluster | undefined> {
@@ -105,8 +111,6 @@ export class CloudAccess {
   /** Kubernetes versions a cluster in `location` may run to be attached: GA and preview, not long-term-support only. */
   async supportedVersions(subscriptionId: string, location: string): Promise<string[]> {
     const list = await this.containerService(subscriptionId).managedClusters.listKubernetesVersions(location);
-    return (list.values ?? [])
-      .filter((v) => v.capabilities?.supportPlan?.includes('KubernetesOfficial'))
-      .flatMap((v) => Object.keys(v.patchVersions ?? {}));
+    return (list.values ?? []).filter((v) => v.capabilities?.supportPlan?.includes('KubernetesOfficial')).flatMap((v) => Object.keys(v.patchVersions ?? {}));
   }
 }

@@ -6,7 +6,10 @@ import { deleteResourceTree, getResource, resourceRepository, type Db } from '@b
 
 const attachments = resourceRepository('berth.internal/clusterattachments', Type.Object({ computeId: Type.String(), clusterId: Type.String() }));
 /** A label's host name outlives its compute (`computeId` null), so a later re-attach gets the same name. */
-const leafDomains = resourceRepository('berth.internal/leafdomainlabels', Type.Object({ host: Type.String(), computeId: Type.Union([Type.String(), Type.Null()]) }));
+const leafDomains = resourceRepository(
+  'berth.internal/leafdomainlabels',
+  Type.Object({ host: Type.String(), computeId: Type.Union([Type.String(), Type.Null()]) }),
+);
 
 const short = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
@@ -17,7 +20,11 @@ function attachmentId(computeId: string, clusterId: string): string {
 /** R6's refusal, naming the compute that holds the cluster. */
 export function alreadyAttached(clusterId: string, holder: string): ArmError {
   const name = parseResourceId(holder)?.names.at(-1);
-  return new ArmError(409, 'ClusterAlreadyAttached', `The cluster ${clusterId} is already attached to this workspace as compute '${name}'. One cluster has one compute per workspace: use that compute, or detach it first (berth ml computetarget detach -n ${name}).`);
+  return new ArmError(
+    409,
+    'ClusterAlreadyAttached',
+    `The cluster ${clusterId} is already attached to this workspace as compute '${name}'. One cluster has one compute per workspace: use that compute, or detach it first (berth ml computetarget detach -n ${name}).`,
+  );
 }
 
 /**
@@ -50,14 +57,26 @@ function leafDomainId(subscriptionId: string, label: string, region: string): st
  * Two computes racing for a new label both insert: the loser's transaction
  * fails with a unique violation, and its caller's retry sees the label taken.
  */
-export async function claimLeafDomain(db: Db, computeId: string, label: string, region: string, overwrite: boolean, newHost: string, now: string): Promise<string> {
+export async function claimLeafDomain(
+  db: Db,
+  computeId: string,
+  label: string,
+  region: string,
+  overwrite: boolean,
+  newHost: string,
+  now: string,
+): Promise<string> {
   const { subscriptionId } = parseResourceId(computeId)!;
   const id = leafDomainId(subscriptionId, label, region);
   const existing = await leafDomains.get(db, idKey(id));
   if (existing) {
     const held = existing.body;
     if (held.computeId && idKey(held.computeId) !== idKey(computeId) && (await getResource(db, idKey(held.computeId))) && !overwrite) {
-      throw new ArmError(409, 'LeafDomainLabelInUse', `The leaf domain label '${label}' is used by compute ${held.computeId} (${held.host}) in ${region}. Choose another label, or set overwriteExistingDomain to take it over.`);
+      throw new ArmError(
+        409,
+        'LeafDomainLabelInUse',
+        `The leaf domain label '${label}' is used by compute ${held.computeId} (${held.host}) in ${region}. Choose another label, or set overwriteExistingDomain to take it over.`,
+      );
     }
     await leafDomains.update(db, existing.row.id_key, { host: held.host, computeId }, now);
     return held.host;

@@ -119,7 +119,16 @@ function clusterParameters(body: ComputeBody, networking: ComputeBody['propertie
     location: body.properties.computeLocation,
     identity: { type: 'SystemAssigned' as const },
     tags: { 'created-by': 'berth', 'ml-compute': body.id },
-    agentPoolProfiles: [{ name: 'agentpool', count, vmSize: p.agentVmSize, mode: 'System' as const, osType: 'Linux' as const, ...(networking?.subnetId ? { vnetSubnetID: networking.subnetId } : {}) }],
+    agentPoolProfiles: [
+      {
+        name: 'agentpool',
+        count,
+        vmSize: p.agentVmSize,
+        mode: 'System' as const,
+        osType: 'Linux' as const,
+        ...(networking?.subnetId ? { vnetSubnetID: networking.subnetId } : {}),
+      },
+    ],
     // Clusters a workspace creates get the Basic load balancer, as in the original (R4: attach for Standard).
     networkProfile: {
       loadBalancerSku: 'basic' as const,
@@ -149,7 +158,8 @@ export function computeOperationHandlers(runtime: ComputeRuntime): OperationHand
     const state = cluster?.provisioningState;
     if (!cluster) return { done: true, error: { code: 'ClusterNotFound', message: 'the managed cluster does not exist' } };
     if (state === 'Succeeded') return { done: true };
-    if (state === 'Failed' || state === 'Canceled') return { done: true, error: { code: 'ClusterProvisioningFailed', message: `the managed cluster's provisioningState is ${state}` } };
+    if (state === 'Failed' || state === 'Canceled')
+      return { done: true, error: { code: 'ClusterProvisioningFailed', message: `the managed cluster's provisioningState is ${state}` } };
     return { done: false };
   }
 
@@ -159,8 +169,15 @@ export function computeOperationHandlers(runtime: ComputeRuntime): OperationHand
       return await runStep(ctx);
     } catch (err) {
       const refusal = cloudRefusal(err);
-      if (refusal) return { failed: { code: refusal.code, message: `Step ${ctx.step}: the ContainerService API refused the call for managed cluster ${ctx.data.clusterName} (${refusal.statusCode}): ${refusal.message}` } };
-      if (err instanceof InstallerError && err.reason === 'OwnedByAnotherCompute') return { failed: { code: 'OwnedByAnotherCompute', message: `Step ${ctx.step}: ${err.message}.` } };
+      if (refusal)
+        return {
+          failed: {
+            code: refusal.code,
+            message: `Step ${ctx.step}: the ContainerService API refused the call for managed cluster ${ctx.data.clusterName} (${refusal.statusCode}): ${refusal.message}`,
+          },
+        };
+      if (err instanceof InstallerError && err.reason === 'OwnedByAnotherCompute')
+        return { failed: { code: 'OwnedByAnotherCompute', message: `Step ${ctx.step}: ${err.message}.` } };
       throw err;
     }
   }
@@ -174,7 +191,12 @@ export function computeOperationHandlers(runtime: ComputeRuntime): OperationHand
         // A replay after the cluster was submitted waits for it instead of submitting again.
         const exists = await cloud.getCluster(data.subscriptionId, data.clusterGroup, data.clusterName);
         if (!exists && !(await secrets.get(data.idKey, 'clusterPoller'))) {
-          const state = await cloud.submitClusterPut(data.subscriptionId, data.clusterGroup, data.clusterName, clusterParameters(body, body.properties.properties.aksNetworkingConfiguration, body.properties.properties.agentCount));
+          const state = await cloud.submitClusterPut(
+            data.subscriptionId,
+            data.clusterGroup,
+            data.clusterName,
+            clusterParameters(body, body.properties.properties.aksNetworkingConfiguration, body.properties.properties.agentCount),
+          );
           await secrets.put(data.idKey, 'clusterPoller', state);
         }
         return { next: 'wait-cluster' };
@@ -183,7 +205,10 @@ export function computeOperationHandlers(runtime: ComputeRuntime): OperationHand
         const cluster = await cloud.getCluster(data.subscriptionId, data.clusterGroup, data.clusterName);
         if (!cluster) return { failed: { code: 'ClusterNotFound', message: `Step scale-cluster: the managed cluster ${data.clusterName} no longer exists.` } };
         const pools = (cluster.agentPoolProfiles ?? []).map((p, i) => (i === 0 ? { ...p, count: data.scaleTo } : p));
-        const state = await cloud.submitClusterPut(data.subscriptionId, data.clusterGroup, data.clusterName, { location: cluster.location, agentPoolProfiles: pools });
+        const state = await cloud.submitClusterPut(data.subscriptionId, data.clusterGroup, data.clusterName, {
+          location: cluster.location,
+          agentPoolProfiles: pools,
+        });
         await secrets.put(data.idKey, 'clusterPoller', state);
         return { next: 'wait-cluster' };
       }
@@ -192,7 +217,12 @@ export function computeOperationHandlers(runtime: ComputeRuntime): OperationHand
         const result = state ? await cloud.pollCluster(data.subscriptionId, state, 'put') : await clusterStateByGet(data);
         if (!result.done) return { next: 'wait-cluster', afterMs: 250 };
         if (result.error) {
-          return { failed: { code: result.error.code, message: `Step wait-cluster: the cloud could not ${data.scaleTo ? 'scale' : 'create'} managed cluster ${data.clusterName}: ${result.error.message}` } };
+          return {
+            failed: {
+              code: result.error.code,
+              message: `Step wait-cluster: the cloud could not ${data.scaleTo ? 'scale' : 'create'} managed cluster ${data.clusterName}: ${result.error.message}`,
+            },
+          };
         }
         return { next: data.scaleTo ? 'install' : 'fetch-credentials' };
       }
@@ -220,7 +250,12 @@ export function computeOperationHandlers(runtime: ComputeRuntime): OperationHand
         }
         if (!ready.ready) {
           if (Date.now() > (data.readyDeadline ?? 0)) {
-            return { failed: { code: 'FrontEndNotReady', message: `Step wait-ready: the inference front end did not become ready in ${Math.round(runtime.settings.readyTimeoutMs / 1000)} s: ${ready.reason}` } };
+            return {
+              failed: {
+                code: 'FrontEndNotReady',
+                message: `Step wait-ready: the inference front end did not become ready in ${Math.round(runtime.settings.readyTimeoutMs / 1000)} s: ${ready.reason}`,
+              },
+            };
           }
           return { next: 'wait-ready', afterMs: 250 };
         }
@@ -228,7 +263,9 @@ export function computeOperationHandlers(runtime: ComputeRuntime): OperationHand
           b.properties.provisioningState = 'Succeeded';
           b.properties.provisioningErrors = null;
           b.properties.properties.clusterFqdn = spec.tls?.cname ?? ready.endpointIp ?? null;
-          b.properties.properties.systemServices = [{ systemServiceType: 'ScoringFrontEnd', publicIpAddress: ready.endpointIp ?? '', version: INSTALLER_VERSION }];
+          b.properties.properties.systemServices = [
+            { systemServiceType: 'ScoringFrontEnd', publicIpAddress: ready.endpointIp ?? '', version: INSTALLER_VERSION },
+          ];
           if (data.scaleTo) b.properties.properties.agentCount = data.scaleTo;
         });
         void reconciler.reconcile(body.id);
@@ -253,7 +290,13 @@ export function computeOperationHandlers(runtime: ComputeRuntime): OperationHand
       case 'wait-cluster-deleted': {
         const result = await cloud.pollCluster(data.subscriptionId, (await secrets.get(data.idKey, 'clusterPoller'))!, 'delete');
         if (!result.done) return { next: 'wait-cluster-deleted', afterMs: 250 };
-        if (result.error) return { failed: { code: result.error.code, message: `Step wait-cluster-deleted: the cloud could not delete managed cluster ${data.clusterName}: ${result.error.message}` } };
+        if (result.error)
+          return {
+            failed: {
+              code: result.error.code,
+              message: `Step wait-cluster-deleted: the cloud could not delete managed cluster ${data.clusterName}: ${result.error.message}`,
+            },
+          };
         return { next: 'remove' };
       }
       case 'remove':

@@ -5,16 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TObject } from '@sinclair/typebox';
 import { ArmError, idKey, resourceGroupId, resourceId } from '@berth/arm';
 import { getResource, getSubscription, isUniqueViolation, type ResourceRow } from '@berth/store';
-import {
-  baseUrl,
-  normalizeLocation,
-  nowIso,
-  page,
-  pageOf,
-  requireApiVersion,
-  requireResourceGroup,
-  sendAccepted,
-} from '@berth/front-door';
+import { baseUrl, normalizeLocation, nowIso, page, pageOf, requireApiVersion, requireResourceGroup, sendAccepted } from '@berth/front-door';
 import { Workspace, WorkspaceList, WorkspacePatch, WorkspacePut } from '@berth/shapes';
 import { computes, NAMESPACE, WORKSPACE_TYPE, workspaces } from '../repositories.js';
 import { checkWorkspaceName } from './workspace-name.js';
@@ -50,28 +41,46 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
   /** The 404 of a missing workspace, or of its missing resource group. */
   async function notFound(params: Params): Promise<never> {
     await requireResourceGroup(db, params.subscriptionId, params.resourceGroupName);
-    throw new ArmError(404, 'ResourceNotFound', `The Resource '${WORKSPACE_TYPE}/${params.workspaceName}' under resource group '${params.resourceGroupName}' was not found.`);
+    throw new ArmError(
+      404,
+      'ResourceNotFound',
+      `The Resource '${WORKSPACE_TYPE}/${params.workspaceName}' under resource group '${params.resourceGroupName}' was not found.`,
+    );
   }
 
   async function load(params: Params): Promise<ResourceRow> {
     return (await getResource(db, keyOf(params))) ?? notFound(params);
   }
 
-  app.get(`/subscriptions/:subscriptionId/providers/${NAMESPACE}/workspaces`, {
-    config: { access: 'read' },
-    schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: WorkspaceList } },
-  }, async (request) => {
-    const { after, limit } = pageOf(request);
-    const found = await workspaces.list(db, { subscriptionKey: request.params.subscriptionId.toLowerCase() }, { after, limit });
-    return page(request, found.map((w) => w.body), found.map((w) => w.row.id_key), limit);
-  });
+  app.get(
+    `/subscriptions/:subscriptionId/providers/${NAMESPACE}/workspaces`,
+    {
+      config: { access: 'read' },
+      schema: { params: Type.Object({ subscriptionId: Type.String() }), response: { 200: WorkspaceList } },
+    },
+    async (request) => {
+      const { after, limit } = pageOf(request);
+      const found = await workspaces.list(db, { subscriptionKey: request.params.subscriptionId.toLowerCase() }, { after, limit });
+      return page(
+        request,
+        found.map((w) => w.body),
+        found.map((w) => w.row.id_key),
+        limit,
+      );
+    },
+  );
 
   app.get(groupBase, { config: { access: 'read' }, schema: { params: GroupParams, response: { 200: WorkspaceList } } }, async (request) => {
     const { subscriptionId, resourceGroupName } = request.params;
     await requireResourceGroup(db, subscriptionId, resourceGroupName);
     const { after, limit } = pageOf(request);
     const found = await workspaces.list(db, { parentKey: idKey(resourceGroupId(subscriptionId, resourceGroupName)) }, { after, limit });
-    return page(request, found.map((w) => w.body), found.map((w) => w.row.id_key), limit);
+    return page(
+      request,
+      found.map((w) => w.body),
+      found.map((w) => w.row.id_key),
+      limit,
+    );
   });
 
   app.get(one, { config: { access: 'read' }, schema: { params: WorkspaceParams, response: { 200: Workspace } } }, async (request, reply) => {
@@ -80,75 +89,86 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
     return reply.type('application/json; charset=utf-8').send(json as unknown as Workspace);
   });
 
-  app.put(one, { config: { access: 'write' }, schema: { params: WorkspaceParams, body: WorkspacePut, response: { 200: Workspace, 201: Workspace } } }, async (request, reply) => {
-    const { subscriptionId, resourceGroupName, workspaceName } = request.params;
-    checkWorkspaceName(workspaceName);
-    const group = await requireResourceGroup(db, subscriptionId, resourceGroupName);
-    const groupName = group.name;
-    const id = resourceId(subscriptionId, groupName, NAMESPACE, [['workspaces', workspaceName]]);
-    const location = normalizeLocation(request.body.location);
-    const now = nowIso();
-    const existing = await getResource(db, idKey(id));
-    if (existing) return updateExisting(request, reply, existing, request.body);
+  app.put(
+    one,
+    { config: { access: 'write' }, schema: { params: WorkspaceParams, body: WorkspacePut, response: { 200: Workspace, 201: Workspace } } },
+    async (request, reply) => {
+      const { subscriptionId, resourceGroupName, workspaceName } = request.params;
+      checkWorkspaceName(workspaceName);
+      const group = await requireResourceGroup(db, subscriptionId, resourceGroupName);
+      const groupName = group.name;
+      const id = resourceId(subscriptionId, groupName, NAMESPACE, [['workspaces', workspaceName]]);
+      const location = normalizeLocation(request.body.location);
+      const now = nowIso();
+      const existing = await getResource(db, idKey(id));
+      if (existing) return updateExisting(request, reply, existing, request.body);
 
-    const subscription = await getSubscription(db, subscriptionId);
-    const tenantId = subscription!.tenant_id;
-    const props = request.body.properties ?? {};
-    const identityType = request.body.identity?.type ?? 'None';
-    const workspaceId = randomUUID();
-    const body: Workspace = {
-      id,
-      name: workspaceName,
-      type: WORKSPACE_TYPE,
-      location,
-      ...(request.body.tags ? { tags: request.body.tags } : {}),
-      identity: {
-        type: identityType,
-        ...(identityType.includes('SystemAssigned') ? { principalId: randomUUID(), tenantId } : {}),
-        ...(request.body.identity?.userAssignedIdentities
-          ? {
-              userAssignedIdentities: Object.fromEntries(
-                Object.keys(request.body.identity.userAssignedIdentities).map((k) => [k, { principalId: randomUUID(), clientId: randomUUID() }]),
-              ),
-            }
-          : {}),
-      },
-      ...(request.body.sku ? { sku: request.body.sku } : {}),
-      ...(request.body.kind ? { kind: request.body.kind } : {}),
-      systemData: { createdBy: principalName(request), createdByType: 'User', createdAt: now, lastModifiedBy: principalName(request), lastModifiedByType: 'User', lastModifiedAt: now },
-      properties: {
-        workspaceId,
-        provisioningState: 'Creating',
-        ...(props.friendlyName !== undefined ? { friendlyName: props.friendlyName } : {}),
-        ...(props.description !== undefined ? { description: props.description } : {}),
-        ...(props.keyVault ? { keyVault: props.keyVault } : {}),
-        ...(props.applicationInsights ? { applicationInsights: props.applicationInsights } : {}),
-        ...(props.containerRegistry ? { containerRegistry: props.containerRegistry } : {}),
-        ...(props.storageAccount ? { storageAccount: props.storageAccount } : {}),
-        ...(props.imageBuildCompute ? { imageBuildCompute: props.imageBuildCompute } : {}),
-        ...(props.primaryUserAssignedIdentity ? { primaryUserAssignedIdentity: props.primaryUserAssignedIdentity } : {}),
-        discoveryUrl: `${baseUrl(request)}/discovery/workspaces/${workspaceId}`,
-        hbiWorkspace: props.hbiWorkspace ?? false,
-        allowPublicAccessWhenBehindVnet: props.allowPublicAccessWhenBehindVnet ?? false,
-        publicNetworkAccess: props.publicNetworkAccess ?? 'Enabled',
-        v1LegacyMode: props.v1LegacyMode ?? false,
-        serviceProvisionedResourceGroup: `${workspaceName}_${workspaceId.replace(/-/g, '').slice(0, 16)}`,
-        privateLinkCount: 0,
-        tenantId,
-        storageHbiWorkspace: false,
-        mlFlowTrackingUri: `azureml://${location}.api.azureml.ms/mlflow/v1.0${id}`,
-      },
-    };
-    try {
-      await workspaces.insert(db, { id, parentId: resourceGroupId(subscriptionId, groupName), body, now });
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      // A concurrent PUT created it between our read and insert.
-      return updateExisting(request, reply, (await getResource(db, idKey(id)))!, request.body);
-    }
-    const op = await engine.begin({ kind: CREATE_WORKSPACE, resourceId: id, subscriptionId, step: 'provision', data: { idKey: idKey(id) } });
-    return sendAccepted(request, reply, op, { namespace: NAMESPACE, location, statusCode: 201, body });
-  });
+      const subscription = await getSubscription(db, subscriptionId);
+      const tenantId = subscription!.tenant_id;
+      const props = request.body.properties ?? {};
+      const identityType = request.body.identity?.type ?? 'None';
+      const workspaceId = randomUUID();
+      const body: Workspace = {
+        id,
+        name: workspaceName,
+        type: WORKSPACE_TYPE,
+        location,
+        ...(request.body.tags ? { tags: request.body.tags } : {}),
+        identity: {
+          type: identityType,
+          ...(identityType.includes('SystemAssigned') ? { principalId: randomUUID(), tenantId } : {}),
+          ...(request.body.identity?.userAssignedIdentities
+            ? {
+                userAssignedIdentities: Object.fromEntries(
+                  Object.keys(request.body.identity.userAssignedIdentities).map((k) => [k, { principalId: randomUUID(), clientId: randomUUID() }]),
+                ),
+              }
+            : {}),
+        },
+        ...(request.body.sku ? { sku: request.body.sku } : {}),
+        ...(request.body.kind ? { kind: request.body.kind } : {}),
+        systemData: {
+          createdBy: principalName(request),
+          createdByType: 'User',
+          createdAt: now,
+          lastModifiedBy: principalName(request),
+          lastModifiedByType: 'User',
+          lastModifiedAt: now,
+        },
+        properties: {
+          workspaceId,
+          provisioningState: 'Creating',
+          ...(props.friendlyName !== undefined ? { friendlyName: props.friendlyName } : {}),
+          ...(props.description !== undefined ? { description: props.description } : {}),
+          ...(props.keyVault ? { keyVault: props.keyVault } : {}),
+          ...(props.applicationInsights ? { applicationInsights: props.applicationInsights } : {}),
+          ...(props.containerRegistry ? { containerRegistry: props.containerRegistry } : {}),
+          ...(props.storageAccount ? { storageAccount: props.storageAccount } : {}),
+          ...(props.imageBuildCompute ? { imageBuildCompute: props.imageBuildCompute } : {}),
+          ...(props.primaryUserAssignedIdentity ? { primaryUserAssignedIdentity: props.primaryUserAssignedIdentity } : {}),
+          discoveryUrl: `${baseUrl(request)}/discovery/workspaces/${workspaceId}`,
+          hbiWorkspace: props.hbiWorkspace ?? false,
+          allowPublicAccessWhenBehindVnet: props.allowPublicAccessWhenBehindVnet ?? false,
+          publicNetworkAccess: props.publicNetworkAccess ?? 'Enabled',
+          v1LegacyMode: props.v1LegacyMode ?? false,
+          serviceProvisionedResourceGroup: `${workspaceName}_${workspaceId.replace(/-/g, '').slice(0, 16)}`,
+          privateLinkCount: 0,
+          tenantId,
+          storageHbiWorkspace: false,
+          mlFlowTrackingUri: `azureml://${location}.api.azureml.ms/mlflow/v1.0${id}`,
+        },
+      };
+      try {
+        await workspaces.insert(db, { id, parentId: resourceGroupId(subscriptionId, groupName), body, now });
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        // A concurrent PUT created it between our read and insert.
+        return updateExisting(request, reply, (await getResource(db, idKey(id)))!, request.body);
+      }
+      const op = await engine.begin({ kind: CREATE_WORKSPACE, resourceId: id, subscriptionId, step: 'provision', data: { idKey: idKey(id) } });
+      return sendAccepted(request, reply, op, { namespace: NAMESPACE, location, statusCode: 201, body });
+    },
+  );
 
   /** Applies the settable fields of a PUT or PATCH to a stored workspace and saves it. */
   async function saveChanges(request: FastifyRequest, key: string, body: Workspace, change: WorkspacePatch): Promise<Workspace> {
@@ -179,7 +199,11 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
       if (active.kind === CREATE_WORKSPACE && isDeepStrictEqual(want, requested(creationRequestOf(body)))) {
         return sendAccepted(request, reply, active, { namespace: NAMESPACE, location: body.location, statusCode: 201, body });
       }
-      throw new ArmError(409, 'OperationInProgress', `The workspace '${body.name}' is ${body.properties.provisioningState.toLowerCase()}; wait for that operation to finish, then retry.`);
+      throw new ArmError(
+        409,
+        'OperationInProgress',
+        `The workspace '${body.name}' is ${body.properties.provisioningState.toLowerCase()}; wait for that operation to finish, then retry.`,
+      );
     }
     return reply.code(200).send(await saveChanges(request, row.id_key, body, put));
   }
@@ -204,14 +228,22 @@ export async function workspaceRoutes(parent: FastifyInstance): Promise<void> {
     const body = toWorkspace(row);
     const [compute] = await computes.list(db, { parentKey: row.id_key }, { limit: 1 });
     if (compute) {
-      throw new ArmError(409, 'WorkspaceHasComputes', `The workspace '${body.name}' still has computes (such as '${compute.row.name}'). Detach or delete them first (berth ml computetarget detach -n ${compute.row.name}), so no cluster is left with Berth's objects in it.`);
+      throw new ArmError(
+        409,
+        'WorkspaceHasComputes',
+        `The workspace '${body.name}' still has computes (such as '${compute.row.name}'). Detach or delete them first (berth ml computetarget detach -n ${compute.row.name}), so no cluster is left with Berth's objects in it.`,
+      );
     }
     const active = await engine.active(body.id);
     if (active?.kind === DELETE_WORKSPACE) {
       return sendAccepted(request, reply, active, { namespace: NAMESPACE, location: body.location, statusCode: 202, withLocation: true });
     }
     if (active) {
-      throw new ArmError(409, 'OperationInProgress', `The workspace '${body.name}' is ${body.properties.provisioningState.toLowerCase()}; wait for that operation to finish, then delete it.`);
+      throw new ArmError(
+        409,
+        'OperationInProgress',
+        `The workspace '${body.name}' is ${body.properties.provisioningState.toLowerCase()}; wait for that operation to finish, then delete it.`,
+      );
     }
     body.properties.provisioningState = 'Deleting';
     await workspaces.update(db, row.id_key, body, nowIso());

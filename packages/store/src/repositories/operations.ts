@@ -11,12 +11,7 @@ export async function getOperation(db: Db, id: string): Promise<OperationRow | u
 
 /** The operation still in progress on a resource, if any. */
 export async function findActiveOperation(db: Db, resourceId: string): Promise<OperationRow | undefined> {
-  return db
-    .selectFrom('operations')
-    .selectAll()
-    .where('resource_id', '=', resourceId)
-    .where('status', '=', 'InProgress')
-    .executeTakeFirst();
+  return db.selectFrom('operations').selectAll().where('resource_id', '=', resourceId).where('status', '=', 'InProgress').executeTakeFirst();
 }
 
 /**
@@ -41,10 +36,7 @@ export async function claimOperations(db: Db, owner: string, now: string, leaseU
       .set({ lease_owner: owner, lease_until: leaseUntil })
       .where('id', '=', candidate.id)
       .where('status', '=', 'InProgress');
-    update =
-      candidate.lease_until === null
-        ? update.where('lease_until', 'is', null)
-        : update.where('lease_until', '=', candidate.lease_until);
+    update = candidate.lease_until === null ? update.where('lease_until', 'is', null) : update.where('lease_until', '=', candidate.lease_until);
     const result = await update.executeTakeFirst();
     if (result.numUpdatedRows > 0n) {
       const row = await getOperation(db, candidate.id);

@@ -15,7 +15,10 @@ export async function getResource(db: Db, idKey: string): Promise<ResourceRow | 
 
 /** Inserts a new resource; throws a unique violation (see `isUniqueViolation`) when the id exists. */
 export async function insertResource(db: Db, resource: NewResourceInput): Promise<void> {
-  await db.insertInto('resources').values(resourceRow(resource, JSON.stringify(resource.body))).execute();
+  await db
+    .insertInto('resources')
+    .values(resourceRow(resource, JSON.stringify(resource.body)))
+    .execute();
 }
 
 /** Replaces the body of an existing resource; returns false when it does not exist. */

@@ -75,7 +75,10 @@ export function resourceRepository<S extends TSchema>(type: string, schema: S): 
       return (await listResources(db, { ...query, typeKey }, page)).map(typed);
     },
     async insert(db, r) {
-      await db.insertInto('resources').values(resourceRow({ id: r.id, type, parentId: r.parentId, now: r.now }, codec.stringify(r.body))).execute();
+      await db
+        .insertInto('resources')
+        .values(resourceRow({ id: r.id, type, parentId: r.parentId, now: r.now }, codec.stringify(r.body)))
+        .execute();
     },
     async update(db, idKey, body, now) {
       return updateResourceBody(db, idKey, codec.stringify(body), now);

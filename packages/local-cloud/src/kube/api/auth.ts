@@ -25,7 +25,9 @@ export async function authenticate(box: SecretBox, clusters: ClusterDirectory, c
   const settings = await clusters.get(clusterId);
   if (!settings) throw new KubeError(404, 'NotFound', `no cluster "${clusterId}" here`);
   if (settings.authorizedIPRanges.length > 0 && !addressInRanges(request.ip, settings.authorizedIPRanges)) {
-    throw forbidden(`the API server of cluster "${settings.clusterName}" only accepts requests from its authorized IP ranges (${settings.authorizedIPRanges.join(', ')}); ${request.ip} is not in them`);
+    throw forbidden(
+      `the API server of cluster "${settings.clusterName}" only accepts requests from its authorized IP ranges (${settings.authorizedIPRanges.join(', ')}); ${request.ip} is not in them`,
+    );
   }
   return { settings, role };
 }

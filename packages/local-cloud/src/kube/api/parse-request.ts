@@ -105,7 +105,9 @@ export function selectorOf(query: Query): (obj: KubeObject) => boolean {
 
 /** The media type of the body, without parameters. */
 export function contentTypeOf(request: FastifyRequest): string {
-  return String(request.headers['content-type'] ?? '').split(';')[0].trim();
+  return String(request.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim();
 }
 
 export function wantsTable(request: FastifyRequest): boolean {

@@ -32,7 +32,9 @@ export async function route(call: KubeCall, segments: string[], method: string):
 function serverDocument(call: KubeCall, segments: string[]): unknown {
   switch (`/${segments.join('/')}`) {
     case '/':
-      return { paths: ['/api', '/api/v1', '/apis', ...resourceTypes.filter((t) => t.group).map((t) => `/apis/${t.group}/v1`), '/healthz', '/openapi/v3', '/version'] };
+      return {
+        paths: ['/api', '/api/v1', '/apis', ...resourceTypes.filter((t) => t.group).map((t) => `/apis/${t.group}/v1`), '/healthz', '/openapi/v3', '/version'],
+      };
     case '/version':
       return versionInfo(call.settings.kubernetesVersion);
     case '/healthz':

@@ -69,7 +69,8 @@ export class DeploymentController {
     // ReplicaSets of a Deployment of this name that is gone (deleted, or deleted and made anew): garbage.
     for (const rs of replicaSets) {
       const owner = controllerOf(rs);
-      if (owner?.kind === 'Deployment' && owner.name === name && owner.uid !== uid) await unlessGone(this.store.remove(clusterId, REPLICASETS, namespace, rs.metadata.name!));
+      if (owner?.kind === 'Deployment' && owner.name === name && owner.uid !== uid)
+        await unlessGone(this.store.remove(clusterId, REPLICASETS, namespace, rs.metadata.name!));
     }
     const owned = replicaSets.filter((rs) => uid !== undefined && controllerOf(rs)?.uid === uid);
     if (!deployment || owned.length === 0) await this.removePodsOwnedDirectly(clusterId, namespace, name);
@@ -180,7 +181,11 @@ export class DeploymentController {
     const conditions = status.conditions.map((c) => {
       const before = previous.conditions?.find((p) => p.type === c.type);
       const same = before?.status === c.status && before.reason === c.reason && before.message === c.message;
-      return { ...c, lastUpdateTime: same ? before.lastUpdateTime : stamp, lastTransitionTime: before && before.status === c.status ? before.lastTransitionTime : stamp };
+      return {
+        ...c,
+        lastUpdateTime: same ? before.lastUpdateTime : stamp,
+        lastTransitionTime: before && before.status === c.status ? before.lastTransitionTime : stamp,
+      };
     });
     const written = { ...deployment, metadata: { ...deployment.metadata, annotations }, status: { ...status, conditions } };
     await unlessRaced(this.store.replace(clusterId, DEPLOYMENTS, written, deployment.metadata.resourceVersion));

@@ -1,7 +1,11 @@
 import { createHash, randomInt } from 'node:crypto';
 
 /** The first `bytes` bytes of a SHA-256, in hex: stable names and numbers derived from text. */
-export const hash = (text: string, bytes = 4) => createHash('sha256').update(text).digest('hex').slice(0, bytes * 2);
+export const hash = (text: string, bytes = 4) =>
+  createHash('sha256')
+    .update(text)
+    .digest('hex')
+    .slice(0, bytes * 2);
 export const hashInt = (text: string) => parseInt(hash(text), 16);
 
 /** The characters of Kubernetes' rand.SafeEncodeString: no vowels (so no words) and no look-alikes. */
@@ -15,7 +19,9 @@ const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined && v !== null).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined && v !== null)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

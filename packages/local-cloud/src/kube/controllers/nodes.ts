@@ -49,7 +49,10 @@ function desiredNode(settings: ClusterSettings, index: number): KubeObject {
       },
       annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'berth.dev/simulated': 'true' },
     },
-    spec: { podCIDR: addressAt(parseCidr(settings.podCidr)!, index * 256) + '/24', providerID: `azure:///subscriptions/local/resourceGroups/mc/providers/Microsoft.Compute/virtualMachineScaleSets/${settings.nodeNamePrefix}/virtualMachines/${index}` },
+    spec: {
+      podCIDR: addressAt(parseCidr(settings.podCidr)!, index * 256) + '/24',
+      providerID: `azure:///subscriptions/local/resourceGroups/mc/providers/Microsoft.Compute/virtualMachineScaleSets/${settings.nodeNamePrefix}/virtualMachines/${index}`,
+    },
     status: {
       capacity,
       allocatable,
@@ -95,7 +98,11 @@ export class NodeController {
       const existing = current.items.find((n) => n.metadata.name === name);
       if (!existing) await unlessExists(this.store.create(clusterId, NODES, desired));
       else if (!isDeepStrictEqual(existing.status, desired.status) || !isDeepStrictEqual(existing.metadata.labels, desired.metadata.labels)) {
-        await this.store.replace(clusterId, NODES, { ...existing, metadata: { ...existing.metadata, labels: desired.metadata.labels }, status: desired.status });
+        await this.store.replace(clusterId, NODES, {
+          ...existing,
+          metadata: { ...existing.metadata, labels: desired.metadata.labels },
+          status: desired.status,
+        });
       }
     }
   }

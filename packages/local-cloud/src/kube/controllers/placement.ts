@@ -26,7 +26,11 @@ export class Placement {
       const allocatable = ((n.status as { allocatable?: Record<string, string> })?.allocatable ?? {}) as Record<string, string>;
       return {
         name: n.metadata.name!,
-        free: { cpu: milliCpu(parseQuantity(allocatable.cpu) ?? 0), memory: Math.floor(parseQuantity(allocatable.memory) ?? 0), pods: Math.floor(parseQuantity(allocatable.pods) ?? 0) },
+        free: {
+          cpu: milliCpu(parseQuantity(allocatable.cpu) ?? 0),
+          memory: Math.floor(parseQuantity(allocatable.memory) ?? 0),
+          pods: Math.floor(parseQuantity(allocatable.pods) ?? 0),
+        },
       };
     });
     for (const node of this.nodes) this.byName.set(node.name, node);

@@ -69,7 +69,15 @@ export function runningPod(settings: ClusterSettings, pod: KubeObject): KubeObje
     hostIP: addressAt(parseCidr(settings.nodeSubnetCidr)!, 4 + (hashInt(spec?.nodeName ?? '') % Math.max(1, settings.agentPool.count))),
     podIP: addressAt(parseCidr(settings.podCidr)!, 10 + (hashInt(pod.metadata.name ?? '') % 60000)),
     startTime: started,
-    containerStatuses: (spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image, imageID: '', ready: true, started: true, restartCount: 0, state: { running: { startedAt: started } } })),
+    containerStatuses: (spec?.containers ?? []).map((c) => ({
+      name: c.name,
+      image: c.image,
+      imageID: '',
+      ready: true,
+      started: true,
+      restartCount: 0,
+      state: { running: { startedAt: started } },
+    })),
     qosClass: 'Burstable',
   };
   return pod;
@@ -77,10 +85,21 @@ export function runningPod(settings: ClusterSettings, pod: KubeObject): KubeObje
 
 /** A pod no node has room for: Pending, PodScheduled False/Unschedulable with the scheduler's message. */
 export function unschedulableStatus(message: string, pod?: KubeObject): object {
-  const previous = (pod?.status as { conditions?: Array<{ type: string; lastTransitionTime?: string }> } | undefined)?.conditions?.find((c) => c.type === 'PodScheduled');
+  const previous = (pod?.status as { conditions?: Array<{ type: string; lastTransitionTime?: string }> } | undefined)?.conditions?.find(
+    (c) => c.type === 'PodScheduled',
+  );
   return {
     phase: 'Pending',
-    conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: previous?.lastTransitionTime ?? now(), reason: 'Unschedulable', message }],
+    conditions: [
+      {
+        type: 'PodScheduled',
+        status: 'False',
+        lastProbeTime: null,
+        lastTransitionTime: previous?.lastTransitionTime ?? now(),
+        reason: 'Unschedulable',
+        message,
+      },
+    ],
     qosClass: 'Burstable',
   };
 }
@@ -92,7 +111,14 @@ export async function recordFailedScheduling(store: KubeObjectStore, clusterId: 
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { name: schedulingEventName(pod), namespace: pod.metadata.namespace },
-    involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid, resourceVersion: pod.metadata.resourceVersion },
+    involvedObject: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      namespace: pod.metadata.namespace,
+      name: pod.metadata.name,
+      uid: pod.metadata.uid,
+      resourceVersion: pod.metadata.resourceVersion,
+    },
     reason: 'FailedScheduling',
     message,
     source: { component: 'default-scheduler' },

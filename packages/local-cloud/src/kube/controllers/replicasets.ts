@@ -91,7 +91,12 @@ export class ReplicaSetController {
   }
 
   /** A pod of the template, under a fresh name: on `node` and running, or pending for want of room. */
-  private async createPod(clusterId: string, settings: ClusterSettings, replicaSet: KubeObject, where: { node: string } | { unschedulable: string }): Promise<KubeObject> {
+  private async createPod(
+    clusterId: string,
+    settings: ClusterSettings,
+    replicaSet: KubeObject,
+    where: { node: string } | { unschedulable: string },
+  ): Promise<KubeObject> {
     const { namespace, name, uid } = replicaSet.metadata;
     const template = (replicaSet.spec as ReplicaSetSpec).template;
     for (let attempt = 1; ; attempt++) {
@@ -124,7 +129,15 @@ export class ReplicaSetController {
     const previous = (replicaSet.status ?? {}) as { conditions?: Condition[] };
     const before = previous.conditions?.find((c) => c.type === 'ReplicaFailure');
     const conditions: Condition[] = failure
-      ? [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: failure, lastTransitionTime: before?.status === 'True' ? before.lastTransitionTime : now() }]
+      ? [
+          {
+            type: 'ReplicaFailure',
+            status: 'True',
+            reason: 'FailedCreate',
+            message: failure,
+            lastTransitionTime: before?.status === 'True' ? before.lastTransitionTime : now(),
+          },
+        ]
       : [];
     const status = {
       replicas: pods.length,

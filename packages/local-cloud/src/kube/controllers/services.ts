@@ -44,7 +44,8 @@ export class ServiceController {
     const holders = new Map<string, string[]>();
     const hold = (ip: string, holder: string) => holders.set(ip, [...(holders.get(ip) ?? []), holder].sort());
     for (const node of (await this.store.list(clusterId, NODES)).items) {
-      for (const a of (node.status as { addresses?: Array<{ type: string; address: string }> } | undefined)?.addresses ?? []) if (a.type === 'InternalIP') hold(a.address, '');
+      for (const a of (node.status as { addresses?: Array<{ type: string; address: string }> } | undefined)?.addresses ?? [])
+        if (a.type === 'InternalIP') hold(a.address, '');
     }
     for (const s of (await this.store.list(clusterId, SERVICES)).items) {
       const ip = ingressIp(s.status);

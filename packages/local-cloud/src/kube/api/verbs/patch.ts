@@ -19,9 +19,14 @@ export async function patchObject(call: KubeCall, type: ResourceType, namespace:
   const contentType = contentTypeOf(call.request);
   const body = call.request.body;
   if (contentType === APPLY_PATCH) {
-    if (!call.query.fieldManager) throw new KubeError(400, 'BadRequest', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    if (!call.query.fieldManager)
+      throw new KubeError(400, 'BadRequest', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
   } else if (!PATCH_TYPES.includes(contentType)) {
-    throw new KubeError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${[...PATCH_TYPES, APPLY_PATCH].join(', ')}`);
+    throw new KubeError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: ${[...PATCH_TYPES, APPLY_PATCH].join(', ')}`,
+    );
   }
   // Patches apply to the current object; a concurrent write between read and save retries.
   for (let attempt = 0; ; attempt++) {

@@ -22,7 +22,9 @@ function toScale(obj: KubeObject, namespace: string, name: string): KubeObject {
     spec: { replicas: spec.replicas ?? 1 },
     status: {
       replicas: (obj.status as { replicas?: number } | undefined)?.replicas ?? 0,
-      selector: Object.entries(spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+      selector: Object.entries(spec.selector?.matchLabels ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
     },
   };
 }

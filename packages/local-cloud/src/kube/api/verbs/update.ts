@@ -12,7 +12,14 @@ import { createObject } from './create.js';
  * A resourceVersion in the body must be the current one. A missing object is
  * created only for the kinds whose API allows it.
  */
-export async function updateObject(call: KubeCall, type: ResourceType, namespace: string | undefined, name: string, obj: KubeObject, subresource?: string): Promise<unknown> {
+export async function updateObject(
+  call: KubeCall,
+  type: ResourceType,
+  namespace: string | undefined,
+  name: string,
+  obj: KubeObject,
+  subresource?: string,
+): Promise<unknown> {
   if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
     throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
   }
