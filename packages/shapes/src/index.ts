@@ -16,6 +16,7 @@ export {
   SslConfiguration,
   SystemService,
 } from './compute.js';
-export { ManagedCluster, ManagedClusterList, ManagedClusterPut } from './managed-cluster.js';
+export { CredentialResults, ManagedCluster, ManagedClusterList, ManagedClusterPut } from './managed-cluster.js';
+export { KubernetesVersionListResult, OrchestratorVersionProfileList } from './kubernetes-versions.js';
 export { PolicyAssignment, PolicyAssignmentList, PolicyAssignmentName, PolicyAssignmentPut } from './policy-assignment.js';
 export { Subscription } from './subscription.js';

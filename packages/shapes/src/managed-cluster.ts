@@ -122,3 +122,7 @@ export const ManagedCluster = Type.Object({
 export type ManagedCluster = Static<typeof ManagedCluster>;
 
 export const ManagedClusterList = Type.Object({ value: Type.Array(ManagedCluster), nextLink: Type.Optional(Type.String()) });
+
+/** `listClusterAdminCredential` / `listClusterUserCredential`: kubeconfigs, base64. */
+export const CredentialResults = Type.Object({ kubeconfigs: Type.Array(Type.Object({ name: Type.String(), value: Type.String() })) });
+export type CredentialResults = Static<typeof CredentialResults>;

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ArmError, idKey, parseResourceId, resourceGroupId, resourceId, validationFailed, type ArmErrorDetail } from '@berth/arm';
 import { getKubeClusterByManagedCluster, getSubscription, isUniqueViolation, type ResourceRow } from '@berth/store';
-import { ManagedCluster, ManagedClusterList, ManagedClusterPut } from '@berth/shapes';
+import { CredentialResults, ManagedCluster, ManagedClusterList, ManagedClusterPut } from '@berth/shapes';
 import { apiVersionOf, baseUrl, nowIso, page, pageOf, requireApiVersion, requireResourceGroup, sendAccepted } from '@berth/front-door';
 import type { SecretBox } from '@berth/pki';
 import { resolveKubernetesVersion } from '@berth/catalog';
@@ -237,11 +237,15 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
       return { kubeconfigs: [{ name: role === 'admin' ? 'clusterAdmin' : 'clusterUser', value: Buffer.from(config).toString('base64') }] };
     }
 
-    app.post(`${one}/listClusterAdminCredential`, { config: { access: 'write' }, schema: { params: ClusterParams } }, async (request) =>
-      credentials(request, request.params, 'admin'),
+    app.post(
+      `${one}/listClusterAdminCredential`,
+      { config: { access: 'write' }, schema: { params: ClusterParams, response: { 200: CredentialResults } } },
+      async (request) => credentials(request, request.params, 'admin'),
     );
-    app.post(`${one}/listClusterUserCredential`, { config: { access: 'write' }, schema: { params: ClusterParams } }, async (request) =>
-      credentials(request, request.params, 'user'),
+    app.post(
+      `${one}/listClusterUserCredential`,
+      { config: { access: 'write' }, schema: { params: ClusterParams, response: { 200: CredentialResults } } },
+      async (request) => credentials(request, request.params, 'user'),
     );
   };
 }

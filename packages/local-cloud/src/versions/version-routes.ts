@@ -1,3 +1,4 @@
+import { KubernetesVersionListResult, OrchestratorVersionProfileList } from '@berth/shapes';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -30,7 +31,7 @@ export async function versionRoutes(parent: FastifyInstance): Promise<void> {
     app.addHook('onRequest', requireApiVersion({ versions: ['2017-09-30', '2019-04-01', '2019-08-01'], what: 'orchestrators' }));
     app.get(
       `/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/locations/:location/orchestrators`,
-      { config: { access: 'read' }, schema: { params: Params } },
+      { config: { access: 'read' }, schema: { params: Params, response: { 200: OrchestratorVersionProfileList } } },
       async (request) => {
         const { region, minors } = versionsIn(request.params.location);
         const offered = minors.filter((m) => !isLtsOnly(m));
@@ -62,7 +63,7 @@ export async function versionRoutes(parent: FastifyInstance): Promise<void> {
     app.addHook('onRequest', requireApiVersion({ minimum: '2023-01-01', what: 'kubernetesVersions' }));
     app.get(
       `/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/locations/:location/kubernetesVersions`,
-      { config: { access: 'read' }, schema: { params: Params } },
+      { config: { access: 'read' }, schema: { params: Params, response: { 200: KubernetesVersionListResult } } },
       async (request) => {
         const { minors } = versionsIn(request.params.location);
         return {
