@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 
-export const berthBin = fileURLToPath(new URL('../packages/cli/bin/berth.js', import.meta.url));
+/** The `berth` that is measured: this checkout's, or BERTH_BIN's (another build, for before/after figures). */
+export const berthBin = process.env.BERTH_BIN ?? fileURLToPath(new URL('../packages/cli/bin/berth.js', import.meta.url));
 
 /** Starts a child process and resolves when a line of its stdout matches `ready`. */
 export function startChild(args, ready) {

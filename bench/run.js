@@ -1,5 +1,6 @@
 // `npm run bench`: runs every benchmark and prints its figures as JSON.
-// BENCH_DURATION (seconds per load) shortens runs; BENCH_ONLY=workspace-get,local-cloud,computes picks some.
+// BENCH_DURATION (seconds per load) shortens runs; BENCH_ONLY=workspace-get,local-cloud,computes picks some;
+// BERTH_BIN=/path/to/other/checkout/packages/cli/bin/berth.js measures another build.
 import { workspaceGet } from './workspace-get.js';
 import { localCloud } from './local-cloud.js';
 import { computes } from './computes.js';

@@ -1,15 +1,19 @@
-import {
-  ApiException,
-  createConfiguration,
-  KubeConfig,
-  KubernetesObjectApi,
-  ServerConfiguration,
-  type RequestContext,
-  type ResponseContext,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObjectApi, RequestContext, ResponseContext } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { Agent, type AgentOptions } from 'node:https';
 import type { KubeObject } from './install-spec.js';
+
+export type ClientNode = typeof import('@kubernetes/client-node');
+let loading: Promise<ClientNode> | undefined;
+
+/**
+ * @kubernetes/client-node, loaded the first time a cluster is called: it is
+ * Berth's largest dependency (about 40 MB of heap), and a Berth with no
+ * compute never needs it.
+ */
+export function loadClientNode(): Promise<ClientNode> {
+  return (loading ??= import('@kubernetes/client-node'));
+}
 
 /** How long one request to the cluster may take before it counts as failed. */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -85,8 +89,8 @@ function plain<T>(value: unknown): T {
 }
 
 /** What went wrong, in one line: the API server's Status, or the transport's failure. */
-function causeOf(err: unknown, timedOut: boolean): { text: string; statusCode?: number; reason?: string } {
-  if (err instanceof ApiException) {
+function causeOf(k8s: ClientNode, err: unknown, timedOut: boolean): { text: string; statusCode?: number; reason?: string } {
+  if (err instanceof k8s.ApiException) {
     let status: { reason?: string; message?: string } | undefined;
     try {
       status = typeof err.body === 'string' ? JSON.parse(err.body) : (err.body as typeof status);
@@ -112,9 +116,17 @@ export class ClusterClient {
   private readonly api: KubernetesObjectApi;
   private readonly signal?: AbortSignal;
 
-  constructor(kubeconfig: string, options: { signal?: AbortSignal } = {}) {
+  static async open(kubeconfig: string, options: { signal?: AbortSignal } = {}): Promise<ClusterClient> {
+    return new ClusterClient(await loadClientNode(), kubeconfig, options);
+  }
+
+  private constructor(
+    readonly k8s: ClientNode,
+    kubeconfig: string,
+    options: { signal?: AbortSignal },
+  ) {
     this.signal = options.signal;
-    this.kubeConfig = new KubeConfig();
+    this.kubeConfig = new k8s.KubeConfig();
     try {
       this.kubeConfig.loadFromString(kubeconfig);
     } catch (err) {
@@ -139,9 +151,9 @@ export class ClusterClient {
         return context;
       },
     };
-    this.api = new KubernetesObjectApi(
-      createConfiguration({
-        baseServer: new ServerConfiguration(cluster.server, {}),
+    this.api = new k8s.KubernetesObjectApi(
+      k8s.createConfiguration({
+        baseServer: new k8s.ServerConfiguration(cluster.server, {}),
         authMethods: { default: this.kubeConfig },
         promiseMiddleware: [middleware],
       }),
@@ -160,8 +172,8 @@ export class ClusterClient {
       return await run();
     } catch (err) {
       this.checkAborted();
-      const timedOut = !(err instanceof ApiException) && (err as Error)?.name === 'AbortError' && Date.now() - started >= REQUEST_TIMEOUT_MS - 50;
-      const cause = causeOf(err, timedOut);
+      const timedOut = !(err instanceof this.k8s.ApiException) && (err as Error)?.name === 'AbortError' && Date.now() - started >= REQUEST_TIMEOUT_MS - 50;
+      const cause = causeOf(this.k8s, err, timedOut);
       throw new InstallerError(`${operation} ${object} failed: ${cause.text}`, {
         operation,
         object,

@@ -1,4 +1,4 @@
-import { Watch } from '@kubernetes/client-node';
+import type { Watch } from '@kubernetes/client-node';
 import { WorkQueue, type ReconcileResult } from '@berth/work-queue';
 import { NAMESPACE } from './constants.js';
 import { applyInstall, computeSelector } from './apply.js';
@@ -144,8 +144,9 @@ export class DriftReconciler {
         this.unwatch(key);
         return;
       }
-      this.watch(key, target.kubeconfig);
-      const { changed } = await applyInstall(new ClusterClient(target.kubeconfig, { signal: AbortSignal.any([signal, superseded.signal]) }), target.spec);
+      const client = await ClusterClient.open(target.kubeconfig, { signal: AbortSignal.any([signal, superseded.signal]) });
+      this.watch(key, target.kubeconfig, client);
+      const { changed } = await applyInstall(client, target.spec);
       if (changed.length > 0) {
         this.log.info({ computeId: target.spec.computeId, changed }, 'reverted drift of the inference front end');
         try {
@@ -166,11 +167,11 @@ export class DriftReconciler {
   }
 
   /** Starts the compute's watches, or moves them to a new kubeconfig. */
-  private watch(key: string, kubeconfig: string): void {
+  private watch(key: string, kubeconfig: string, client: ClusterClient): void {
     if (this.watching.get(key)?.kubeconfig === kubeconfig) return;
     this.unwatch(key);
     const w: Watching = { kubeconfig, handles: [], stopped: false };
-    const watch = new Watch(new ClusterClient(kubeconfig).kubeConfig);
+    const watch = new client.k8s.Watch(client.kubeConfig);
     this.watching.set(key, w);
     for (const { name, path } of WATCHED) {
       const handle: WatchHandle = { name, failures: 0 };

@@ -6,7 +6,7 @@ import { checkReadiness, type Readiness } from './readiness.js';
 export { INSTALLER_VERSION, NAMESPACE } from './constants.js';
 export { computeLabel, type InstallSpec, type KubeObject } from './install-spec.js';
 export { desiredObjects } from './desired-objects.js';
-export { InstallerError } from './cluster-client.js';
+export { InstallerError, loadClientNode } from './cluster-client.js';
 export type { Readiness } from './readiness.js';
 export { DriftReconciler, type DriftTarget, type DriftReconcilerOptions, type DriftLog } from './drift-reconciler.js';
 
@@ -16,15 +16,15 @@ export { DriftReconciler, type DriftTarget, type DriftReconcilerOptions, type Dr
  * created, changed or removed — empty when nothing had drifted.
  */
 export async function install(kubeconfig: string, spec: InstallSpec, options: { signal?: AbortSignal } = {}): Promise<{ changed: string[] }> {
-  return applyInstall(new ClusterClient(kubeconfig, { signal: options.signal }), spec);
+  return applyInstall(await ClusterClient.open(kubeconfig, { signal: options.signal }), spec);
 }
 
 /** Whether the compute's front end is ready to score, with the reason when it is not. */
 export async function readiness(kubeconfig: string, spec: InstallSpec, options: { signal?: AbortSignal } = {}): Promise<Readiness> {
-  return checkReadiness(new ClusterClient(kubeconfig, { signal: options.signal }), spec);
+  return checkReadiness(await ClusterClient.open(kubeconfig, { signal: options.signal }), spec);
 }
 
 /** Removes every object of the compute (cluster-scoped too, and the namespace when only ours); idempotent. */
 export async function uninstall(kubeconfig: string, computeId: string, options: { signal?: AbortSignal } = {}): Promise<{ deleted: string[] }> {
-  return applyUninstall(new ClusterClient(kubeconfig, { signal: options.signal }), computeId);
+  return applyUninstall(await ClusterClient.open(kubeconfig, { signal: options.signal }), computeId);
 }

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import * as k8s from '@kubernetes/client-node';
 import { ArmError, idKey, parseResourceId, resourceId, validationFailed, type ArmErrorDetail } from '@berth/arm';
 import { getResource, isUniqueViolation, type Db, type OperationRow, type ResourceRow } from '@berth/store';
 import { nowIso, operationUrls, page, pageOf, requireApiVersion, sendAccepted } from '@berth/front-door';
+import { loadClientNode } from '@berth/installer';
 import { findVmSize } from '@berth/catalog';
 import {
   checkComputePut,
@@ -438,6 +438,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
           'CredentialsNotAvailable',
           `The compute '${request.params.computeName}' has no cluster credentials yet; retry when its provisioningState is Succeeded.`,
         );
+      const k8s = await loadClientNode();
       const kc = new k8s.KubeConfig();
       kc.loadFromString(admin);
       const nodes = await kc.makeApiClient(k8s.CoreV1Api).listNode();
