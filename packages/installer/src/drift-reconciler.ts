@@ -109,7 +109,8 @@ export class DriftReconciler {
 
   /**
    * Says the compute may have changed (created, updated, being removed): it is
-   * read again after `debounceMs`, and an apply under way for it, which may be
+   * read again at once (watch events wait `debounceMs`, to share a reconcile;
+   * an operation step awaiting this should not), and an apply under way for it, which may be
    * of what is now stale, is aborted. Resolves once a reconcile that read the
    * compute after this call has ended, successful or not, so no apply of an
    * older state still runs: await it before uninstalling.
@@ -119,7 +120,7 @@ export class DriftReconciler {
     const key = keyOf(computeId);
     const read = new Promise<void>((resolve) => this.waiters.set(key, [...(this.waiters.get(key) ?? []), resolve]));
     this.superseded.get(key)?.abort(new Error(`compute ${computeId} changed`));
-    this.queue.add(key);
+    this.queue.add(key, { delayMs: 0 });
     return read;
   }
 
