@@ -8,7 +8,11 @@ import { compiledSql } from './compiled-sql.js';
 import { resourceRow } from './resource-row.js';
 import { getResource, listResources, updateResourceBody, type ResourceQuery } from './resources.js';
 
-/** A stored body that no longer matches its schema: the store was changed outside Berth, or by a migration that missed it. */
+/**
+ * A body that does not match its schema: read, the store was changed outside
+ * Berth or by a migration that missed it; written, a bug, refused before it
+ * reaches the store.
+ */
 export class StoredBodyError extends Error {}
 
 /** Reads and writes JSON bodies of one shape: parsing checks the shape, writing keeps only what the schema declares. */
@@ -19,15 +23,20 @@ export interface BodyCodec<T> {
 
 export function bodyCodec<S extends TSchema>(schema: S, what: string): BodyCodec<Static<S>> {
   const check = TypeCompiler.Compile(schema);
+  const mismatch = (value: unknown) => {
+    const first = check.Errors(value).First();
+    return first ? ` at '${first.path}': ${first.message}` : '';
+  };
   return {
     parse(text) {
       const value: unknown = JSON.parse(text);
       if (check.Check(value)) return value;
-      const first = check.Errors(value).First();
-      throw new StoredBodyError(`A stored ${what} does not match its schema${first ? ` at '${first.path}': ${first.message}` : ''}.`);
+      throw new StoredBodyError(`A stored ${what} does not match its schema${mismatch(value)}.`);
     },
     stringify(body) {
-      return JSON.stringify(Value.Clean(schema, Value.Clone(body)));
+      const cleaned = Value.Clean(schema, Value.Clone(body));
+      if (!check.Check(cleaned)) throw new StoredBodyError(`A ${what} to store does not match its schema${mismatch(cleaned)}.`);
+      return JSON.stringify(cleaned);
     },
   };
 }
