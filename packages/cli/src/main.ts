@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { upCommand } from './commands/up.js';
 import { tokenCommand } from './commands/token.js';
+import { adCommand } from './commands/ad.js';
 import { aksCommand } from './commands/aks.js';
 import { configureCommand } from './commands/configure.js';
 import { groupCommand } from './commands/group.js';
@@ -15,6 +16,7 @@ export function program(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(upCommand())
     .addCommand(tokenCommand())
+    .addCommand(adCommand())
     .addCommand(configureCommand())
     .addCommand(groupCommand())
     .addCommand(mlCommand())

@@ -17,18 +17,35 @@ import { armErrors } from './plugins/arm-errors.js';
 import { auth } from './plugins/auth.js';
 import { openapi } from './openapi.js';
 import { requestId } from './plugins/request-id.js';
+import { cloudMetadataRoutes } from './routes/cloud-metadata.js';
 import { healthRoutes } from './routes/health.js';
 import { operationStatusRoutes } from './routes/operation-status.js';
 import { providerFallbackRoutes } from './routes/provider-fallback.js';
+import { providerRoutes } from './routes/providers.js';
 import { deleteResourceGroupHandler, resourceGroupRoutes } from './routes/resource-groups.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { tokenServiceRoutes } from './routes/token-service.js';
+import { servicePrincipalRoutes } from './routes/service-principals.js';
+import { loadTokenKeys } from './token-keys.js';
+
+/** One resource type a provider serves, as `GET /subscriptions/{s}/providers/{namespace}` lists it. */
+export interface ResourceTypeMetadata {
+  /** Without the namespace: `workspaces`, `workspaces/computes`, `locations/operationStatuses`. */
+  resourceType: string;
+  /** Only versions the type's routes accept; listed newest first whatever the order here. */
+  apiVersions: readonly string[];
+  /** `regions` (default): every catalog region; `global`: no region (`policyAssignments`, `subscriptions`). */
+  locations?: 'regions' | 'global';
+}
 
 /** A resource provider plugs its routes and operation kinds into the front door. */
 export interface ResourceProvider {
   namespace: string;
   routes: FastifyPluginAsync;
   operationHandlers: OperationHandler<any>[];
+  /** What `GET /subscriptions/{s}/providers/{namespace}` lists; clients such as `az resource show` pick an api-version from it. */
+  resourceTypes?: ResourceTypeMetadata[];
   /** Clean-up to run, by lower-cased resource type, when a resource group deletion removes such a resource. */
   deleteHooks?: Record<string, ResourceDeleteHook>;
 }
@@ -42,6 +59,8 @@ export interface BuildAppOptions {
   logger?: FastifyBaseLogger;
   /** Request timeout and per-address connection cap (defaults: 30 s, 512). */
   limits?: Partial<HttpLimits>;
+  /** The RSA private key (PKCS#8 PEM) that signs the token service's JWTs; none: a key that lives as long as the process. */
+  tokenSigningKey?: string;
 }
 
 /** 1 MiB, as ARM's own request limit is a few MiB and no Berth body is near it. */
@@ -73,6 +92,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.server.headersTimeout = limits.requestTimeoutMs;
   limitConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);
   app.decorate('berth', options.context);
+  app.decorate('tokenKeys', await loadTokenKeys(options.tokenSigningKey));
   // curl and others send `Content-Type: application/json` with no body on DELETE and POST actions; ARM accepts that.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
@@ -102,10 +122,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(auth);
   await app.register(openapi);
   await app.register(healthRoutes);
+  await app.register(cloudMetadataRoutes);
   await app.register(tokenRoutes);
+  await app.register(tokenServiceRoutes);
+  await app.register(servicePrincipalRoutes);
   await app.register(subscriptionRoutes);
   await app.register(resourceGroupRoutes);
   await app.register(operationStatusRoutes);
+  await app.register(providerRoutes(options.providers));
   for (const provider of options.providers) await app.register(provider.routes);
   await app.register(providerFallbackRoutes(['Microsoft.Resources', ...options.providers.map((p) => p.namespace)]));
   return app;

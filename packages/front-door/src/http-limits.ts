@@ -75,14 +75,26 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
 
 /**
  * Absolute-form request targets (`PUT https://host/subscriptions/...`) are routed
- * as their path, so every later step (routing, authorization, links) sees one spelling.
+ * as their path (and `//metadata/...` as `/metadata/...`), so every later step (routing, authorization, links) sees one spelling.
  */
 export function originForm(request: IncomingMessage): string {
   const url = request.url ?? '/';
-  if (url.startsWith('/')) return url;
+  if (url.startsWith('/')) return collapseLeadingSlashes(url);
   const match = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(url);
   if (!match) return url;
-  return match[1].startsWith('/') ? match[1] : `/${match[1]}`;
+  return match[1].startsWith('/') ? collapseLeadingSlashes(match[1]) : `/${match[1]}`;
+}
+
+/** The cloud metadata path with its leading slash doubled (or more). */
+const DOUBLED_METADATA_PATH = /^\/{2,}(?=metadata\/)/i;
+
+/**
+ * `//metadata/endpoints` (what the Azure CLI asks for when its ARM endpoint ends in `/`) is routed as
+ * `/metadata/endpoints`: only the path's leading slashes collapse, the rest stays byte for byte.
+ * Other paths keep their doubled slash and are refused (404), as every odd spelling of an ARM path is.
+ */
+function collapseLeadingSlashes(path: string): string {
+  return path.startsWith('//') ? path.replace(DOUBLED_METADATA_PATH, '/') : path;
 }
 
 /**

@@ -20,6 +20,11 @@ export function roleFor(principal: Principal, subscriptionId: string): Role | un
   return principal.roles[subscriptionId.toLowerCase()] ?? principal.roles['*'];
 }
 
+/** Whether `principal` is an Owner of every scope of `roleMap`: who may see, grant or revoke credentials holding those roles. */
+export function owns(principal: Principal, roleMap: RoleMap): boolean {
+  return Object.keys(roleMap).every((scope) => (scope === '*' ? principal.roles['*'] : roleFor(principal, scope)) === 'Owner');
+}
+
 export function canWrite(role: Role | undefined): boolean {
   return role === 'Contributor' || role === 'Owner';
 }

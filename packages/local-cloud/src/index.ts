@@ -8,11 +8,20 @@ import { SimulatedControllers } from './kube/controllers/index.js';
 import { KubeObjectStore } from './kube/object-store.js';
 import { deleteClusterApi, managedClusterOperationHandlers } from './managed-clusters/managed-cluster-operations.js';
 import { managedClusterRoutes } from './managed-clusters/managed-cluster-routes.js';
-import { CONTAINER_SERVICE, MANAGED_CLUSTER_TYPE_KEY } from './managed-clusters/names.js';
+import {
+  CONTAINER_SERVICE,
+  KUBERNETES_VERSIONS_MINIMUM_API_VERSION,
+  MANAGED_CLUSTER_API_VERSIONS,
+  MANAGED_CLUSTER_TYPE_KEY,
+  ORCHESTRATOR_API_VERSIONS,
+} from './managed-clusters/names.js';
 import { AUTHORIZATION, policyRoutes } from './policy/policy-routes.js';
 import { versionRoutes } from './versions/version-routes.js';
 
-export { CONTAINER_SERVICE, MANAGED_CLUSTER_API_VERSIONS } from './managed-clusters/names.js';
+export { CONTAINER_SERVICE, MANAGED_CLUSTER_API_VERSIONS, ORCHESTRATOR_API_VERSIONS } from './managed-clusters/names.js';
+
+/** Real Azure versions of policy assignments; the routes serve any version from 2019-09-01 on, so each of these. */
+const POLICY_ASSIGNMENT_API_VERSIONS = ['2019-09-01', '2020-09-01', '2021-06-01', '2022-06-01', '2023-04-01', '2024-04-01', '2024-05-01', '2025-01-01'];
 
 export interface LocalCloudOptions {
   db: Db;
@@ -52,8 +61,22 @@ export function createLocalCloud(options: LocalCloudOptions): LocalCloud {
     },
     operationHandlers: managedClusterOperationHandlers(runtime),
     deleteHooks: { [MANAGED_CLUSTER_TYPE_KEY]: (db, row) => deleteClusterApi(db, row.id_key, clusters) },
+    resourceTypes: [
+      { resourceType: 'managedClusters', apiVersions: MANAGED_CLUSTER_API_VERSIONS },
+      { resourceType: 'locations/orchestrators', apiVersions: ORCHESTRATOR_API_VERSIONS },
+      // The same versions as managed clusters, from the kubernetesVersions API's first one on.
+      { resourceType: 'locations/kubernetesVersions', apiVersions: MANAGED_CLUSTER_API_VERSIONS.filter((v) => v >= KUBERNETES_VERSIONS_MINIMUM_API_VERSION) },
+      // The front door's operation status routes answer any api-version; clients poll at the cluster call's.
+      { resourceType: 'locations/operationStatuses', apiVersions: MANAGED_CLUSTER_API_VERSIONS },
+      { resourceType: 'locations/operationResults', apiVersions: MANAGED_CLUSTER_API_VERSIONS },
+    ],
   };
-  const authorization: ResourceProvider = { namespace: AUTHORIZATION, routes: policyRoutes, operationHandlers: [] };
+  const authorization: ResourceProvider = {
+    namespace: AUTHORIZATION,
+    routes: policyRoutes,
+    operationHandlers: [],
+    resourceTypes: [{ resourceType: 'policyAssignments', apiVersions: POLICY_ASSIGNMENT_API_VERSIONS, locations: 'global' }],
+  };
 
   return {
     providers: [containerService, authorization],

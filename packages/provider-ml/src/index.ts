@@ -9,7 +9,7 @@ import { computeRoutes } from './computes/compute-routes.js';
 import type { ComputeBody } from '@berth/shapes';
 import { ComputeSecrets } from './computes/compute-state.js';
 import { workspaceOperationHandlers } from './workspaces/workspace-operations.js';
-import { workspaceRoutes } from './workspaces/workspace-routes.js';
+import { ML_API_VERSIONS, workspaceRoutes } from './workspaces/workspace-routes.js';
 import { COMPUTE_TYPE, computes, NAMESPACE } from './repositories.js';
 
 export { ML_API_VERSIONS } from './workspaces/workspace-routes.js';
@@ -87,6 +87,11 @@ export function machineLearningProvider(options: MachineLearningOptions): Machin
       await app.register(computeRoutes({ runtime, controlPlaneAddresses: options.controlPlaneAddresses }));
     },
     operationHandlers: [...workspaceOperationHandlers(options.settings), ...computeOperationHandlers(runtime)],
+    // Workspaces and computes share one api-version check; the front door's operation status routes answer any version.
+    resourceTypes: ['workspaces', 'workspaces/computes', 'locations/operationStatuses', 'locations/operationResults'].map((resourceType) => ({
+      resourceType,
+      apiVersions: ML_API_VERSIONS,
+    })),
     deleteHooks: {
       // A resource group deletion takes its workspaces' computes with it: remove what Berth installed first.
       [COMPUTE_TYPE.toLowerCase()]: async (db, row) => {

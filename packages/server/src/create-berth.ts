@@ -7,7 +7,7 @@ import { machineLearningProvider } from '@berth/provider-ml';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { join } from 'node:path';
-import { createPrivateFile, homeFiles, loadOrCreateAdminToken, secureHome, writeHomeConfig } from './home-folder.js';
+import { createPrivateFile, homeFiles, loadOrCreateAdminToken, loadOrCreateTokenSigningKey, secureHome, writeHomeConfig } from './home-folder.js';
 
 export interface BerthOptions {
   home: string;
@@ -57,6 +57,7 @@ export async function createBerth(options: BerthOptions): Promise<RunningBerth> 
   const ca = await loadOrCreateCa(options.home);
   const serverCert = await loadOrCreateServerCertificate(options.home, ca, options.host);
   const adminToken = await loadOrCreateAdminToken(options.home);
+  const tokenSigningKey = await loadOrCreateTokenSigningKey(options.home);
   const box = await loadOrCreateSecretBox(options.home);
   const sqlitePath = options.store ?? join(options.home, homeFiles.database);
   if (!isPostgresUrl(sqlitePath)) await createPrivateFile(sqlitePath);
@@ -91,6 +92,7 @@ export async function createBerth(options: BerthOptions): Promise<RunningBerth> 
       tls: { key: serverCert.keyPem, cert: serverCert.certPem },
       logger,
       limits: options.limits,
+      tokenSigningKey,
     });
     await app.listen({ host: options.host, port: options.port });
     const address = app.server.address();

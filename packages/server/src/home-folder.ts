@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import { chmod, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newToken } from '@berth/front-door';
 
 /** Files in Berth's home folder that clients read. */
-export const homeFiles = { token: 'token', config: 'config.json', ca: 'ca.pem', database: 'berth.db' } as const;
+export const homeFiles = { token: 'token', config: 'config.json', ca: 'ca.pem', database: 'berth.db', tokenSigningKey: 'token-signing-key.pem' } as const;
 
 /** The only files of the home folder others may read: certificates, which hold no secret. */
 const PUBLIC_FILES = new Set(['ca.pem', 'server.pem']);
@@ -42,6 +43,23 @@ export async function loadOrCreateAdminToken(home: string): Promise<string> {
   await writeFile(path, `${token}\n`, { mode: 0o600 });
   await chmod(path, 0o600);
   return token;
+}
+
+/** The RSA key (PKCS#8 PEM, mode 0600) that signs the token service's JWTs, created on first start. */
+export async function loadOrCreateTokenSigningKey(home: string): Promise<string> {
+  const path = join(home, homeFiles.tokenSigningKey);
+  if (existsSync(path)) return readFile(path, 'utf8');
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  // 'wx': two processes starting on one home folder keep the first key.
+  try {
+    await writeFile(path, pem, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return readFile(path, 'utf8');
+  }
+  await chmod(path, 0o600);
+  return pem;
 }
 
 export async function writeHomeConfig(home: string, config: HomeConfig): Promise<void> {

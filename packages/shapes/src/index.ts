@@ -20,3 +20,5 @@ export { CredentialResults, ManagedCluster, ManagedClusterList, ManagedClusterPu
 export { KubernetesVersionListResult, OrchestratorVersionProfileList } from './kubernetes-versions.js';
 export { PolicyAssignment, PolicyAssignmentList, PolicyAssignmentName, PolicyAssignmentPut } from './policy-assignment.js';
 export { Subscription } from './subscription.js';
+export { CloudMetadata, CloudMetadataList, MetadataEndpoints } from './cloud-metadata.js';
+export { Provider, ProviderList, ProviderResourceType, SubscriptionLocation, SubscriptionLocationList, Tenant, TenantList } from './provider.js';

@@ -117,6 +117,8 @@ export const ManagedCluster = Type.Object({
       Type.Object({ authorizedIPRanges: Type.Optional(Type.Array(Type.String())), enablePrivateCluster: Type.Optional(Type.Boolean()) }),
     ),
     addonProfiles: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    /** `{clientId: 'msi'}` as AKS answers for a managed-identity cluster; `az aks show` fails without the object. Optional only for clusters stored before it was added. */
+    servicePrincipalProfile: Type.Optional(Type.Object({ clientId: Type.String() })),
   }),
 });
 export type ManagedCluster = Static<typeof ManagedCluster>;

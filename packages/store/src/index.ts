@@ -5,6 +5,7 @@ export type { OperationRow, NewOperation, OperationUpdate } from './tables/opera
 export type { ResourceRow, NewResource } from './tables/resources.table.js';
 export type { SubscriptionRow } from './tables/subscriptions.table.js';
 export type { TokenRow } from './tables/tokens.table.js';
+export type { ServicePrincipalRow } from './tables/service-principals.table.js';
 export * from './repositories/subscriptions.js';
 export * from './repositories/resources.js';
 export * from './repositories/typed-resources.js';
@@ -13,3 +14,4 @@ export * from './repositories/tokens.js';
 export type { KubeClusterRow, KubeEventRow, KubeObjectRow, NewKubeObject } from './tables/kube.table.js';
 export * from './repositories/kube.js';
 export * from './repositories/resource-secrets.js';
+export * from './repositories/service-principals.js';

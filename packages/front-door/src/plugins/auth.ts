@@ -1,15 +1,21 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { ArmError } from '@berth/arm';
-import { findToken, getSubscription } from '@berth/store';
+import { findServicePrincipalByObjectId, findToken, getSubscription } from '@berth/store';
+import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { accessKinds, type Access } from '../access.js';
 import { canWrite, hashToken, roleFor, roleMaps, type Principal } from '../roles.js';
+import { servicePrincipalPrincipal } from '../service-principals.js';
+import { acceptedAudiences, ADFS_TENANT, baseOf, issuerFor } from '../token-keys.js';
 
 /**
  * A token's row is cached this long: short enough that a revocation or an
  * expiry made by any process sharing the store is seen within a second.
  */
 const TOKEN_CACHE_MS = 500;
+
+/** A compact JWS (three base64url parts), as Berth's token service issues; Berth's own tokens have no dots. */
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 function unauthorized(code: string, message: string): ArmError {
   return new ArmError(401, code, message, { headers: { 'WWW-Authenticate': 'Bearer realm="berth", error="invalid_token"' } });
@@ -41,6 +47,11 @@ export const auth = fp(
   async (app: FastifyInstance) => {
     /** Token rows by the token as presented, only in this process's memory: a hit needs no hashing. */
     const cache = new Map<string, { principal: Principal; expiresAt: number | null; until: number }>();
+    /**
+     * Verified JWTs by the token as presented, until min(exp, now + TOKEN_CACHE_MS): a hit needs no signature
+     * check and no store query, and a deleted service principal's tokens are refused within a second.
+     */
+    const jwtCache = new Map<string, { principal: Principal; until: number }>();
     const knownSubscriptions = new Set<string>();
     app.decorateRequest('principal', null);
     app.addHook('onRoute', checkDeclared);
@@ -66,6 +77,55 @@ export const auth = fp(
       };
       cache.set(token, entry);
       return entry.expiresAt !== null && entry.expiresAt <= now ? undefined : entry.principal;
+    }
+
+    /** A service principal's JWT from the cache while fresh; 'stale' when it must be verified (again). */
+    function cachedJwtPrincipal(token: string, now: number): Principal | 'stale' {
+      const hit = jwtCache.get(token);
+      return hit && hit.until > now ? hit.principal : 'stale';
+    }
+
+    const invalidJwt = (why: string) =>
+      unauthorized(
+        'InvalidAuthenticationToken',
+        `The access token is invalid: ${why}. Get a new one from Berth's token service (az login --service-principal, or ClientSecretCredential with Berth's URL as authority host).`,
+      );
+
+    /** Verifies a JWT of Berth's token service (signature, exp/nbf, audience, issuer) and finds its service principal; throws the ARM refusal. */
+    async function loadJwtPrincipal(token: string, now: number): Promise<Principal> {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, app.tokenKeys.verificationKeys, { algorithms: ['RS256'], requiredClaims: ['exp', 'nbf', 'aud', 'iss'] }));
+      } catch (err) {
+        if (err instanceof joseErrors.JWTExpired) {
+          const exp = typeof err.payload.exp === 'number' ? new Date(err.payload.exp * 1000).toISOString() : 'unknown';
+          throw unauthorized(
+            'ExpiredAuthenticationToken',
+            `The access token expired at '${exp}', before the current time '${new Date(now).toISOString()}'. Get a new token from Berth's token service.`,
+          );
+        }
+        throw invalidJwt(
+          err instanceof joseErrors.JWSSignatureVerificationFailed || err instanceof joseErrors.JWKSNoMatchingKey
+            ? "its signature is not Berth's"
+            : 'it is malformed or its claims are not valid',
+        );
+      }
+      const base = baseOf(app.berth.publicUrl);
+      const audiences = acceptedAudiences(base);
+      if (typeof payload.aud !== 'string' || !audiences.includes(payload.aud)) {
+        throw unauthorized(
+          'InvalidAuthenticationTokenAudience',
+          `The access token has been obtained for the wrong audience or resource '${String(payload.aud).slice(0, 200)}'. It should exactly match one of the allowed audiences ${audiences.map((a) => `'${a}'`).join(', ')}.`,
+        );
+      }
+      const { oid, appid, tid } = payload as { oid?: unknown; appid?: unknown; tid?: unknown };
+      const sp = typeof oid === 'string' ? await findServicePrincipalByObjectId(app.berth.db, oid) : undefined;
+      if (!sp || appid !== sp.app_id || tid !== sp.tenant) throw invalidJwt('its service principal does not exist (any more)');
+      if (payload.iss !== issuerFor(base, ADFS_TENANT) && payload.iss !== issuerFor(base, sp.tenant)) throw invalidJwt('it was not issued by Berth');
+      const principal = await servicePrincipalPrincipal(app.berth.db, sp);
+      if (jwtCache.size > 10_000) jwtCache.clear();
+      jwtCache.set(token, { principal, until: Math.min(payload.exp! * 1000, now + TOKEN_CACHE_MS) });
+      return principal;
     }
 
     /** The bearer token of a request; throws when there is none. */
@@ -121,8 +181,8 @@ export const auth = fp(
       knownSubscriptions.add(subscriptionId);
     }
 
-    async function slowPath(request: FastifyRequest, rule: Access, token: string, now: number): Promise<void> {
-      const principal = await loadPrincipal(token, now);
+    async function slowPath(request: FastifyRequest, rule: Access, token: string, now: number, jwt: boolean): Promise<void> {
+      const principal = jwt ? await loadJwtPrincipal(token, now) : await loadPrincipal(token, now);
       if (!principal) throw invalidToken();
       const unchecked = authorize(request, rule, principal);
       if (unchecked !== undefined) await requireSubscription(unchecked);
@@ -135,8 +195,9 @@ export const auth = fp(
       try {
         const token = bearerOf(request);
         const now = Date.now();
-        const cached = cachedPrincipal(token, now);
-        if (cached === 'stale') return void slowPath(request, rule, token, now).then(() => done(), done);
+        const jwt = JWT_SHAPE.test(token);
+        const cached = jwt ? cachedJwtPrincipal(token, now) : cachedPrincipal(token, now);
+        if (cached === 'stale') return void slowPath(request, rule, token, now, jwt).then(() => done(), done);
         if (!cached) throw invalidToken();
         const unchecked = authorize(request, rule, cached);
         if (unchecked === undefined) return done();

@@ -28,6 +28,9 @@ const AliasBody = Type.Object({
 
 const AliasName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-zA-Z0-9][-a-zA-Z0-9_.]*$' });
 
+/** The oldest subscriptions api-version served: the Azure CLI 2.45 lists subscriptions at 2019-11-01 when it signs in. */
+export const SUBSCRIPTIONS_MINIMUM_API_VERSION = '2016-06-01';
+
 function toSubscription(row: SubscriptionRow) {
   return {
     id: `/subscriptions/${row.subscription_id}`,
@@ -61,7 +64,7 @@ export async function subscriptionRoutes(parent: FastifyInstance): Promise<void>
 
   await app.register(async (scope) => {
     const subs = scope.withTypeProvider<TypeBoxTypeProvider>();
-    subs.addHook('onRequest', requireApiVersion({ minimum: '2020-01-01', what: 'subscriptions' }));
+    subs.addHook('onRequest', requireApiVersion({ minimum: SUBSCRIPTIONS_MINIMUM_API_VERSION, what: 'subscriptions' }));
     subs.get(
       '/subscriptions',
       { config: { access: 'signed-in' }, schema: { response: { 200: Type.Object({ value: Type.Array(Subscription) }) } } },

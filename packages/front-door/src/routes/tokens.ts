@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ArmError } from '@berth/arm';
 import { deleteTokensNamed, getSubscription, insertToken, listTokens } from '@berth/store';
-import { hashToken, newToken, roleFor, roleMaps, roles, type Principal, type RoleMap } from '../roles.js';
+import { hashToken, newToken, owns, roleMaps, roles } from '../roles.js';
 import { nowIso } from '../arm-http.js';
 
 const DAY_S = 86_400;
@@ -38,11 +38,6 @@ const TokenInfo = Type.Object({
   createdAt: Type.String(),
   expiresAt: Type.Union([Type.String(), Type.Null()]),
 });
-
-/** An Owner of every scope a token holds may see and revoke it. */
-function owns(principal: Principal, roleMap: RoleMap): boolean {
-  return Object.keys(roleMap).every((scope) => (scope === '*' ? principal.roles['*'] : roleFor(principal, scope)) === 'Owner');
-}
 
 /** Berth's own API for bearer tokens: mint (an Owner of the scope may grant any role on it), list and revoke. */
 export async function tokenRoutes(parent: FastifyInstance): Promise<void> {

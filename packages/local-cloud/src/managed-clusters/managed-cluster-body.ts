@@ -51,6 +51,8 @@ export function managedClusterBody(
           ...(spec.pool.vnetSubnetID ? { vnetSubnetID: spec.pool.vnetSubnetID } : {}),
         },
       ],
+      // A managed-identity cluster: AKS answers `msi` here, and `az aks show` reads `.secret` off this object.
+      servicePrincipalProfile: { clientId: 'msi' },
       enableRBAC: true,
       nodeResourceGroup: `MC_${o.resourceGroup}_${o.name}_${spec.location}`,
       maxAgentPools: 100,

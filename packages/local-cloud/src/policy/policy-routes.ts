@@ -5,7 +5,13 @@ import { ArmError, idKey } from '@berth/arm';
 import { deleteResourceTree, isUniqueViolation } from '@berth/store';
 import { PolicyAssignment, PolicyAssignmentList, PolicyAssignmentName, PolicyAssignmentPut } from '@berth/shapes';
 import { nowIso, page, pageOf, requireApiVersion } from '@berth/front-door';
-import { NOT_ALLOWED_RESOURCE_TYPES, POLICY_ASSIGNMENT_TYPE, policyAssignments, type PolicyAssignmentBody } from './policy-rules.js';
+import {
+  NOT_ALLOWED_RESOURCE_TYPES,
+  POLICY_ASSIGNMENT_MINIMUM_API_VERSION,
+  POLICY_ASSIGNMENT_TYPE,
+  policyAssignments,
+  type PolicyAssignmentBody,
+} from './policy-rules.js';
 
 export const AUTHORIZATION = 'Microsoft.Authorization';
 
@@ -14,7 +20,7 @@ const Params = Type.Object({ subscriptionId: Type.String(), assignmentName: Poli
 /** Subscription-scope policy assignments of the built-in "Not allowed resource types" definition. */
 export async function policyRoutes(parent: FastifyInstance): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('onRequest', requireApiVersion({ minimum: '2019-09-01', what: `${AUTHORIZATION}/policyAssignments` }));
+  app.addHook('onRequest', requireApiVersion({ minimum: POLICY_ASSIGNMENT_MINIMUM_API_VERSION, what: `${AUTHORIZATION}/policyAssignments` }));
   const { db } = app.berth;
   const base = `/subscriptions/:subscriptionId/providers/${AUTHORIZATION}/policyAssignments`;
 

@@ -3,6 +3,8 @@ import { PolicyAssignment } from '@berth/shapes';
 import { resourceRepository, type Db } from '@berth/store';
 
 export const POLICY_ASSIGNMENT_TYPE = 'Microsoft.Authorization/policyAssignments';
+/** Policy assignments are served at any api-version from this one on. */
+export const POLICY_ASSIGNMENT_MINIMUM_API_VERSION = '2019-09-01';
 /** The built-in "Not allowed resource types" definition, the only one the local cloud evaluates. */
 export const NOT_ALLOWED_RESOURCE_TYPES = '/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749';
 

@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import { ArmError } from '@berth/arm';
 import { defaultKubernetesVersion, findRegion, isLtsOnly, listKubernetesVersions, listRegions, type KubernetesMinor } from '@berth/catalog';
 import { requireApiVersion } from '@berth/front-door';
-import { CONTAINER_SERVICE } from '../managed-clusters/names.js';
+import { CONTAINER_SERVICE, KUBERNETES_VERSIONS_MINIMUM_API_VERSION, ORCHESTRATOR_API_VERSIONS } from '../managed-clusters/names.js';
 
 const Params = Type.Object({ subscriptionId: Type.String(), location: Type.String() });
 
@@ -28,7 +28,7 @@ function versionsIn(location: string): { region: string; minors: KubernetesMinor
 export async function versionRoutes(parent: FastifyInstance): Promise<void> {
   await parent.register(async (scope) => {
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-    app.addHook('onRequest', requireApiVersion({ versions: ['2017-09-30', '2019-04-01', '2019-08-01'], what: 'orchestrators' }));
+    app.addHook('onRequest', requireApiVersion({ versions: ORCHESTRATOR_API_VERSIONS, what: 'orchestrators' }));
     app.get(
       `/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/locations/:location/orchestrators`,
       { config: { access: 'read' }, schema: { params: Params, response: { 200: OrchestratorVersionProfileList } } },
@@ -60,7 +60,7 @@ export async function versionRoutes(parent: FastifyInstance): Promise<void> {
 
   await parent.register(async (scope) => {
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-    app.addHook('onRequest', requireApiVersion({ minimum: '2023-01-01', what: 'kubernetesVersions' }));
+    app.addHook('onRequest', requireApiVersion({ minimum: KUBERNETES_VERSIONS_MINIMUM_API_VERSION, what: 'kubernetesVersions' }));
     app.get(
       `/subscriptions/:subscriptionId/providers/${CONTAINER_SERVICE}/locations/:location/kubernetesVersions`,
       { config: { access: 'read' }, schema: { params: Params, response: { 200: KubernetesVersionListResult } } },

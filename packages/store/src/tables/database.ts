@@ -1,5 +1,6 @@
 import type { KubeClustersTable, KubeEventsTable, KubeObjectsTable } from './kube.table.js';
 import type { ResourceSecretsTable } from './resource-secrets.table.js';
+import type { ServicePrincipalsTable } from './service-principals.table.js';
 import type { OperationsTable } from './operations.table.js';
 import type { ResourcesTable } from './resources.table.js';
 import type { SubscriptionsTable } from './subscriptions.table.js';
@@ -14,4 +15,5 @@ export interface Database {
   kube_objects: KubeObjectsTable;
   kube_events: KubeEventsTable;
   resource_secrets: ResourceSecretsTable;
+  service_principals: ServicePrincipalsTable;
 }
