@@ -6,6 +6,7 @@ import { aksCommand } from './commands/aks.js';
 import { configureCommand } from './commands/configure.js';
 import { groupCommand } from './commands/group.js';
 import { mlCommand } from './commands/ml.js';
+import { roleCommand } from './commands/role.js';
 import { CliError } from './errors.js';
 import { BerthConnectionError, BerthRestError, ComputeConfigurationError, OperationFailedError } from '@berth/sdk';
 import { ConnectionSettingsError } from '@berth/sdk/node';
@@ -17,6 +18,7 @@ export function program(): Command {
     .addCommand(upCommand())
     .addCommand(tokenCommand())
     .addCommand(adCommand())
+    .addCommand(roleCommand())
     .addCommand(configureCommand())
     .addCommand(groupCommand())
     .addCommand(mlCommand())

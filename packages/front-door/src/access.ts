@@ -4,11 +4,15 @@
  *
  * - `public`: anyone (health checks).
  * - `signed-in`: any valid token; the handler decides the rest (token minting, the subscription list).
- * - `read`: any role on the route's `:subscriptionId`.
- * - `write`: Contributor or Owner on the route's `:subscriptionId` (every change, and actions that reveal secrets).
+ * - `read`: any role at the request's scope or above it.
+ * - `write`: Contributor or Owner at the request's scope or above it (every change, and actions that reveal secrets).
+ * - `owner`: Owner at the request's scope or above it (creating and deleting role assignments).
+ *
+ * The request's scope is what the router matched (see `requestScope`): the route's template with its
+ * decoded params, cut at the resource — `/subscriptions/{s}`, `.../resourceGroups/{g}` or a resource.
  * - `own`: the route authenticates callers itself (a cluster's Kubernetes API with its own tokens).
  */
-export const accessKinds = ['public', 'signed-in', 'read', 'write', 'own'] as const;
+export const accessKinds = ['public', 'signed-in', 'read', 'write', 'owner', 'own'] as const;
 export type Access = (typeof accessKinds)[number];
 
 declare module 'fastify' {

@@ -27,6 +27,7 @@ import { subscriptionRoutes } from './routes/subscriptions.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { tokenServiceRoutes } from './routes/token-service.js';
 import { servicePrincipalRoutes } from './routes/service-principals.js';
+import { roleAssignmentRoutes } from './routes/role-assignments.js';
 import { loadTokenKeys } from './token-keys.js';
 
 /** One resource type a provider serves, as `GET /subscriptions/{s}/providers/{namespace}` lists it. */
@@ -128,6 +129,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(servicePrincipalRoutes);
   await app.register(subscriptionRoutes);
   await app.register(resourceGroupRoutes);
+  await app.register(roleAssignmentRoutes);
   await app.register(operationStatusRoutes);
   await app.register(providerRoutes(options.providers));
   for (const provider of options.providers) await app.register(provider.routes);

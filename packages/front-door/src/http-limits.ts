@@ -89,12 +89,20 @@ export function originForm(request: IncomingMessage): string {
 const DOUBLED_METADATA_PATH = /^\/{2,}(?=metadata\/)/i;
 
 /**
+ * A role assignment or definition path with its leading slash doubled: `@azure/arm-authorization` builds
+ * `/{scope}/providers/Microsoft.Authorization/...` from a scope that starts with `/`, and ARM accepts it.
+ */
+const DOUBLED_AUTHORIZATION_PATH =
+  /^\/{2,}(?=(?:subscriptions|providers)\/[^?#]*?providers\/Microsoft\.Authorization\/role(?:Assignments|Definitions)(?:[/?#]|$))/i;
+
+/**
  * `//metadata/endpoints` (what the Azure CLI asks for when its ARM endpoint ends in `/`) is routed as
- * `/metadata/endpoints`: only the path's leading slashes collapse, the rest stays byte for byte.
- * Other paths keep their doubled slash and are refused (404), as every odd spelling of an ARM path is.
+ * `/metadata/endpoints`, and so are role assignment and definition paths (see above): only the path's
+ * leading slashes collapse, the rest stays byte for byte. Other paths keep their doubled slash and are
+ * refused (404), as every odd spelling of an ARM path is.
  */
 function collapseLeadingSlashes(path: string): string {
-  return path.startsWith('//') ? path.replace(DOUBLED_METADATA_PATH, '/') : path;
+  return path.startsWith('//') ? path.replace(DOUBLED_METADATA_PATH, '/').replace(DOUBLED_AUTHORIZATION_PATH, '/') : path;
 }
 
 /**

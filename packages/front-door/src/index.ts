@@ -10,5 +10,6 @@ export { apiVersionOf, baseUrl, normalizeLocation, nowIso, operationUrls, page, 
 export { requireResourceGroup, RESOURCE_GROUP_TYPE } from './resource-groups-store.js';
 export type { ResourceGroupBody } from './resource-groups-store.js';
 
-export { canWrite, hashToken, newToken, roleFor, roles } from './roles.js';
-export type { Principal, Role, RoleMap } from './roles.js';
+export { canWrite, hashToken, newToken, roleAt, roleFor, roles } from './roles.js';
+export type { Grant, Principal, Role, RoleMap, ScopePath } from './roles.js';
+export { requestScope } from './scopes.js';

@@ -1,18 +1,19 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db, ServicePrincipalInfo } from '@berth/store';
-import { hashToken, roleMaps, type Principal, type RoleMap } from './roles.js';
+import { assignedGrants } from './role-assignments-store.js';
+import { grantsOfRoleMap, hashToken, roleMaps, type Grant, type Principal } from './roles.js';
 
 /**
- * The roles a service principal holds. For now they are stored on its row as
- * a token's are; role assignments at ARM scopes will replace this, here only.
+ * The roles a service principal holds: its role assignments (at any scope), plus the subscription
+ * roles stored on its row by Berth versions before role assignments (new principals store none).
  */
-export async function servicePrincipalRoles(_db: Db, sp: ServicePrincipalInfo): Promise<RoleMap> {
-  return roleMaps.parse(sp.roles);
+export async function servicePrincipalGrants(db: Db, sp: ServicePrincipalInfo): Promise<Grant[]> {
+  return [...grantsOfRoleMap(roleMaps.parse(sp.roles)), ...(await assignedGrants(db, sp.object_id))];
 }
 
 /** The principal a service principal's requests run as. */
 export async function servicePrincipalPrincipal(db: Db, sp: ServicePrincipalInfo): Promise<Principal> {
-  return { name: sp.display_name, roles: await servicePrincipalRoles(db, sp) };
+  return { name: sp.display_name, principalId: sp.object_id, grants: await servicePrincipalGrants(db, sp) };
 }
 
 /** A new client secret (40 characters, 240 bits); only its hash is stored. */

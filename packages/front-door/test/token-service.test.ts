@@ -309,14 +309,18 @@ describe.each(testStores())('token service and service principals on %s', (store
     expect((await berth.request('GET', `/subscriptions/${sub}/resourcegroups?api-version=2021-04-01`, { token: none })).status).toBe(403);
   });
 
-  it('manages principals: names are unique, scopes must be subscriptions, lists never hold secrets', async () => {
+  it('manages principals: names are unique, scopes must exist, lists never hold secrets', async () => {
     const sp = await createPrincipal('listed', 'Reader');
     expect((await berth.request('POST', '/berth/servicePrincipals', { body: { displayName: 'listed' } })).body.error.code).toBe('ServicePrincipalNameInUse');
     const rgScope = await berth.request('POST', '/berth/servicePrincipals', {
       body: { displayName: 'rg', role: 'Reader', scopes: [`/subscriptions/${sub}/resourceGroups/g`] },
     });
-    expect(rgScope.status).toBe(400);
-    expect(rgScope.body.error.code).toBe('InvalidScope');
+    // Resource group scopes are role assignments now; this group does not exist.
+    expect(rgScope.status).toBe(404);
+    expect(rgScope.body.error.code).toBe('ResourceGroupNotFound');
+    const badScope = await berth.request('POST', '/berth/servicePrincipals', { body: { displayName: 'bad', role: 'Reader', scopes: ['/tenants/x'] } });
+    expect(badScope.status).toBe(400);
+    expect(badScope.body.error.code).toBe('InvalidScope');
     const roleOnly = await berth.request('POST', '/berth/servicePrincipals', { body: { displayName: 'role-only', role: 'Reader' } });
     expect(roleOnly.status).toBe(400);
     const missing = await berth.request('POST', '/berth/servicePrincipals', {

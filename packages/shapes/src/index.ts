@@ -22,3 +22,12 @@ export { PolicyAssignment, PolicyAssignmentList, PolicyAssignmentName, PolicyAss
 export { Subscription } from './subscription.js';
 export { CloudMetadata, CloudMetadataList, MetadataEndpoints } from './cloud-metadata.js';
 export { Provider, ProviderList, ProviderResourceType, SubscriptionLocation, SubscriptionLocationList, Tenant, TenantList } from './provider.js';
+export {
+  PrincipalType,
+  RoleAssignment,
+  RoleAssignmentList,
+  RoleAssignmentName,
+  RoleAssignmentPut,
+  RoleDefinition,
+  RoleDefinitionList,
+} from './role-assignment.js';

@@ -40,11 +40,14 @@ function servicePrincipalCommand(): Command {
       .command('create-for-rbac')
       .description(
         'Create a service principal and print its appId, displayName, password (the client secret, shown only now: only its hash is stored) and tenant. ' +
-          'With --role and --scopes it gets that role on those subscriptions; without them it gets no role. Only an Owner of the subscriptions can do this.',
+          'With --role and --scopes it gets that role at those scopes (role assignments); without them it gets no role. Only an Owner of every scope can do this.',
       )
       .option('-n, --name <name>', 'display name, unique (default: berth-sp-<date-time>)')
       .addOption(new Option('--role <role>', 'role on the --scopes (default: none)').choices(['Reader', 'Contributor', 'Owner']))
-      .option('--scopes <scopes...>', 'subscriptions the role applies to, space-separated: /subscriptions/<id> ...')
+      .option(
+        '--scopes <scopes...>',
+        'scopes the role applies at, space-separated: /subscriptions/<id>[/resourceGroups/<g>[/providers/<namespace>/<type>/<name>]] ...',
+      )
       .option('--years <n>', 'years the secret is valid (default 1)', parseYears)
       .addHelpText(
         'after',
@@ -52,6 +55,7 @@ function servicePrincipalCommand(): Command {
 Examples:
   berth ad sp create-for-rbac --name ci --role Contributor --scopes /subscriptions/00000000-0000-0000-0000-000000000000
   berth ad sp create-for-rbac --name audit --role Reader --scopes /subscriptions/<id> --years 2
+  berth ad sp create-for-rbac --name team --role Contributor --scopes /subscriptions/<id>/resourceGroups/ml-rg
 
 Then sign in with it (the Azure CLI, with Berth registered as a cloud whose login endpoint ends in /adfs):
   az login --service-principal -u <appId> -p <password> --tenant <tenant>
@@ -83,7 +87,7 @@ or from code: new ClientSecretCredential(tenant, appId, password, { authorityHos
         DisplayName: p.displayName,
         AppId: p.appId,
         Roles: Object.entries(p.roles)
-          .map(([scope, role]) => `${role} on /subscriptions/${scope}`)
+          .map(([scope, role]) => `${role} on ${scope === '*' ? 'every subscription' : scope.startsWith('/') ? scope : `/subscriptions/${scope}`}`)
           .join(', '),
         Tenant: p.tenant,
         PasswordExpires: p.passwordExpiresAt,

@@ -4,7 +4,8 @@ import { ArmError } from '@berth/arm';
 import { findServicePrincipalByObjectId, findToken, getSubscription } from '@berth/store';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { accessKinds, type Access } from '../access.js';
-import { canWrite, hashToken, roleFor, roleMaps, type Principal } from '../roles.js';
+import { canWrite, grantsOfRoleMap, hashToken, roleAt, roleMaps, type Principal } from '../roles.js';
+import { requestScope, scopeString } from '../scopes.js';
 import { servicePrincipalPrincipal } from '../service-principals.js';
 import { acceptedAudiences, ADFS_TENANT, baseOf, issuerFor } from '../token-keys.js';
 
@@ -33,15 +34,15 @@ function checkDeclared(route: RouteOptions): void {
   if (declared === undefined || !accessKinds.includes(declared)) {
     throw new Error(`The route ${route.method} ${route.url} declares no access rule: set config.access to one of ${accessKinds.join(', ')}.`);
   }
-  if ((declared === 'read' || declared === 'write') && !/\/:subscriptionId(\/|$)/.test(route.url)) {
+  if ((declared === 'read' || declared === 'write' || declared === 'owner') && !/\/:subscriptionId(\/|$)/.test(route.url)) {
     throw new Error(`The route ${route.method} ${route.url} declares '${declared}' access but has no :subscriptionId parameter to authorize on.`);
   }
 }
 
 /**
  * Bearer-token authentication and role checks, decided on what the router
- * matched: the route's declared access and its decoded `:subscriptionId`,
- * never the raw URL, so every spelling of a path is authorized alike.
+ * matched: the route's declared access and the scope of its template with the
+ * decoded params, never the raw URL, so every spelling of a path is authorized alike.
  */
 export const auth = fp(
   async (app: FastifyInstance) => {
@@ -71,7 +72,7 @@ export const auth = fp(
       }
       if (cache.size > 10_000) cache.clear();
       const entry = {
-        principal: { name: row.name, roles: roleMaps.parse(row.roles) },
+        principal: { name: row.name, grants: grantsOfRoleMap(roleMaps.parse(row.roles)) },
         expiresAt: row.expires_at ? Date.parse(row.expires_at) : null,
         until: now + TOKEN_CACHE_MS,
       };
@@ -154,21 +155,25 @@ export const auth = fp(
     function authorize(request: FastifyRequest, rule: Access, principal: Principal): string | undefined {
       request.principal = principal;
       if (rule === 'signed-in') return undefined;
-      const subscriptionId = String((request.params as { subscriptionId?: string }).subscriptionId ?? '').toLowerCase();
-      const role = roleFor(principal, subscriptionId);
-      // No role answers the same whether or not the subscription exists: no existence oracle.
+      const params = request.params as Record<string, unknown>;
+      const subscriptionId = String(params.subscriptionId ?? '').toLowerCase();
+      // The scope of what the router matched, never the raw URL; unmatched requests never get here (they are 'signed-in').
+      const scope = requestScope(request.routeOptions.url ?? '', params);
+      const role = roleAt(principal, scope);
+      // No role answers the same whether or not the scope exists: no existence oracle.
       if (!role) {
         throw new ArmError(
           403,
           'AuthorizationFailed',
-          `The client '${principal.name}' has no role on subscription '${subscriptionId}'. Ask an Owner for a token with a role on it.`,
+          `The client '${principal.name}' does not have authorization to perform ${request.method} ${request.routeOptions.url} over scope '${scopeString(scope)}': it has no role at that scope or above it. Ask an Owner for a role assignment there.`,
         );
       }
-      if (rule === 'write' && !canWrite(role)) {
+      const needs = rule === 'owner' ? 'Owner' : rule === 'write' ? 'Contributor or Owner' : undefined;
+      if ((rule === 'write' && !canWrite(role)) || (rule === 'owner' && role !== 'Owner')) {
         throw new ArmError(
           403,
           'AuthorizationFailed',
-          `The client '${principal.name}' has the role '${role}' on subscription '${subscriptionId}', which does not allow ${request.method} ${request.routeOptions.url}. This call needs Contributor or Owner.`,
+          `The client '${principal.name}' has the role '${role}' over scope '${scopeString(scope)}', which does not allow ${request.method} ${request.routeOptions.url}. This call needs ${needs}.`,
         );
       }
       return knownSubscriptions.has(subscriptionId) ? undefined : subscriptionId;

@@ -7,7 +7,7 @@ import { Provider, ProviderList, SubscriptionLocationList, TenantList } from '@b
 import { listSubscriptions } from '@berth/store';
 import type { ResourceProvider, ResourceTypeMetadata } from '../app.js';
 import { requireApiVersion } from '../plugins/api-version.js';
-import { roleFor } from '../roles.js';
+import { hasRoleIn } from '../roles.js';
 import { SUBSCRIPTIONS_MINIMUM_API_VERSION } from './subscriptions.js';
 
 const RESOURCES = 'Microsoft.Resources';
@@ -121,7 +121,7 @@ export function providerRoutes(providers: ResourceProvider[]) {
       // `az login` without --tenant: the tenants of the subscriptions the caller has a role on, nothing of the others.
       app.get('/tenants', { config: { access: 'signed-in' }, schema: { response: { 200: TenantList } } }, async (request) => {
         const principal = request.principal!;
-        const rows = (await listSubscriptions(db)).filter((r) => roleFor(principal, r.subscription_id) !== undefined);
+        const rows = (await listSubscriptions(db)).filter((r) => hasRoleIn(principal, r.subscription_id));
         const tenantIds = [...new Set(rows.map((r) => r.tenant_id))];
         return {
           value: tenantIds.map((tenantId) => ({

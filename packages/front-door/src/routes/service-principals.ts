@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { ArmError } from '@berth/arm';
+import { ArmError, idKey } from '@berth/arm';
 import {
+  deleteResourceTree,
   deleteServicePrincipal,
   findServicePrincipal,
   getSubscription,
@@ -14,9 +15,12 @@ import {
   replaceServicePrincipalSecret,
   type ServicePrincipalInfo,
 } from '@berth/store';
-import { hashToken, owns, roleMaps, roles, type Principal, type RoleMap } from '../roles.js';
+import type { RoleAssignment } from '@berth/shapes';
+import { grantsOfRoleMap, hashToken, ownsScopes, roleMaps, roles, type Grant, type Principal } from '../roles.js';
 import { newClientSecret } from '../service-principals.js';
 import { nowIso } from '../arm-http.js';
+import { allRoleAssignments, createRoleAssignment, grantOf, requireScope } from '../role-assignments-store.js';
+import { invalidScope, parseScope, scopeString, type ParsedScope } from '../scopes.js';
 
 const YEAR_MS = 365 * 86_400_000;
 
@@ -47,31 +51,44 @@ const PrincipalInfo = Type.Object({
 const Created = Type.Intersect([PrincipalInfo, Type.Object({ password: Type.String() })]);
 const Credential = Type.Object({ appId: Type.String(), password: Type.String(), tenant: Type.String(), passwordExpiresAt: Type.String() });
 
-/** Service principals are credentials: only a caller that is an Owner somewhere manages them, even one with no role. */
-function manages(principal: Principal, roleMap: RoleMap): boolean {
-  return Object.values(principal.roles).includes('Owner') && owns(principal, roleMap);
+/** Service principals are credentials: only a caller that is an Owner somewhere manages them, and only if it owns every scope they hold a role at. */
+function manages(principal: Principal, grants: readonly Grant[]): boolean {
+  return (
+    principal.grants.some((g) => g.role === 'Owner') &&
+    ownsScopes(
+      principal,
+      grants.map((g) => g.scope),
+    )
+  );
 }
 
-/** `/subscriptions/<id>` as the lower-cased subscription id; other scopes are refused for now. */
-function subscriptionOfScope(scope: string): string {
-  const match = /^\/subscriptions\/([^/]+)\/?$/i.exec(scope.trim());
-  if (!match) {
-    throw new ArmError(
-      400,
-      'InvalidScope',
-      `The scope '${scope.slice(0, 200)}' is not supported: give a subscription, e.g. /subscriptions/00000000-0000-0000-0000-000000000000 (resource group scopes are not supported yet).`,
-    );
-  }
-  return match[1].toLowerCase();
+/** A scope of `--scopes`: a subscription, a resource group or a resource; 400 `InvalidScope` otherwise. */
+function scopeOf(scope: string): ParsedScope {
+  const parsed = parseScope(scope);
+  if (!parsed) throw invalidScope(scope);
+  return parsed;
 }
 
-function info(row: ServicePrincipalInfo) {
+/** A principal's grants: roles stored on its row (before role assignments) and its role assignments. */
+function grantsOf(row: ServicePrincipalInfo, assignments: readonly RoleAssignment[]): Grant[] {
+  return [
+    ...grantsOfRoleMap(roleMaps.parse(row.roles)),
+    ...assignments.filter((a) => a.properties.principalId.toLowerCase() === row.object_id).flatMap((a) => grantOf(a) ?? []),
+  ];
+}
+
+/** Roles by scope for display: a subscription's id alone, as before role assignments; other scopes in full. */
+function rolesByScope(grants: readonly Grant[]): Record<string, string> {
+  return Object.fromEntries(grants.map((g) => [g.scope.length === 0 ? '*' : g.scope.length === 2 ? g.scope[1] : scopeString(g.scope), g.role] as const));
+}
+
+function info(row: ServicePrincipalInfo, grants: readonly Grant[]) {
   return {
     appId: row.app_id,
     objectId: row.object_id,
     displayName: row.display_name,
     tenant: row.tenant,
-    roles: roleMaps.parse(row.roles),
+    roles: rolesByScope(grants),
     createdAt: row.created_at,
     passwordExpiresAt: row.secret_expires_at,
   };
@@ -97,7 +114,9 @@ export async function servicePrincipalRoutes(parent: FastifyInstance): Promise<v
   /** The principal `id` names, if the caller manages it; else 404, whether or not it exists. */
   async function managed(principal: Principal, id: string): Promise<ServicePrincipalInfo> {
     const row = await findServicePrincipal(db, id);
-    if (!row || !manages(principal, roleMaps.parse(row.roles))) throw notFound(id);
+    if (!row) throw notFound(id);
+    const assignments = await allRoleAssignments(db);
+    if (!manages(principal, grantsOf(row, assignments))) throw notFound(id);
     return row;
   }
 
@@ -111,19 +130,21 @@ export async function servicePrincipalRoutes(parent: FastifyInstance): Promise<v
         'To give the service principal a role, give both a role and the scopes it holds it on (or neither for no role).',
       );
     }
-    const subscriptionIds = [...new Set(scopes.map(subscriptionOfScope))];
-    const roleMap: RoleMap = Object.fromEntries(subscriptionIds.map((id) => [id, role!]));
-    if (!manages(principal, roleMap)) {
+    const parsed = scopes.map(scopeOf);
+    if (
+      !manages(
+        principal,
+        parsed.map((p) => ({ scope: p.path, role: role! })),
+      )
+    ) {
       throw new ArmError(
         403,
         'AuthorizationFailed',
-        `The client '${principal.name}' cannot create this service principal: only an Owner of ${subscriptionIds.length ? `every subscription in its scopes (${subscriptionIds.join(', ')})` : 'a subscription'} can.`,
+        `The client '${principal.name}' cannot create this service principal: only an Owner of ${parsed.length ? `every scope it gets a role at (${parsed.map((p) => p.canonical).join(', ')})` : 'some scope'} can.`,
       );
     }
-    const subscriptions = await Promise.all(subscriptionIds.map((id) => getSubscription(db, id)));
-    const missing = subscriptionIds.filter((_, i) => !subscriptions[i]);
-    if (missing.length) throw new ArmError(404, 'SubscriptionNotFound', `The subscription '${missing[0]}' could not be found.`);
-    const tenant = subscriptions[0]?.tenant_id ?? (await listSubscriptions(db))[0]?.tenant_id;
+    for (const scope of parsed) await requireScope(db, scope);
+    const tenant = (parsed[0] ? await getSubscription(db, parsed[0].subscriptionId) : undefined)?.tenant_id ?? (await listSubscriptions(db))[0]?.tenant_id;
     if (!tenant) throw new ArmError(409, 'NoSubscription', 'Berth has no subscription, so no tenant to create a service principal in.');
 
     const createdAt = nowIso();
@@ -135,7 +156,8 @@ export async function servicePrincipalRoutes(parent: FastifyInstance): Promise<v
       display_name: displayName,
       secret_hash: hashToken(password),
       secret_expires_at: new Date(Date.now() + (request.body.years ?? 1) * YEAR_MS).toISOString(),
-      roles: JSON.stringify(roleMap),
+      // Roles are role assignments now; the column keeps the roles of principals made before them.
+      roles: '{}',
       tenant,
       created_at: createdAt,
     };
@@ -149,7 +171,13 @@ export async function servicePrincipalRoutes(parent: FastifyInstance): Promise<v
         `A service principal named '${displayName}' already exists. Choose another name, or reset its secret: berth ad sp credential reset --id <appId>.`,
       );
     }
-    return reply.code(201).send({ ...info(row), password });
+    const by = principal.principalId ?? principal.name;
+    const grants: Grant[] = [];
+    for (const scope of parsed) {
+      await createRoleAssignment(db, { scope, role: role!, principalId: row.object_id, by });
+      grants.push({ scope: scope.path, role: role! });
+    }
+    return reply.code(201).send({ ...info(row, grants), password });
   });
 
   app.get(
@@ -157,7 +185,13 @@ export async function servicePrincipalRoutes(parent: FastifyInstance): Promise<v
     { config: signedIn, schema: { response: { 200: Type.Object({ value: Type.Array(PrincipalInfo) }) } } },
     async (request) => {
       const rows = await listServicePrincipals(db);
-      return { value: rows.filter((row) => manages(request.principal!, roleMaps.parse(row.roles))).map(info) };
+      const assignments = await allRoleAssignments(db);
+      return {
+        value: rows.flatMap((row) => {
+          const grants = grantsOf(row, assignments);
+          return manages(request.principal!, grants) ? [info(row, grants)] : [];
+        }),
+      };
     },
   );
 
@@ -184,6 +218,10 @@ export async function servicePrincipalRoutes(parent: FastifyInstance): Promise<v
   app.delete('/berth/servicePrincipals/:id', { config: signedIn, schema: { params: Type.Object({ id: Id }) } }, async (request, reply) => {
     const row = await managed(request.principal!, request.params.id);
     await deleteServicePrincipal(db, row.app_id);
+    // Its role assignments go with it (ARM would keep them, pointing at an unknown identity).
+    for (const a of await allRoleAssignments(db)) {
+      if (a.properties.principalId.toLowerCase() === row.object_id) await deleteResourceTree(db, idKey(a.id));
+    }
     return reply.code(204).send();
   });
 }

@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import { ArmError } from '@berth/arm';
 import { getSubscription, getSubscriptionByAlias, insertSubscription, isUniqueViolation, listSubscriptions, type SubscriptionRow } from '@berth/store';
 import { requireApiVersion } from '../plugins/api-version.js';
-import { canWrite, roleFor } from '../roles.js';
+import { canWrite, hasRoleIn, roleAt } from '../roles.js';
 import { nowIso } from '../arm-http.js';
 import { Subscription } from '@berth/shapes';
 
@@ -59,7 +59,7 @@ export async function subscriptionRoutes(parent: FastifyInstance): Promise<void>
   const { db } = app.berth;
 
   function visible(request: FastifyRequest, row: SubscriptionRow): boolean {
-    return request.principal !== null && roleFor(request.principal, row.subscription_id) !== undefined;
+    return request.principal !== null && hasRoleIn(request.principal, row.subscription_id);
   }
 
   await app.register(async (scope) => {
@@ -101,7 +101,7 @@ export async function subscriptionRoutes(parent: FastifyInstance): Promise<void>
       route,
       { config: { access: 'signed-in' }, schema: { params, body: AliasBody, response: { 200: Alias, 201: Alias } } },
       async (request, reply) => {
-        if (!canWrite(request.principal?.roles['*'])) {
+        if (!request.principal || !canWrite(roleAt(request.principal, []))) {
           throw new ArmError(
             403,
             'AuthorizationFailed',
