@@ -113,6 +113,21 @@ describe.skipIf(!azAvailable)('the real Azure CLI (az 2.45) against Berth', () =
     const shown = await az.run(['rest', '--method', 'get', '--url', `${compute}?api-version=2022-10-01`]);
     expect(JSON.parse(shown.stdout).properties.resourceId).toBe(clusterPath);
 
+    // The article's create with its defaults: 3 x Standard_D3_v2, production.
+    const created = `${ws}/computes/mydefaultaks`;
+    const createPut = await az.run([
+      'rest',
+      '--method',
+      'put',
+      '--url',
+      `${created}?api-version=2022-10-01`,
+      '--body',
+      JSON.stringify({ location: 'westus', properties: { computeType: 'AKS' } }),
+    ]);
+    expect(createPut.code, createPut.stderr).toBe(0);
+    const defaults = JSON.parse((await az.run(['rest', '--method', 'get', '--url', `${created}?api-version=2022-10-01`])).stdout);
+    expect(defaults.properties.properties).toMatchObject({ agentCount: 3, agentVmSize: 'Standard_D3_v2', clusterPurpose: 'FastProd' });
+
     const resource = await az.run(['resource', 'show', '--ids', compute]);
     expect(resource.code, resource.stderr).toBe(0);
     expect(JSON.parse(resource.stdout).name).toBe('myaks');

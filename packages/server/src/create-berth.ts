@@ -4,6 +4,7 @@ import { isPostgresUrl, openStore, type Store } from '@berth/store';
 import { OperationsEngine } from '@berth/operations';
 import { bootstrapStore, buildApp, type BerthContext, type HttpLimits } from '@berth/front-door';
 import { machineLearningProvider } from '@berth/provider-ml';
+import type { TokenCredential } from '@azure/core-auth';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { join } from 'node:path';
@@ -48,6 +49,22 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** Microsoft's own sign-in hosts: MSAL's instance discovery knows them; any other authority is a self-hosted cloud. */
+const MICROSOFT_AUTHORITIES = /^https:\/\/login\.(microsoftonline\.(com|us)|chinacloudapi\.cn)\/?$/i;
+
+/**
+ * How Berth signs in to a real ContainerService API: as every Azure SDK client does, with
+ * `DefaultAzureCredential` (AZURE_CLIENT_ID / AZURE_CLIENT_SECRET / AZURE_TENANT_ID, a workload or
+ * managed identity, or the Azure CLI's login). For a self-hosted cloud (AZURE_AUTHORITY_HOST, e.g.
+ * another Berth), instance discovery is off: it would ask Microsoft about an authority it cannot know.
+ * Loaded only then: @azure/identity is large, and the local cloud never needs it.
+ */
+async function azureCredential(): Promise<TokenCredential> {
+  const { DefaultAzureCredential } = await import('@azure/identity');
+  const authority = process.env.AZURE_AUTHORITY_HOST;
+  return new DefaultAzureCredential(authority && !MICROSOFT_AUTHORITIES.test(authority) ? { disableInstanceDiscovery: true } : {});
+}
+
 /**
  * The composition root: home folder, CA, store, operations engine, the local cloud,
  * the machine-learning provider and the HTTPS front door, assembled and listening.
@@ -74,11 +91,14 @@ export async function createBerth(options: BerthOptions): Promise<RunningBerth> 
       settings,
       box,
       ca,
-      containerService: {
-        endpoint: () => options.containerServiceEndpoint ?? ownUrl,
-        credential: { getToken: async () => ({ token: process.env.BERTH_CONTAINER_SERVICE_TOKEN ?? adminToken, expiresOnTimestamp: Date.now() + 3_600_000 }) },
-        ca: ca.certPem,
-      },
+      containerService: options.containerServiceEndpoint
+        ? { endpoint: () => options.containerServiceEndpoint!, credential: await azureCredential() }
+        : {
+            endpoint: () => ownUrl,
+            // The local cloud is Berth itself: its own admin token, its own CA.
+            credential: { getToken: async () => ({ token: adminToken, expiresOnTimestamp: Date.now() + 3_600_000 }) },
+            ca: ca.certPem,
+          },
       controlPlaneAddresses: options.controlPlaneAddresses ?? ['127.0.0.1'],
       frontEndImage: options.frontEndImage ?? 'berth/azureml-fe:1.0.0',
       cloudappZone: options.cloudappZone ?? 'azure.com',

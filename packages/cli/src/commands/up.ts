@@ -31,7 +31,10 @@ export function upCommand(): Command {
       parseInteger('--max-connections-per-address', 1, 100_000),
       512,
     )
-    .option('--container-service-endpoint <url>', 'ContainerService API for the clusters Berth creates and attaches (default: the local cloud at this URL)')
+    .option(
+      '--container-service-endpoint <url>',
+      "ContainerService API for the clusters Berth creates and attaches (default: the local cloud at this URL); Berth signs in to it with @azure/identity's DefaultAzureCredential (AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID, a managed identity or az login; AZURE_AUTHORITY_HOST for a self-hosted cloud)",
+    )
     .option('--control-plane-address <ip...>', "addresses clusters see Berth's calls come from; authorized IP ranges must admit one", ['127.0.0.1'])
     .option('--front-end-image <image>', 'image of the inference front end installed in clusters', 'berth/azureml-fe:1.0.0')
     .option('--cloudapp-zone <zone>', 'DNS zone of generated TLS host names (<label>######.<region>.cloudapp.<zone>)', 'azure.com')
