@@ -55,6 +55,49 @@ export function parentResourceId(id: string): string | undefined {
   );
 }
 
+/** A scope as lower-cased segments (`['subscriptions', s, 'resourcegroups', g, …]`): scopes compare segment by segment. */
+export type ScopePath = readonly string[];
+
+/** A scope a role assignment may be made at: a subscription, a resource group, or a resource (top-level or nested) in one. */
+export interface ParsedScope {
+  /** The scope as ARM writes it: `/subscriptions/{s}[/resourceGroups/{g}[/providers/{ns}/{type}/{name}...]]`. */
+  canonical: string;
+  path: ScopePath;
+  subscriptionId: string;
+  resourceGroup?: string;
+  /** The resource's id, for a resource scope. */
+  resourceId?: string;
+}
+
+const SCOPE_SEGMENT = /^[^/?#<>%&\\]+$/;
+const AUTHORIZATION = 'microsoft.authorization';
+
+/** Parses a scope; undefined when it is none of a subscription, a resource group or a resource. */
+export function parseScope(scope: string): ParsedScope | undefined {
+  const trimmed = scope.trim().replace(/\/+$/, '');
+  if (!trimmed.startsWith('/') || trimmed.length > 1500) return undefined;
+  const parts = trimmed.slice(1).split('/');
+  if (parts.some((p) => !SCOPE_SEGMENT.test(p))) return undefined;
+  if (parts[0].toLowerCase() !== 'subscriptions' || parts.length < 2) return undefined;
+  const subscriptionId = parts[1];
+  if (parts.length === 2) return { canonical: `/subscriptions/${subscriptionId}`, path: ['subscriptions', subscriptionId.toLowerCase()], subscriptionId };
+  if (parts[2].toLowerCase() !== 'resourcegroups' || parts.length < 4) return undefined;
+  const resourceGroup = parts[3];
+  const groupScope = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
+  const lower = parts.map((p) => p.toLowerCase());
+  if (parts.length === 4) return { canonical: groupScope, path: ['subscriptions', lower[1], 'resourcegroups', lower[3]], subscriptionId, resourceGroup };
+  if (lower[4] !== 'providers' || parts.length < 8 || parts.length % 2 !== 0 || lower[5] === AUTHORIZATION) return undefined;
+  if (lower.slice(6).some((p) => p === 'providers')) return undefined;
+  const canonical = `${groupScope}/providers/${parts.slice(5).join('/')}`;
+  return {
+    canonical,
+    path: ['subscriptions', lower[1], 'resourcegroups', lower[3], 'providers', ...lower.slice(5)],
+    subscriptionId,
+    resourceGroup,
+    resourceId: canonical,
+  };
+}
+
 /** The store's key for an id: ARM ids compare case-insensitively. */
 export function idKey(id: string): string {
   return id.toLowerCase();

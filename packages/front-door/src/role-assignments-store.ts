@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ArmError, idKey } from '@berth/arm';
+import { ArmError, idKey, parseScope, type ParsedScope } from '@berth/arm';
 import { findServicePrincipalByObjectId, getResource, getSubscription, isUniqueViolation, resourceRepository, type Db } from '@berth/store';
 import { RoleAssignment, type RoleDefinition } from '@berth/shapes';
 import { requireResourceGroup } from './resource-groups-store.js';
 import type { Grant, Role } from './roles.js';
-import { parseScope, type ParsedScope } from './scopes.js';
 
 export const AUTHORIZATION_NAMESPACE = 'Microsoft.Authorization';
 export const ROLE_ASSIGNMENT_TYPE = 'Microsoft.Authorization/roleAssignments';

@@ -16,7 +16,9 @@ export const roleMaps = bodyCodec(Type.Record(Type.String(), Type.Union(roles.ma
  * `['subscriptions', s, 'resourcegroups', g]`, `[..., 'providers', ns, type, name, ...]`.
  * Segments are compared whole, so a segment can never match across a `/`.
  */
-export type ScopePath = readonly string[];
+import type { ScopePath } from '@berth/arm';
+
+export type { ScopePath };
 
 /** A role held at a scope and everything below it: a role assignment, or a token's role on a subscription. */
 export interface Grant {

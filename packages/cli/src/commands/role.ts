@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
+import { resourceScopeOf } from '@berth/arm';
 import { CliContext, withGlobalOptions, type GlobalOptions } from '../cli-context.js';
 import { CliError } from '../errors.js';
 
@@ -33,7 +34,7 @@ interface Assignment {
 
 /** An assignment flattened as `az role assignment` prints it. */
 function flatten(a: Assignment) {
-  const guid = a.properties.roleDefinitionId.split('/').pop()!.toLowerCase();
+  const guid = (resourceScopeOf(a.properties.roleDefinitionId)?.name ?? '').toLowerCase();
   return {
     id: a.id,
     name: a.name,

@@ -17,7 +17,8 @@ import {
   roleOfDefinitionId,
   roleOfGuid,
 } from '../role-assignments-store.js';
-import { invalidScope, parseScope, type ParsedScope } from '../scopes.js';
+import { parseScope, type ParsedScope } from '@berth/arm';
+import { invalidScope } from '../scopes.js';
 
 /** 2015-07-01 is the oldest version az and the SDKs still send for roleDefinitions; @azure/arm-authorization 9 sends 2022-04-01. */
 const MINIMUM_API_VERSION = '2015-07-01';

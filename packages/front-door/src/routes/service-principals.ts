@@ -20,7 +20,8 @@ import { grantsOfRoleMap, hashToken, ownsScopes, roleMaps, roles, type Grant, ty
 import { newClientSecret } from '../service-principals.js';
 import { nowIso } from '../arm-http.js';
 import { allRoleAssignments, createRoleAssignment, grantOf, requireScope } from '../role-assignments-store.js';
-import { invalidScope, parseScope, scopeString, type ParsedScope } from '../scopes.js';
+import { parseScope, type ParsedScope } from '@berth/arm';
+import { invalidScope, scopeString } from '../scopes.js';
 
 const YEAR_MS = 365 * 86_400_000;
 
