@@ -116,6 +116,8 @@ export async function startTestBerth(
     logLevel: 'silent',
     leaseMs: options.leaseMs,
     containerServiceEndpoint: options.containerServiceEndpoint,
+    // Tests put the endpoint in front of this Berth's own local cloud (a fault proxy): its own token and CA.
+    containerServiceAuth: 'local',
     resyncIntervalMs: options.resyncIntervalMs,
     publicUrl: options.publicUrl,
     limits: options.limits,

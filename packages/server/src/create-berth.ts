@@ -21,6 +21,12 @@ export interface BerthOptions {
   leaseMs?: number;
   /** ContainerService API the ML provider creates clusters through; default: the local cloud at Berth's own URL. */
   containerServiceEndpoint?: string;
+  /**
+   * How Berth signs in to that API: `azure` (default with an endpoint), with @azure/identity's
+   * DefaultAzureCredential and the system's CAs; `local`, with its own admin token and CA, for its
+   * own local cloud reached at another address (behind a proxy, say).
+   */
+  containerServiceAuth?: 'azure' | 'local';
   /** Addresses clusters see Berth's calls come from (R10). */
   controlPlaneAddresses?: string[];
   frontEndImage?: string;
@@ -91,14 +97,15 @@ export async function createBerth(options: BerthOptions): Promise<RunningBerth> 
       settings,
       box,
       ca,
-      containerService: options.containerServiceEndpoint
-        ? { endpoint: () => options.containerServiceEndpoint!, credential: await azureCredential() }
-        : {
-            endpoint: () => ownUrl,
-            // The local cloud is Berth itself: its own admin token, its own CA.
-            credential: { getToken: async () => ({ token: adminToken, expiresOnTimestamp: Date.now() + 3_600_000 }) },
-            ca: ca.certPem,
-          },
+      containerService:
+        options.containerServiceEndpoint && (options.containerServiceAuth ?? 'azure') === 'azure'
+          ? { endpoint: () => options.containerServiceEndpoint!, credential: await azureCredential() }
+          : {
+              endpoint: () => options.containerServiceEndpoint ?? ownUrl,
+              // The local cloud is Berth itself: its own admin token, its own CA.
+              credential: { getToken: async () => ({ token: adminToken, expiresOnTimestamp: Date.now() + 3_600_000 }) },
+              ca: ca.certPem,
+            },
       controlPlaneAddresses: options.controlPlaneAddresses ?? ['127.0.0.1'],
       frontEndImage: options.frontEndImage ?? 'berth/azureml-fe:1.0.0',
       cloudappZone: options.cloudappZone ?? 'azure.com',

@@ -35,6 +35,14 @@ export function upCommand(): Command {
       '--container-service-endpoint <url>',
       "ContainerService API for the clusters Berth creates and attaches (default: the local cloud at this URL); Berth signs in to it with @azure/identity's DefaultAzureCredential (AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID, a managed identity or az login; AZURE_AUTHORITY_HOST for a self-hosted cloud)",
     )
+    .addOption(
+      new Option(
+        '--container-service-auth <how>',
+        'how Berth signs in to --container-service-endpoint: azure (DefaultAzureCredential), or local (its own admin token and CA: its own local cloud behind a proxy)',
+      )
+        .choices(['azure', 'local'])
+        .default('azure'),
+    )
     .option('--control-plane-address <ip...>', "addresses clusters see Berth's calls come from; authorized IP ranges must admit one", ['127.0.0.1'])
     .option('--front-end-image <image>', 'image of the inference front end installed in clusters', 'berth/azureml-fe:1.0.0')
     .option('--cloudapp-zone <zone>', 'DNS zone of generated TLS host names (<label>######.<region>.cloudapp.<zone>)', 'azure.com')
@@ -69,6 +77,7 @@ Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the to
         logLevel: string;
         leaseMs: number;
         containerServiceEndpoint?: string;
+        containerServiceAuth: 'azure' | 'local';
         publicUrl?: string;
         requestTimeoutMs: number;
         maxConnectionsPerAddress: number;
@@ -86,6 +95,7 @@ Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the to
           logLevel: opts.logLevel,
           leaseMs: opts.leaseMs,
           containerServiceEndpoint: opts.containerServiceEndpoint,
+          containerServiceAuth: opts.containerServiceAuth,
           controlPlaneAddresses: opts.controlPlaneAddress,
           frontEndImage: opts.frontEndImage,
           cloudappZone: opts.cloudappZone,
