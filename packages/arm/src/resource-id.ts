@@ -55,7 +55,11 @@ export function parentResourceId(id: string): string | undefined {
   );
 }
 
-/** A scope as lower-cased segments (`['subscriptions', s, 'resourcegroups', g, …]`): scopes compare segment by segment. */
+/**
+ * A scope as lower-cased path segments: `[]` is the root (every subscription), `['subscriptions', s]`,
+ * `['subscriptions', s, 'resourcegroups', g]`, `[..., 'providers', ns, type, name, ...]`. Segments are
+ * compared whole, so a segment can never match across a `/`.
+ */
 export type ScopePath = readonly string[];
 
 /** A scope a role assignment may be made at: a subscription, a resource group, or a resource (top-level or nested) in one. */

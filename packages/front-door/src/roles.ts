@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
+import type { ScopePath } from '@berth/arm';
 import { bodyCodec } from '@berth/store';
 
 export const roles = ['Reader', 'Contributor', 'Owner'] as const;
@@ -10,13 +11,6 @@ export type RoleMap = Record<string, Role>;
 
 /** How a token's roles are stored. */
 export const roleMaps = bodyCodec(Type.Record(Type.String(), Type.Union(roles.map((r) => Type.Literal(r)))), 'token role map');
-
-/**
- * A scope as lower-cased path segments: `[]` is the root (every subscription), `['subscriptions', s]`,
- * `['subscriptions', s, 'resourcegroups', g]`, `[..., 'providers', ns, type, name, ...]`.
- * Segments are compared whole, so a segment can never match across a `/`.
- */
-import type { ScopePath } from '@berth/arm';
 
 export type { ScopePath };
 

@@ -167,13 +167,7 @@ export class BerthClient {
     compute: ComputeDefinition,
     options: OperationOptions = {},
   ): Promise<BerthPoller<ComputeResource> & { warnings: string[] }> {
-    const path = this.computePath(subscriptionId, resourceGroup, workspace, name);
-    const res = await this.rest.request<ComputeResource>('PUT', path, {
-      query: { 'api-version': ML_API_VERSION },
-      body: compute,
-      abortSignal: options.abortSignal,
-    });
-    return Object.assign(this.poller(res, `${path}?api-version=${ML_API_VERSION}`), { warnings: warningsOf(res) });
+    return this.beginComputeWrite('PUT', this.computePath(subscriptionId, resourceGroup, workspace, name), compute, options);
   }
 
   /** Attaches an existing managed cluster, by its ARM resource id. */
@@ -197,12 +191,17 @@ export class BerthClient {
     update: ComputeUpdate,
     options: OperationOptions = {},
   ): Promise<BerthPoller<ComputeResource> & { warnings: string[] }> {
-    const path = this.computePath(subscriptionId, resourceGroup, workspace, name);
-    const res = await this.rest.request<ComputeResource>('PATCH', path, {
-      query: { 'api-version': ML_API_VERSION },
-      body: update,
-      abortSignal: options.abortSignal,
-    });
+    return this.beginComputeWrite('PATCH', this.computePath(subscriptionId, resourceGroup, workspace, name), update, options);
+  }
+
+  /** A PUT or PATCH of a compute: its poller, with the server's warnings (R2's DevTest notice, certificate expiry). */
+  private async beginComputeWrite(
+    method: 'PUT' | 'PATCH',
+    path: string,
+    body: ComputeDefinition | ComputeUpdate,
+    options: OperationOptions,
+  ): Promise<BerthPoller<ComputeResource> & { warnings: string[] }> {
+    const res = await this.rest.request<ComputeResource>(method, path, { query: { 'api-version': ML_API_VERSION }, body, abortSignal: options.abortSignal });
     return Object.assign(this.poller(res, `${path}?api-version=${ML_API_VERSION}`), { warnings: warningsOf(res) });
   }
 

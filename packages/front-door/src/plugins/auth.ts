@@ -46,44 +46,35 @@ function checkDeclared(route: RouteOptions): void {
  */
 export const auth = fp(
   async (app: FastifyInstance) => {
-    /** Token rows by the token as presented, only in this process's memory: a hit needs no hashing. */
-    const cache = new Map<string, { principal: Principal; expiresAt: number | null; until: number }>();
     /**
-     * Verified JWTs by the token as presented, until min(exp, now + TOKEN_CACHE_MS): a hit needs no signature
-     * check and no store query, and a deleted service principal's tokens are refused within a second.
+     * Principals by the token as presented (a Berth token or a verified JWT), only in this process's memory,
+     * until min(the token's expiry, now + TOKEN_CACHE_MS): a hit needs no hashing, no signature check and no
+     * store query, and a revoked token or deleted principal is refused within a second.
      */
-    const jwtCache = new Map<string, { principal: Principal; until: number }>();
+    const cache = new Map<string, { principal: Principal; until: number }>();
     const knownSubscriptions = new Set<string>();
     app.decorateRequest('principal', null);
     app.addHook('onRoute', checkDeclared);
 
-    /** A principal from the cache, while its row is fresh: most requests are answered with no hashing and no store query. */
-    function cachedPrincipal(token: string, now: number): Principal | undefined | 'stale' {
+    /** The principal of a token from the cache while fresh; 'stale' when it must be looked up or verified (again). */
+    function cachedPrincipal(token: string, now: number): Principal | 'stale' {
       const hit = cache.get(token);
-      if (!hit || hit.until <= now) return 'stale';
-      return hit.expiresAt !== null && hit.expiresAt <= now ? undefined : hit.principal;
+      return hit && hit.until > now ? hit.principal : 'stale';
     }
 
+    function remember(token: string, principal: Principal, expiresAt: number, now: number): void {
+      if (cache.size > 10_000) cache.clear();
+      cache.set(token, { principal, until: Math.min(expiresAt, now + TOKEN_CACHE_MS) });
+    }
+
+    /** A Berth token's principal; undefined when it is unknown, revoked or expired. */
     async function loadPrincipal(token: string, now: number): Promise<Principal | undefined> {
       const row = await findToken(app.berth.db, hashToken(token));
-      if (!row) {
-        cache.delete(token);
-        return undefined;
-      }
-      if (cache.size > 10_000) cache.clear();
-      const entry = {
-        principal: { name: row.name, grants: grantsOfRoleMap(roleMaps.parse(row.roles)) },
-        expiresAt: row.expires_at ? Date.parse(row.expires_at) : null,
-        until: now + TOKEN_CACHE_MS,
-      };
-      cache.set(token, entry);
-      return entry.expiresAt !== null && entry.expiresAt <= now ? undefined : entry.principal;
-    }
-
-    /** A service principal's JWT from the cache while fresh; 'stale' when it must be verified (again). */
-    function cachedJwtPrincipal(token: string, now: number): Principal | 'stale' {
-      const hit = jwtCache.get(token);
-      return hit && hit.until > now ? hit.principal : 'stale';
+      const expiresAt = row?.expires_at ? Date.parse(row.expires_at) : Infinity;
+      if (!row || expiresAt <= now) return undefined;
+      const principal = { name: row.name, grants: grantsOfRoleMap(roleMaps.parse(row.roles)) };
+      remember(token, principal, expiresAt, now);
+      return principal;
     }
 
     const invalidJwt = (why: string) =>
@@ -124,8 +115,7 @@ export const auth = fp(
       if (!sp || appid !== sp.app_id || tid !== sp.tenant) throw invalidJwt('its service principal does not exist (any more)');
       if (payload.iss !== issuerFor(base, ADFS_TENANT) && payload.iss !== issuerFor(base, sp.tenant)) throw invalidJwt('it was not issued by Berth');
       const principal = await servicePrincipalPrincipal(app.berth.db, sp);
-      if (jwtCache.size > 10_000) jwtCache.clear();
-      jwtCache.set(token, { principal, until: Math.min(payload.exp! * 1000, now + TOKEN_CACHE_MS) });
+      remember(token, principal, payload.exp! * 1000, now);
       return principal;
     }
 
@@ -186,8 +176,10 @@ export const auth = fp(
       knownSubscriptions.add(subscriptionId);
     }
 
-    async function slowPath(request: FastifyRequest, rule: Access, token: string, now: number, jwt: boolean): Promise<void> {
-      const principal = jwt ? await loadJwtPrincipal(token, now) : await loadPrincipal(token, now);
+    async function slowPath(request: FastifyRequest, rule: Access, token: string, now: number): Promise<void> {
+      // A stale entry goes first: a token refused now is not kept.
+      cache.delete(token);
+      const principal = JWT_SHAPE.test(token) ? await loadJwtPrincipal(token, now) : await loadPrincipal(token, now);
       if (!principal) throw invalidToken();
       const unchecked = authorize(request, rule, principal);
       if (unchecked !== undefined) await requireSubscription(unchecked);
@@ -200,10 +192,8 @@ export const auth = fp(
       try {
         const token = bearerOf(request);
         const now = Date.now();
-        const jwt = JWT_SHAPE.test(token);
-        const cached = jwt ? cachedJwtPrincipal(token, now) : cachedPrincipal(token, now);
-        if (cached === 'stale') return void slowPath(request, rule, token, now, jwt).then(() => done(), done);
-        if (!cached) throw invalidToken();
+        const cached = cachedPrincipal(token, now);
+        if (cached === 'stale') return void slowPath(request, rule, token, now).then(() => done(), done);
         const unchecked = authorize(request, rule, cached);
         if (unchecked === undefined) return done();
         requireSubscription(unchecked).then(() => done(), done);
