@@ -103,6 +103,9 @@ export async function startTestBerth(
     resyncIntervalMs?: number;
     publicUrl?: string;
     limits?: BerthOptions['limits'];
+    /** Run pods of Node.js images for real (as `berth up` does); off by default: most tests need only their objects. */
+    runWorkloads?: boolean;
+    frontEndImage?: string;
   } = {},
 ): Promise<TestBerth> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), 'berth-test-')));
@@ -121,6 +124,8 @@ export async function startTestBerth(
     resyncIntervalMs: options.resyncIntervalMs,
     publicUrl: options.publicUrl,
     limits: options.limits,
+    runWorkloads: options.runWorkloads ?? false,
+    frontEndImage: options.frontEndImage,
   });
   const token = (await readFile(join(home, 'token'), 'utf8')).trim();
   const ca = await readFile(join(home, 'ca.pem'), 'utf8');

@@ -8,6 +8,10 @@ export const NAMESPACE = 'azureml';
 export const FE_NAME = 'azureml-fe';
 export const CONFIG_NAME = 'azuremlfeconfig';
 export const TLS_SECRET_NAME = 'azuremlfessl';
+/** The ConfigMap that ships the router's bundled source, so a public Node.js image runs it: no image of Berth's own. */
+export const APP_CONFIG_NAME = 'azureml-fe-app';
+export const APP_FILE = 'azureml-fe.mjs';
+export const APP_MOUNT_PATH = '/app';
 
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_NAME = 'app.kubernetes.io/name';
@@ -32,7 +36,10 @@ export function isOwnedLabel(key: string): boolean {
   return key === LABEL_MANAGED_BY || key === LABEL_NAME || key === LABEL_COMPONENT || key.startsWith('berth.dev/');
 }
 
+/** Set on a LoadBalancer Service by Berth's local cloud (its loopback endpoints), not by the installer. */
+export const ANNOTATION_LOCAL_ENDPOINTS = 'berth.dev/local-endpoints';
+
 /** Annotation keys Berth sets (or removes, like the internal load-balancer ones when the type changes). */
 export function isOwnedAnnotation(key: string): boolean {
-  return key.startsWith('berth.dev/') || key === INTERNAL_LB || key === INTERNAL_LB_SUBNET;
+  return (key.startsWith('berth.dev/') && key !== ANNOTATION_LOCAL_ENDPOINTS) || key === INTERNAL_LB || key === INTERNAL_LB_SUBNET;
 }

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import {
+  APP_CONFIG_NAME,
+  APP_FILE,
+  APP_MOUNT_PATH,
   ANNOTATION_COMPUTE_ID,
   ANNOTATION_CONFIG_HASH,
   ANNOTATION_VERSION,
@@ -81,9 +84,12 @@ export function desiredObjects(spec: InstallSpec): KubeObject[] {
     ...(tls ? { HTTPS_PORT: String(HTTPS_PORT), TLS_CERT_FILE: `${TLS_MOUNT_PATH}/cert.pem`, TLS_KEY_FILE: `${TLS_MOUNT_PATH}/key.pem` } : {}),
   };
   const secretData = tls ? { 'cert.pem': base64(tls.certPem), 'key.pem': base64(tls.keyPem) } : undefined;
-  // Pods read the config and the certificate at start: a change of either must roll them.
+  // Pods read the config and the router at start: a change of either rolls them. The certificate and its CNAME
+  // are not in the hash: the router reloads the certificate from its mounted Secret (the CNAME is informational),
+  // so a new certificate takes effect without a restart.
+  const rolling = Object.fromEntries(Object.entries(configData).filter(([key]) => key !== 'TLS_CNAME'));
   const configHash = createHash('sha256')
-    .update(JSON.stringify({ configData, secretData: secretData ?? null }))
+    .update(JSON.stringify({ rolling, router: spec.router }))
     .digest('hex')
     .slice(0, 16);
 
@@ -93,7 +99,12 @@ export function desiredObjects(spec: InstallSpec): KubeObject[] {
       apiVersion: `${RBAC}/v1`,
       kind: 'ClusterRole',
       metadata: meta(FE_NAME, false),
-      rules: [{ apiGroups: [''], resources: ['pods', 'services', 'endpoints', 'configmaps', 'secrets'], verbs: ['get', 'list', 'watch'] }],
+      // What the router reads: scoring Services and their EndpointSlices (watched), and the key Secrets they name.
+      rules: [
+        { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+      ],
     },
     {
       apiVersion: `${RBAC}/v1`,
@@ -104,6 +115,7 @@ export function desiredObjects(spec: InstallSpec): KubeObject[] {
     },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(FE_NAME, true) },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(CONFIG_NAME, true), data: configData },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(APP_CONFIG_NAME, true), data: { [APP_FILE]: spec.router } },
   ];
   if (secretData) {
     objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: meta(TLS_SECRET_NAME, true), type: 'Opaque', data: secretData });
@@ -127,6 +139,8 @@ export function desiredObjects(spec: InstallSpec): KubeObject[] {
           },
           spec: {
             serviceAccountName: FE_NAME,
+            // The Node.js images' `node` user; fsGroup lets it read the mounted Secret.
+            securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
             topologySpreadConstraints: [
               { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
             ],
@@ -142,6 +156,7 @@ export function desiredObjects(spec: InstallSpec): KubeObject[] {
                 name: FE_NAME,
                 image: spec.image,
                 imagePullPolicy: pullPolicy(spec.image),
+                command: ['node', `${APP_MOUNT_PATH}/${APP_FILE}`],
                 ports: [
                   { name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' },
                   ...(tls ? [{ name: 'https', containerPort: HTTPS_PORT, protocol: 'TCP' }] : []),
@@ -150,18 +165,33 @@ export function desiredObjects(spec: InstallSpec): KubeObject[] {
                 resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
                 readinessProbe: {
                   httpGet: { path: '/readyz', port: 'http', scheme: 'HTTP' },
-                  initialDelaySeconds: 5,
+                  initialDelaySeconds: 0,
+                  periodSeconds: 5,
+                  timeoutSeconds: 2,
+                  successThreshold: 1,
+                  failureThreshold: 2,
+                },
+                livenessProbe: {
+                  httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' },
+                  initialDelaySeconds: 10,
                   periodSeconds: 10,
                   timeoutSeconds: 2,
                   successThreshold: 1,
                   failureThreshold: 3,
                 },
-                ...(tls ? { volumeMounts: [{ name: 'tls', mountPath: TLS_MOUNT_PATH, readOnly: true }] } : {}),
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                volumeMounts: [
+                  { name: 'app', mountPath: APP_MOUNT_PATH, readOnly: true },
+                  ...(tls ? [{ name: 'tls', mountPath: TLS_MOUNT_PATH, readOnly: true }] : []),
+                ],
                 terminationMessagePath: '/dev/termination-log',
                 terminationMessagePolicy: 'File',
               },
             ],
-            ...(tls ? { volumes: [{ name: 'tls', secret: { secretName: TLS_SECRET_NAME, defaultMode: 0o440 } }] } : {}),
+            volumes: [
+              { name: 'app', configMap: { name: APP_CONFIG_NAME, defaultMode: 0o444 } },
+              ...(tls ? [{ name: 'tls', secret: { secretName: TLS_SECRET_NAME, defaultMode: 0o440 } }] : []),
+            ],
             restartPolicy: 'Always',
             dnsPolicy: 'ClusterFirst',
             schedulerName: 'default-scheduler',

@@ -14,8 +14,10 @@ export interface InstallSpec {
   loadBalancerSubnet?: string;
   /** TLS termination is on when set (R8). */
   tls?: { certPem: string; keyPem: string; cname?: string };
-  /** The front end's image. */
+  /** The image that runs the front end: a public Node.js image (`node:20-alpine`). */
   image: string;
+  /** The router's bundled source (`@berth/inference-frontend`), shipped in a ConfigMap and run with `node`. */
+  router: string;
 }
 
 /** A Kubernetes object as plain JSON. */

@@ -1,14 +1,42 @@
-import { FE_NAME, NAMESPACE } from './constants.js';
+import { ANNOTATION_LOCAL_ENDPOINTS, FE_NAME, LABEL_COMPUTE, LABEL_NAME, NAMESPACE } from './constants.js';
 import type { ClusterClient } from './cluster-client.js';
-import { replicasFor, type InstallSpec } from './install-spec.js';
+import { computeLabel, replicasFor, type InstallSpec, type KubeObject } from './install-spec.js';
 
 /** Whether the front end serves: each fact that is missing says so in `reason`. */
 export interface Readiness {
   ready: boolean;
   reason: string;
   endpointIp?: string;
+  /** Where Berth's local cloud also serves the Service's ports on this machine (its `berth.dev/local-endpoints`). */
+  localEndpoints?: string[];
+  /** Set when a front-end pod cannot start (image not found, crash loop, missing config): waiting longer will not help. */
+  failure?: string;
   desiredReplicas: number;
   readyReplicas: number;
+}
+
+/** Waiting reasons of a container that will not start by itself. */
+const STUCK_REASONS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'CrashLoopBackOff',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+]);
+
+/** Why a front-end pod cannot start, from its containers' waiting states; undefined when none is stuck. */
+function stuckPod(pods: KubeObject[]): string | undefined {
+  for (const pod of pods) {
+    const statuses = ((pod.status as any)?.containerStatuses ?? []) as Array<{ name: string; state?: { waiting?: { reason?: string; message?: string } } }>;
+    for (const c of statuses) {
+      const waiting = c.state?.waiting;
+      if (waiting?.reason && STUCK_REASONS.has(waiting.reason)) {
+        return `pod ${NAMESPACE}/${pod.metadata.name}: container ${c.name} is waiting: ${waiting.reason}${waiting.message ? ` (${waiting.message})` : ''}`;
+      }
+    }
+  }
+  return undefined;
 }
 
 interface Condition {
@@ -30,9 +58,19 @@ export async function checkReadiness(client: ClusterClient, spec: InstallSpec): 
   ]);
   const ingress = ((service?.status as any)?.loadBalancer?.ingress ?? []) as Array<{ ip?: string; hostname?: string }>;
   const endpointIp = ingress.find((i) => i.ip)?.ip ?? ingress.find((i) => i.hostname)?.hostname;
+  const local = service?.metadata.annotations?.[ANNOTATION_LOCAL_ENDPOINTS];
+  const localEndpoints = local ? local.split(',').map((u) => u.trim()) : undefined;
   const status = (deployment?.status ?? {}) as { observedGeneration?: number; readyReplicas?: number; updatedReplicas?: number; conditions?: Condition[] };
   const readyReplicas = status.readyReplicas ?? 0;
-  const answer = (reason: string, ready = false): Readiness => ({ ready, reason, desiredReplicas, readyReplicas, ...(endpointIp ? { endpointIp } : {}) });
+  const answer = (reason: string, ready = false, failure?: string): Readiness => ({
+    ready,
+    reason,
+    desiredReplicas,
+    readyReplicas,
+    ...(endpointIp ? { endpointIp } : {}),
+    ...(localEndpoints ? { localEndpoints } : {}),
+    ...(failure ? { failure } : {}),
+  });
 
   if (!deployment) return answer(`Deployment ${NAMESPACE}/${FE_NAME} does not exist`);
   if (deployment.metadata.deletionTimestamp) return answer(`Deployment ${NAMESPACE}/${FE_NAME} is being deleted`);
@@ -43,7 +81,14 @@ export async function checkReadiness(client: ClusterClient, spec: InstallSpec): 
     return answer(`Deployment ${NAMESPACE}/${FE_NAME} is rolling out (generation ${generation} not yet observed)`);
   if ((status.updatedReplicas ?? 0) < desiredReplicas)
     return answer(`Deployment ${NAMESPACE}/${FE_NAME} has ${status.updatedReplicas ?? 0}/${desiredReplicas} replicas updated`);
-  if (readyReplicas < desiredReplicas) return answer(`Deployment ${NAMESPACE}/${FE_NAME} has ${readyReplicas}/${desiredReplicas} replicas ready`);
+  if (readyReplicas < desiredReplicas) {
+    const pods = await client.list('v1', 'Pod', {
+      namespace: NAMESPACE,
+      labelSelector: `${LABEL_NAME}=${FE_NAME},${LABEL_COMPUTE}=${computeLabel(spec.computeId)}`,
+    });
+    const failure = stuckPod(pods);
+    return answer(`Deployment ${NAMESPACE}/${FE_NAME} has ${readyReplicas}/${desiredReplicas} replicas ready${failure ? `: ${failure}` : ''}`, false, failure);
+  }
   const available = status.conditions?.find((c) => c.type === 'Available');
   if (available?.status !== 'True') {
     return answer(

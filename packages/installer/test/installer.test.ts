@@ -68,7 +68,8 @@ describe('the azureml-fe installer against a local cluster', () => {
     workspaceId: '/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w',
     clusterPurpose: 'DevTest',
     loadBalancerType: 'PublicIp',
-    image: 'mcr.microsoft.com/azureml/azureml-fe:1.0.0',
+    image: 'node:20-alpine',
+    router: "console.log('the router');\n",
   };
 
   async function readyWithin(spec: InstallSpec, timeoutMs = 5_000) {
@@ -120,6 +121,7 @@ describe('the azureml-fe installer against a local cluster', () => {
       'ClusterRoleBinding/azureml-fe',
       'ServiceAccount/azureml-fe',
       'ConfigMap/azuremlfeconfig',
+      'ConfigMap/azureml-fe-app',
       'Secret/azuremlfessl',
       'Deployment/azureml-fe',
       'Service/azureml-fe',
@@ -144,6 +146,7 @@ describe('the azureml-fe installer against a local cluster', () => {
       'ClusterRoleBinding/azureml-fe',
       'ServiceAccount/azureml-fe',
       'ConfigMap/azuremlfeconfig',
+      'ConfigMap/azureml-fe-app',
       'Deployment/azureml-fe',
       'Service/azureml-fe',
     ]);
@@ -153,8 +156,14 @@ describe('the azureml-fe installer against a local cluster', () => {
     const sa = await core.readNamespacedServiceAccount({ name: 'azureml-fe', namespace: NAMESPACE });
     expect(sa.metadata?.annotations?.['berth.dev/compute-id']).toBe(computeId);
     const role = await rbac.readClusterRole({ name: 'azureml-fe' });
-    expect(role.rules?.[0]).toMatchObject({ apiGroups: [''], verbs: ['get', 'list', 'watch'] });
-    expect(role.rules?.[0].resources).toEqual(expect.arrayContaining(['pods', 'services', 'endpoints', 'configmaps', 'secrets']));
+    // Just what the router reads: scoring Services and their EndpointSlices (watched), and the key Secrets they name.
+    expect(role.rules?.map((r) => [r.apiGroups, r.resources, r.verbs])).toEqual([
+      [[''], ['services'], ['get', 'list', 'watch']],
+      [['discovery.k8s.io'], ['endpointslices'], ['get', 'list', 'watch']],
+      [[''], ['secrets'], ['get']],
+    ]);
+    const app = await core.readNamespacedConfigMap({ name: 'azureml-fe-app', namespace: NAMESPACE });
+    expect(app.data).toEqual({ 'azureml-fe.mjs': base.router });
     const binding = await rbac.readClusterRoleBinding({ name: 'azureml-fe' });
     expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'azureml-fe' });
     expect(binding.subjects).toEqual([expect.objectContaining({ kind: 'ServiceAccount', name: 'azureml-fe', namespace: NAMESPACE })]);
@@ -177,12 +186,15 @@ describe('the azureml-fe installer against a local cluster', () => {
     expect(pod.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.[0].podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
     expect(pod.containers).toHaveLength(1);
     const c = pod.containers[0];
-    expect(c).toMatchObject({ name: 'azureml-fe', image: base.image });
+    // A public Node.js image runs the router the ConfigMap ships.
+    expect(c).toMatchObject({ name: 'azureml-fe', image: base.image, command: ['node', '/app/azureml-fe.mjs'] });
     expect(c.ports?.map((p) => p.containerPort)).toEqual([9001]);
     expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } });
     expect(c.envFrom?.[0].configMapRef?.name).toBe('azuremlfeconfig');
-    expect(c.readinessProbe?.httpGet?.port).toBe('http');
-    expect(c.volumeMounts ?? []).toEqual([]);
+    expect(c.readinessProbe?.httpGet).toMatchObject({ path: '/readyz', port: 'http' });
+    expect(c.livenessProbe?.httpGet).toMatchObject({ path: '/healthz', port: 'http' });
+    expect(c.volumeMounts).toEqual([{ name: 'app', mountPath: '/app', readOnly: true }]);
+    expect(pod.volumes).toEqual([{ name: 'app', configMap: { name: 'azureml-fe-app', defaultMode: 0o444 } }]);
 
     const s = await service();
     expect(s.spec?.type).toBe('LoadBalancer');
@@ -228,8 +240,8 @@ describe('the azureml-fe installer against a local cluster', () => {
     ]);
     const pod = (await deployment()).spec!.template.spec!;
     expect(pod.containers[0].ports?.map((p) => p.containerPort)).toEqual([9001, 9443]);
-    expect(pod.volumes?.[0].secret?.secretName).toBe('azuremlfessl');
-    expect(pod.containers[0].volumeMounts?.[0].name).toBe(pod.volumes?.[0].name);
+    expect(pod.volumes?.[1].secret?.secretName).toBe('azuremlfessl');
+    expect(pod.containers[0].volumeMounts?.[1]).toEqual({ name: pod.volumes?.[1].name, mountPath: '/etc/azureml-fe/tls', readOnly: true });
     expect((await core.readNamespacedConfigMap({ name: 'azuremlfeconfig', namespace: NAMESPACE })).data).toMatchObject({
       TLS_ENABLED: 'true',
       TLS_CNAME: 'fe.contoso.com',
@@ -242,7 +254,7 @@ describe('the azureml-fe installer against a local cluster', () => {
     expect(await notFound(() => core.readNamespacedSecret({ name: 'azuremlfessl', namespace: NAMESPACE }))).toBe(true);
     expect((await service()).spec?.ports?.map((p) => p.port)).toEqual([80]);
     const after = (await deployment()).spec!.template.spec!;
-    expect(after.volumes ?? []).toEqual([]);
+    expect(after.volumes?.map((v) => v.name)).toEqual(['app']);
     expect(after.containers[0].ports?.map((p) => p.containerPort)).toEqual([9001]);
   });
 
@@ -529,6 +541,7 @@ describe('the azureml-fe installer against a local cluster', () => {
     expect(deleted).toEqual([
       'Service/azureml-fe',
       'Deployment/azureml-fe',
+      'ConfigMap/azureml-fe-app',
       'ConfigMap/azuremlfeconfig',
       'ServiceAccount/azureml-fe',
       'ClusterRoleBinding/azureml-fe',

@@ -17,6 +17,8 @@ import {
 } from './managed-clusters/names.js';
 import { AUTHORIZATION, policyRoutes } from './policy/policy-routes.js';
 import { versionRoutes } from './versions/version-routes.js';
+import { LocalLoadBalancers } from './workloads/local-load-balancers.js';
+import { WorkloadRuntime } from './workloads/workload-runtime.js';
 
 export { CONTAINER_SERVICE, MANAGED_CLUSTER_API_VERSIONS, ORCHESTRATOR_API_VERSIONS } from './managed-clusters/names.js';
 
@@ -29,12 +31,18 @@ export interface LocalCloudOptions {
   /** Berth's CA, which signs the clusters' API endpoint (the front door's certificate). */
   caPem: string;
   settings: { provisioningDelayMs: number };
+  /**
+   * Whether pods of Node.js images run for real, as child processes (see workloads/); otherwise every
+   * pod is simulated. Running them runs the code a cluster's users deploy, as Berth's user.
+   */
+  runWorkloads: boolean;
   log?: { warn(obj: object, msg: string): void };
 }
 
 export interface LocalCloud {
   providers: ResourceProvider[];
-  start(): Promise<void>;
+  /** Starts the controllers and, when they run, the workloads, which call their cluster's API at `apiUrl` (Berth's own URL). */
+  start(apiUrl: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -49,18 +57,31 @@ const CONTROLLER_DELAY_MS = 50;
 export function createLocalCloud(options: LocalCloudOptions): LocalCloud {
   const store = new KubeObjectStore(options.db, options.box);
   const clusters = new ClusterDirectory(options.db);
-  const controllers = new SimulatedControllers(options.db, store, clusters, { delayMs: CONTROLLER_DELAY_MS, log: options.log });
-  const runtime = { controllers, clusters, settings: options.settings };
+  const loadBalancers = new LocalLoadBalancers(store);
+  const workloads = options.runWorkloads
+    ? new WorkloadRuntime({ db: options.db, store, box: options.box, caPem: options.caPem, loadBalancers, log: options.log })
+    : undefined;
+  const controllers = new SimulatedControllers(options.db, store, clusters, {
+    delayMs: CONTROLLER_DELAY_MS,
+    runsForReal: workloads?.runsForReal ?? (() => false),
+    loadBalancers,
+    log: options.log,
+  });
+  const stopCluster = async (clusterId: string) => {
+    await workloads?.stopCluster(clusterId);
+    await loadBalancers.stopCluster(clusterId);
+  };
+  const runtime = { controllers, clusters, settings: options.settings, stopCluster };
 
   const containerService: ResourceProvider = {
     namespace: CONTAINER_SERVICE,
     async routes(app: FastifyInstance) {
       await app.register(managedClusterRoutes({ box: options.box, caPem: options.caPem }));
       await app.register(versionRoutes);
-      await app.register(kubeApiRoutes({ store, box: options.box, clusters }), { prefix: '/clusters/:clusterId' });
+      await app.register(kubeApiRoutes({ store, box: options.box, clusters, workloads }), { prefix: '/clusters/:clusterId' });
     },
     operationHandlers: managedClusterOperationHandlers(runtime),
-    deleteHooks: { [MANAGED_CLUSTER_TYPE_KEY]: (db, row) => deleteClusterApi(db, row.id_key, clusters) },
+    deleteHooks: { [MANAGED_CLUSTER_TYPE_KEY]: (db, row) => deleteClusterApi(db, row.id_key, clusters, stopCluster) },
     resourceTypes: [
       { resourceType: 'managedClusters', apiVersions: MANAGED_CLUSTER_API_VERSIONS },
       { resourceType: 'locations/orchestrators', apiVersions: ORCHESTRATOR_API_VERSIONS },
@@ -80,7 +101,15 @@ export function createLocalCloud(options: LocalCloudOptions): LocalCloud {
 
   return {
     providers: [containerService, authorization],
-    start: () => controllers.start(),
-    stop: () => controllers.stop(),
+    async start(apiUrl) {
+      loadBalancers.start();
+      await controllers.start();
+      await workloads?.start(apiUrl);
+    },
+    async stop() {
+      await controllers.stop();
+      await workloads?.stop();
+      await loadBalancers.stop();
+    },
   };
 }

@@ -26,6 +26,8 @@ export interface MachineLearningOptions {
   /** Addresses Berth calls clusters from; clusters with authorized IP ranges must admit one (R10). */
   controlPlaneAddresses: string[];
   frontEndImage: string;
+  /** The router's bundled source the installer ships in a ConfigMap (`@berth/inference-frontend`). */
+  frontEndRouter: string;
   /** DNS zone of generated TLS host names: `<label>######.<region>.cloudapp.<zone>`. */
   cloudappZone: string;
   readyTimeoutMs?: number;
@@ -56,7 +58,12 @@ export function machineLearningProvider(options: MachineLearningOptions): Machin
     secrets,
     reconciler,
     ca: options.ca,
-    settings: { frontEndImage: options.frontEndImage, cloudappZone: options.cloudappZone, readyTimeoutMs: options.readyTimeoutMs ?? 300_000 },
+    settings: {
+      frontEndImage: options.frontEndImage,
+      frontEndRouter: options.frontEndRouter,
+      cloudappZone: options.cloudappZone,
+      readyTimeoutMs: options.readyTimeoutMs ?? 300_000,
+    },
   };
   let renewal: NodeJS.Timeout | undefined;
 

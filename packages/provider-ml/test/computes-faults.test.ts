@@ -53,7 +53,7 @@ async function installedObjects(call: ArmCall, clusterPath: string, apiUrl: stri
 const ONE_DEVTEST_INSTALL = {
   deployments: ['azureml-fe'],
   services: ['azureml-fe'],
-  configmaps: ['azuremlfeconfig'],
+  configmaps: ['azureml-fe-app', 'azuremlfeconfig'],
   serviceaccounts: ['azureml-fe'],
   clusterroles: ['azureml-fe'],
   pods: ['pod'],

@@ -1,5 +1,6 @@
 import { loadOrCreateCa, loadOrCreateSecretBox, loadOrCreateServerCertificate } from '@berth/pki';
 import { createLocalCloud } from '@berth/local-cloud';
+import { readFrontEndBundle } from '@berth/inference-frontend';
 import { isPostgresUrl, openStore, type Store } from '@berth/store';
 import { OperationsEngine } from '@berth/operations';
 import { bootstrapStore, buildApp, type BerthContext, type HttpLimits } from '@berth/front-door';
@@ -34,6 +35,11 @@ export interface BerthOptions {
   resyncIntervalMs?: number;
   /** The address clients reach Berth at (behind a proxy, say); links and kubeconfigs use it. Default: from host and port. */
   publicUrl?: string;
+  /**
+   * Whether the local cloud runs pods of Node.js images for real, as child processes (default true);
+   * false simulates every pod. Running them runs the code a cluster's users deploy.
+   */
+  runWorkloads?: boolean;
   /** Request timeout and per-address connection cap of the HTTPS port. */
   limits?: Partial<HttpLimits>;
 }
@@ -90,7 +96,7 @@ export async function createBerth(options: BerthOptions): Promise<RunningBerth> 
     const logger = pino({ level: options.logLevel }, process.stderr);
     const engine = new OperationsEngine({ db: store.db, leaseMs: options.leaseMs, log: logger });
     const settings = { provisioningDelayMs: options.provisioningDelayMs };
-    const localCloud = createLocalCloud({ db: store.db, box, caPem: ca.certPem, settings, log: logger });
+    const localCloud = createLocalCloud({ db: store.db, box, caPem: ca.certPem, settings, runWorkloads: options.runWorkloads ?? true, log: logger });
     let ownUrl = '';
     const machineLearning = machineLearningProvider({
       db: store.db,
@@ -107,7 +113,8 @@ export async function createBerth(options: BerthOptions): Promise<RunningBerth> 
               ca: ca.certPem,
             },
       controlPlaneAddresses: options.controlPlaneAddresses ?? ['127.0.0.1'],
-      frontEndImage: options.frontEndImage ?? 'berth/azureml-fe:1.0.0',
+      frontEndImage: options.frontEndImage ?? 'node:20-alpine',
+      frontEndRouter: await readFrontEndBundle(),
       cloudappZone: options.cloudappZone ?? 'azure.com',
       resyncIntervalMs: options.resyncIntervalMs,
       log: logger,
@@ -129,7 +136,7 @@ export async function createBerth(options: BerthOptions): Promise<RunningBerth> 
     context.publicUrl ||= url;
     await writeHomeConfig(options.home, { endpoint: url });
     engine.start();
-    await localCloud.start();
+    await localCloud.start(url);
     await machineLearning.start();
     return {
       url,
@@ -137,14 +144,14 @@ export async function createBerth(options: BerthOptions): Promise<RunningBerth> 
       store,
       engine,
       async close() {
-        // Operation steps and drift watches call this server's own cluster APIs: stop them before it closes.
+        // Operation steps, drift watches and workloads call this server's own cluster APIs: stop them before it closes.
         await engine.stop();
         await machineLearning.stop();
+        await localCloud.stop();
         // Watches held open by outside clients (kubectl -w) would keep close() waiting: they get a grace period.
         const grace = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
         await app.close();
         clearTimeout(grace);
-        await localCloud.stop();
         await store.close();
       },
     };

@@ -82,7 +82,13 @@ export type ComputePatch = Static<typeof ComputePatch>;
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-export const SystemService = Type.Object({ systemServiceType: Type.String(), publicIpAddress: Type.String(), version: Type.String() });
+export const SystemService = Type.Object({
+  systemServiceType: Type.String(),
+  publicIpAddress: Type.String(),
+  version: Type.String(),
+  /** Berth's local cloud only: where the front end's load balancer is also served on this machine (`http://127.0.0.1:P`, `https://127.0.0.1:P`). */
+  localEndpoints: Type.Optional(Type.Array(Type.String())),
+});
 export type SystemService = Static<typeof SystemService>;
 
 const ProvisioningError = Type.Object({

@@ -37,6 +37,8 @@ function computesTable(value: unknown): Array<Record<string, unknown>> {
     AgentVmSize: c.properties?.properties?.agentVmSize,
     Attached: c.properties?.isAttachedCompute,
     ScoringEndpoint: c.properties?.properties?.systemServices?.[0]?.publicIpAddress ?? '',
+    // Berth's local cloud: where that endpoint also answers on this machine.
+    LocalEndpoints: ((c.properties?.properties?.systemServices?.[0] as { localEndpoints?: string[] } | undefined)?.localEndpoints ?? []).join(' '),
   }));
 }
 
@@ -259,7 +261,16 @@ Example (the article's command, with berth):
       .command('show')
       .description('Show a compute.')
       .requiredOption('-n, --name <name>', 'compute name')
-      .addHelpText('after', '\nExample:\n  berth ml computetarget show -n myaks -o table'),
+      .addHelpText(
+        'after',
+        `
+In Berth's local cloud, properties.properties.systemServices[].localEndpoints lists where the scoring
+endpoint also answers on this machine (http://127.0.0.1:P, and https://127.0.0.1:P with TLS).
+
+Examples:
+  berth ml computetarget show -n myaks -o table
+  berth ml computetarget show -n myaks --query "properties.properties.systemServices[0].localEndpoints" -o tsv`,
+      ),
   ).action(async (o: WsOptions & { name: string }) => {
     const ctx = new CliContext(o);
     ctx.print(await ctx.berth.getCompute(...(await path(ctx, o))), computesTable);

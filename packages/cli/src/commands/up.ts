@@ -44,7 +44,15 @@ export function upCommand(): Command {
         .default('azure'),
     )
     .option('--control-plane-address <ip...>', "addresses clusters see Berth's calls come from; authorized IP ranges must admit one", ['127.0.0.1'])
-    .option('--front-end-image <image>', 'image of the inference front end installed in clusters', 'berth/azureml-fe:1.0.0')
+    .option(
+      '--front-end-image <image>',
+      "image that runs the inference front end's router (shipped in a ConfigMap, started with node): a public Node.js image",
+      'node:20-alpine',
+    )
+    .option(
+      '--no-run-workloads',
+      'simulate every pod of the local cloud instead of running pods of Node.js images (node:*) as child processes: nothing users deploy runs, and scoring endpoints do not answer',
+    )
     .option('--cloudapp-zone <zone>', 'DNS zone of generated TLS host names (<label>######.<region>.cloudapp.<zone>)', 'azure.com')
     .addOption(
       new Option('--resync-interval-ms <n>', 'how often installed components are re-applied even without a watch event')
@@ -65,7 +73,14 @@ Examples:
   berth up --home /tmp/b --port 0            # a throw-away instance on a free port
   berth up --store postgres://127.0.0.1/berth   # several processes can share one PostgreSQL
 
-Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the token in <home>/token.`,
+Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the token in <home>/token.
+
+Workloads: the local cloud runs pods whose image is a Node.js image (node:*) and whose command starts
+with 'node' as child processes of this command, each on its own loopback address (127.128.0.0/9), with
+its ConfigMap/Secret volumes as files in a private temporary folder. That runs code the clusters' users
+deploy, as your user: --no-run-workloads simulates every pod instead. Each LoadBalancer Service port is
+also served on a loopback port, listed in the Service's berth.dev/local-endpoints annotation and in
+'berth ml computetarget show' (localEndpoints).`,
     )
     .action(
       async (opts: {
@@ -85,6 +100,7 @@ Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the to
         frontEndImage: string;
         cloudappZone: string;
         resyncIntervalMs: number;
+        runWorkloads: boolean;
       }) => {
         const server = await createBerth({
           home: berthHome(opts.home),
@@ -101,6 +117,7 @@ Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the to
           cloudappZone: opts.cloudappZone,
           resyncIntervalMs: opts.resyncIntervalMs,
           publicUrl: opts.publicUrl,
+          runWorkloads: opts.runWorkloads,
           limits: { requestTimeoutMs: opts.requestTimeoutMs, maxConnectionsPerAddress: opts.maxConnectionsPerAddress },
         });
         process.stdout.write(`Berth is ready at ${server.url}\n`);

@@ -9,11 +9,13 @@ import { authenticate, type Caller } from './api/auth.js';
 import { registerContentTypes } from './api/content-types.js';
 import { queryOf, segmentsOf } from './api/parse-request.js';
 import { route } from './api/routes.js';
+import type { PodLogs } from './api/verbs/log.js';
 
 export interface KubeApiOptions {
   store: KubeObjectStore;
   box: SecretBox;
   clusters: ClusterDirectory;
+  workloads?: PodLogs;
 }
 
 /** Status reasons of Fastify's own 4xx refusals (body limit, unknown content type). */
@@ -35,7 +37,7 @@ function kubeErrorOf(err: Error & { statusCode?: number }): KubeError | undefine
  * reads and writes through the object store.
  */
 export function kubeApiRoutes(options: KubeApiOptions) {
-  const { store, box, clusters } = options;
+  const { store, box, clusters, workloads } = options;
 
   return async function routes(app: FastifyInstance): Promise<void> {
     registerContentTypes(app);
@@ -59,7 +61,7 @@ export function kubeApiRoutes(options: KubeApiOptions) {
       const { clusterId } = request.params as { clusterId: string };
       const { settings, role } = callers.get(request)!;
       const { query, dryRun } = queryOf(request);
-      return route({ store, clusterId, settings, role, query, dryRun, request, reply }, segmentsOf(request.url), request.method);
+      return route({ store, clusterId, settings, role, query, dryRun, request, reply, workloads }, segmentsOf(request.url), request.method);
     };
     app.all('/', { config: { access: 'own' } }, handler);
     app.all('/*', { config: { access: 'own' } }, handler);

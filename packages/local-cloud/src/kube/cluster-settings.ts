@@ -25,4 +25,5 @@ export type ClusterSettings = Static<typeof ClusterSettingsSchema>;
 /** How settings are stored in `kube_clusters.settings`. */
 export const clusterSettingsCodec = bodyCodec(ClusterSettingsSchema, 'local cluster settings');
 
-export type ClusterRole = 'admin' | 'user';
+/** Who a cluster token speaks for: its admin, its user (AKS's clusterAdmin / clusterUser), or a workload's service account. */
+export type ClusterRole = 'admin' | 'user' | 'serviceaccount';

@@ -13,7 +13,7 @@ export function clusterToken(box: SecretBox, clusterId: string, role: ClusterRol
 
 export function roleOfToken(box: SecretBox, clusterId: string, token: string): ClusterRole | undefined {
   const [role, mac, extra] = token.split('.');
-  if (extra !== undefined || (role !== 'admin' && role !== 'user') || !mac) return undefined;
+  if (extra !== undefined || (role !== 'admin' && role !== 'user' && role !== 'serviceaccount') || !mac) return undefined;
   return box.verify(`kubernetes-api:${clusterId}:${role}`, mac) ? role : undefined;
 }
 
@@ -30,13 +30,17 @@ export interface KubeconfigOptions {
 export function kubeconfig(o: KubeconfigOptions): string {
   const user = `${o.role === 'admin' ? 'clusterAdmin' : 'clusterUser'}_${o.resourceGroup}_${o.clusterName}`;
   const context = o.role === 'admin' ? `${o.clusterName}-admin` : o.clusterName;
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: o.clusterName, cluster: { server: o.server, 'certificate-authority-data': Buffer.from(o.caPem).toString('base64') } }],
-    contexts: [{ name: context, context: { cluster: o.clusterName, user } }],
-    'current-context': context,
-    preferences: {},
-    users: [{ name: user, user: { token: o.token } }],
-  });
+  // YAML 1.1 quoting: kubectl's Go YAML reads an unquoted `off`, `no` or `yes` (a cluster named so) as a boolean.
+  return stringify(
+    {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: o.clusterName, cluster: { server: o.server, 'certificate-authority-data': Buffer.from(o.caPem).toString('base64') } }],
+      contexts: [{ name: context, context: { cluster: o.clusterName, user } }],
+      'current-context': context,
+      preferences: {},
+      users: [{ name: user, user: { token: o.token } }],
+    },
+    { version: '1.1' },
+  );
 }

@@ -1,3 +1,4 @@
+import protobuf from 'protobufjs';
 import { apiGroups, resourceTypes, verbsOf, type ResourceType } from './resource-types.js';
 
 /** `/version`: the cluster's Kubernetes version, as kubectl's version-skew check reads it. */
@@ -99,4 +100,26 @@ export function openApiDocument(key: string): object | undefined {
     };
   }
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1' }, paths, components: { schemas: {} } };
+}
+
+/**
+ * `/openapi/v2`, which kubectl's client-side validation reads for a `kind: List`: like the v3
+ * documents, it declares no schemas, so kubectl leaves checking objects to the server (the
+ * object rules). kubectl asks for gnostic's protobuf `openapi.v2.Document`; JSON otherwise.
+ */
+export function openApiV2Document(kubernetesVersion: string, accept: string): { contentType: string; body: Buffer | object } {
+  const info = { title: 'Kubernetes', version: `v${kubernetesVersion}` };
+  if (!/protobuf/.test(accept)) return { contentType: 'application/json', body: { swagger: '2.0', info, paths: {}, definitions: {} } };
+  // Document { string swagger = 1; Info info = 2; } and Info { string title = 1; string version = 2; }.
+  const writer = protobuf.Writer.create();
+  writer.uint32((1 << 3) | 2).string('2.0');
+  writer
+    .uint32((2 << 3) | 2)
+    .fork()
+    .uint32((1 << 3) | 2)
+    .string(info.title)
+    .uint32((2 << 3) | 2)
+    .string(info.version)
+    .ldelim();
+  return { contentType: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', body: Buffer.from(writer.finish()) };
 }

@@ -32,6 +32,8 @@ export interface LocalCloudRuntime {
   controllers: SimulatedControllers;
   clusters: ClusterDirectory;
   settings: { provisioningDelayMs: number };
+  /** Stops what runs for a cluster (workloads, local load balancers) before its objects go. */
+  stopCluster(clusterId: string): Promise<void>;
 }
 
 /** What the cluster's Kubernetes API and controllers need of its spec. */
@@ -150,7 +152,7 @@ export function managedClusterOperationHandlers(runtime: LocalCloudRuntime): Ope
       async run({ db, data, operation }) {
         const wait = remainingSinceStart(operation, settings.provisioningDelayMs / 2);
         if (wait > 0) return { next: 'deprovision', afterMs: wait };
-        await deleteClusterApi(db, data.idKey, clusters);
+        await deleteClusterApi(db, data.idKey, clusters, runtime.stopCluster);
         await deleteResourceTree(db, data.idKey);
         return { done: true };
       },
@@ -160,9 +162,16 @@ export function managedClusterOperationHandlers(runtime: LocalCloudRuntime): Ope
 }
 
 /** Removes a managed cluster's Kubernetes API and everything in it. */
-export async function deleteClusterApi(db: Db, managedClusterKey: string, clusters: ClusterDirectory): Promise<void> {
+export async function deleteClusterApi(
+  db: Db,
+  managedClusterKey: string,
+  clusters: ClusterDirectory,
+  stopCluster: (clusterId: string) => Promise<void>,
+): Promise<void> {
   const kube = await getKubeClusterByManagedCluster(db, managedClusterKey);
   if (!kube) return;
+  // Its objects go without change events: what runs for them stops first.
+  await stopCluster(kube.cluster_id);
   await deleteKubeCluster(db, kube.cluster_id);
   clusters.forget(kube.cluster_id);
 }

@@ -34,7 +34,7 @@ export interface ComputeRuntime {
   secrets: ComputeSecrets;
   reconciler: DriftReconciler;
   ca: CertificateAuthority;
-  settings: { frontEndImage: string; cloudappZone: string; readyTimeoutMs: number };
+  settings: { frontEndImage: string; frontEndRouter: string; cloudappZone: string; readyTimeoutMs: number };
 }
 
 const RENEW_BEFORE_DAYS = 30;
@@ -85,6 +85,7 @@ export async function installSpecOf(runtime: ComputeRuntime, idKey: string, body
     ...(p.loadBalancerSubnet ? { loadBalancerSubnet: p.loadBalancerSubnet } : {}),
     ...(tls ? { tls } : {}),
     image: runtime.settings.frontEndImage,
+    router: runtime.settings.frontEndRouter,
   };
 }
 
@@ -249,6 +250,9 @@ export function computeOperationHandlers(runtime: ComputeRuntime): OperationHand
           ready.reason = `the load balancer still has the ${isPrivateAddress(ready.endpointIp) ? 'private' : 'public'} address ${ready.endpointIp}`;
         }
         if (!ready.ready) {
+          if (ready.failure) {
+            return { failed: { code: 'FrontEndNotReady', message: `Step wait-ready: the inference front end cannot start: ${ready.failure}` } };
+          }
           if (Date.now() > (data.readyDeadline ?? 0)) {
             return {
               failed: {
@@ -264,7 +268,12 @@ export function computeOperationHandlers(runtime: ComputeRuntime): OperationHand
           b.properties.provisioningErrors = null;
           b.properties.properties.clusterFqdn = spec.tls?.cname ?? ready.endpointIp ?? null;
           b.properties.properties.systemServices = [
-            { systemServiceType: 'ScoringFrontEnd', publicIpAddress: ready.endpointIp ?? '', version: INSTALLER_VERSION },
+            {
+              systemServiceType: 'ScoringFrontEnd',
+              publicIpAddress: ready.endpointIp ?? '',
+              version: INSTALLER_VERSION,
+              ...(ready.localEndpoints ? { localEndpoints: ready.localEndpoints } : {}),
+            },
           ];
           if (data.scaleTo) b.properties.properties.agentCount = data.scaleTo;
         });

@@ -24,7 +24,8 @@ export async function authenticate(box: SecretBox, clusters: ClusterDirectory, c
   if (!role) throw unauthorized();
   const settings = await clusters.get(clusterId);
   if (!settings) throw new KubeError(404, 'NotFound', `no cluster "${clusterId}" here`);
-  if (settings.authorizedIPRanges.length > 0 && !addressInRanges(request.ip, settings.authorizedIPRanges)) {
+  // Workloads call from inside the cluster, which authorized ranges do not restrict (AKS lets its own nodes' traffic in).
+  if (role !== 'serviceaccount' && settings.authorizedIPRanges.length > 0 && !addressInRanges(request.ip, settings.authorizedIPRanges)) {
     throw forbidden(
       `the API server of cluster "${settings.clusterName}" only accepts requests from its authorized IP ranges (${settings.authorizedIPRanges.join(', ')}); ${request.ip} is not in them`,
     );
@@ -32,10 +33,18 @@ export async function authenticate(box: SecretBox, clusters: ClusterDirectory, c
   return { settings, role };
 }
 
-/** The user credential writes anywhere but in kube-system and to nodes, as AKS's clusterUser role allows. */
+/**
+ * The user credential writes anywhere but in kube-system and to nodes, as AKS's clusterUser role allows;
+ * a workload's service account only reads (what the front end needs; the local API has no RBAC to grant more).
+ */
 export function authorizeWrite(role: ClusterRole, type: ResourceType, namespace: string | undefined, method: string): void {
   if (role === 'admin') return;
   const verb = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[method] ?? method.toLowerCase();
+  if (role === 'serviceaccount') {
+    throw forbidden(
+      `${type.plural} is forbidden: a workload's service account in Berth's local cloud may only read; it cannot ${verb} resource "${type.plural}"`,
+    );
+  }
   if (namespace === 'kube-system' || type.key === 'core/nodes') {
     const where = namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope';
     throw forbidden(`${type.plural} is forbidden: User "clusterUser" cannot ${verb} resource "${type.plural}" in API group "${type.group}"${where}`);

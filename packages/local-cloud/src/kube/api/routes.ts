@@ -1,4 +1,4 @@
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiDocument, openApiIndex, versionInfo } from '../discovery.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiDocument, openApiIndex, openApiV2Document, versionInfo } from '../discovery.js';
 import { resourceTypeByKey, resourceTypes } from '../resource-types.js';
 import { methodNotAllowed, pathNotFound } from '../status.js';
 import { authorizeWrite } from './auth.js';
@@ -7,6 +7,7 @@ import { asObject, isWatch, resourceTargetOf, type ResourceTarget } from './pars
 import { createObject } from './verbs/create.js';
 import { deleteCollection, deleteObject } from './verbs/delete.js';
 import { patchObject } from './verbs/patch.js';
+import { podLog } from './verbs/log.js';
 import { getObject, listObjects } from './verbs/read.js';
 import { scaleObject } from './verbs/scale.js';
 import { updateObject } from './verbs/update.js';
@@ -33,7 +34,16 @@ function serverDocument(call: KubeCall, segments: string[]): unknown {
   switch (`/${segments.join('/')}`) {
     case '/':
       return {
-        paths: ['/api', '/api/v1', '/apis', ...resourceTypes.filter((t) => t.group).map((t) => `/apis/${t.group}/v1`), '/healthz', '/openapi/v3', '/version'],
+        paths: [
+          '/api',
+          '/api/v1',
+          '/apis',
+          ...resourceTypes.filter((t) => t.group).map((t) => `/apis/${t.group}/v1`),
+          '/healthz',
+          '/openapi/v2',
+          '/openapi/v3',
+          '/version',
+        ],
       };
     case '/version':
       return versionInfo(call.settings.kubernetesVersion);
@@ -47,6 +57,10 @@ function serverDocument(call: KubeCall, segments: string[]): unknown {
       return apiGroupList();
     case '/openapi/v3':
       return openApiIndex('');
+    case '/openapi/v2': {
+      const doc = openApiV2Document(call.settings.kubernetesVersion, String(call.request.headers.accept ?? ''));
+      return call.reply.type(doc.contentType).send(doc.body);
+    }
   }
   const [root, a, b] = segments;
   if (root === 'openapi' && a === 'v3') return openApiDocument(segments.slice(2).join('/'));
@@ -77,6 +91,10 @@ function routeToVerb(call: KubeCall, target: ResourceTarget, method: string): Pr
     }
   }
   if (subresource === 'scale') return scaleObject(call, type, namespace!, name, method);
+  if (subresource === 'log') {
+    if (method !== 'GET') throw notAllowed();
+    return podLog(call, call.workloads, namespace!, name);
+  }
   switch (method) {
     case 'GET':
       return getObject(call, type, namespace, name);

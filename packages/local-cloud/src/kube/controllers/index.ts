@@ -5,13 +5,15 @@ import type { ClusterSettings } from '../cluster-settings.js';
 import type { KubeObjectStore, ObjectChange } from '../object-store.js';
 import { resourceTypeByKey } from '../resource-types.js';
 import { DeploymentController } from './deployments.js';
+import { EndpointSliceController } from './endpoint-slices.js';
 import { SchedulingEventCleaner } from './events.js';
 import { createSystemNamespaces } from './namespaces.js';
 import { NodeController } from './nodes.js';
-import { controllerOf, isUnschedulable, podSpecOf } from './pod-lifecycle.js';
+import { controllerOf, isUnschedulable, podSpecOf, type RunsForReal } from './pod-lifecycle.js';
 import { PodScheduler } from './pods-scheduler.js';
 import { ReplicaSetController } from './replicasets.js';
 import { ServiceController } from './services.js';
+import type { LocalLoadBalancers } from '../../workloads/local-load-balancers.js';
 
 const DEPLOYMENTS = resourceTypeByKey('apps/deployments');
 const REPLICASETS = resourceTypeByKey('apps/replicasets');
@@ -43,6 +45,7 @@ export class SimulatedControllers {
   private readonly scheduler: PodScheduler;
   private readonly services: ServiceController;
   private readonly events: SchedulingEventCleaner;
+  private readonly endpointSlices: EndpointSliceController;
   /** Keyed by cluster; a pass also resyncs what depends on the nodes. */
   private readonly nodeQueue: WorkQueue;
   private readonly deploymentQueue: WorkQueue;
@@ -51,20 +54,23 @@ export class SimulatedControllers {
   /** Grouped by cluster, as the load balancers' private addresses come from one pool per cluster. */
   private readonly serviceQueue: WorkQueue;
   private readonly eventQueue: WorkQueue;
+  /** Keyed by `<clusterId>/<namespace>`. */
+  private readonly endpointQueue: WorkQueue;
   private readonly onChange = (change: ObjectChange) => this.observe(change);
 
   constructor(
     private readonly db: Db,
     private readonly store: KubeObjectStore,
     private readonly clusters: ClusterDirectory,
-    options: { delayMs: number; log?: { warn(obj: object, msg: string): void } },
+    options: { delayMs: number; runsForReal: RunsForReal; loadBalancers: LocalLoadBalancers; log?: { warn(obj: object, msg: string): void } },
   ) {
     this.nodes = new NodeController(store);
     this.deployments = new DeploymentController(store);
-    this.replicaSets = new ReplicaSetController(store);
-    this.scheduler = new PodScheduler(store);
-    this.services = new ServiceController(store);
+    this.replicaSets = new ReplicaSetController(store, options.runsForReal);
+    this.scheduler = new PodScheduler(store, options.runsForReal);
+    this.services = new ServiceController(store, options.loadBalancers);
     this.events = new SchedulingEventCleaner(store);
+    this.endpointSlices = new EndpointSliceController(store);
     const queue = (controller: string, reconcile: (key: string) => Promise<ReconcileResult | void>, groupOf?: (key: string) => string) =>
       new WorkQueue({
         reconcile,
@@ -96,10 +102,14 @@ export class SimulatedControllers {
       clusterOf,
     );
     this.eventQueue = queue('events', (clusterId) => this.events.reconcile(clusterId));
+    this.endpointQueue = queue('endpointslices', (key) => {
+      const [clusterId, namespace] = key.split('/');
+      return this.endpointSlices.reconcile(clusterId, namespace);
+    });
   }
 
   private get queues(): WorkQueue[] {
-    return [this.nodeQueue, this.deploymentQueue, this.placementQueue, this.serviceQueue, this.eventQueue];
+    return [this.nodeQueue, this.deploymentQueue, this.placementQueue, this.serviceQueue, this.eventQueue, this.endpointQueue];
   }
 
   async start(): Promise<void> {
@@ -149,6 +159,7 @@ export class SimulatedControllers {
         break;
       }
       case 'core/pods': {
+        this.endpointQueue.add(`${clusterId}/${namespace}`);
         const owner = controllerOf(object);
         if (owner?.kind === 'ReplicaSet') this.placementQueue.add(objectKey(clusterId, namespace, owner.name));
         // A pod that leaves a node makes room for pending ones; a pod created without a controller waits for the scheduler.
@@ -162,6 +173,11 @@ export class SimulatedControllers {
       }
       case 'core/services':
         this.serviceQueue.add(objectKey(clusterId, namespace, name));
+        this.endpointQueue.add(`${clusterId}/${namespace}`);
+        break;
+      case 'discovery.k8s.io/endpointslices':
+        // A slice of ours edited or deleted by hand is put back.
+        this.endpointQueue.add(`${clusterId}/${namespace}`);
         break;
       case 'core/nodes':
         this.nodeQueue.add(clusterId);

@@ -13,7 +13,7 @@ const EVENTS = resourceTypeByKey('core/events');
 
 export interface PodSpec {
   nodeName?: string;
-  containers?: Array<{ name?: string; image?: string; resources?: { requests?: Record<string, unknown> } }>;
+  containers?: Array<{ name?: string; image?: string; command?: string[]; resources?: { requests?: Record<string, unknown> } }>;
   initContainers?: Array<{ resources?: { requests?: Record<string, unknown> } }>;
 }
 
@@ -40,7 +40,16 @@ export function podRequests(spec: PodSpec | undefined): Resources {
 }
 
 export const phaseOf = (pod: KubeObject) => (pod.status as { phase?: string } | undefined)?.phase;
-export const isRunning = (pod: KubeObject) => phaseOf(pod) === 'Running';
+/** Whether a pod's Ready condition is True: what ReplicaSets count as ready and EndpointSlices as serving. */
+export const isReady = (pod: KubeObject) =>
+  (pod.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ??
+  false;
+
+/** Whether the scheduler has bound a pod to a node (its PodScheduled condition is True). */
+export const isBound = (pod: KubeObject) =>
+  (pod.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions?.some(
+    (c) => c.type === 'PodScheduled' && c.status === 'True',
+  ) ?? false;
 
 /** The controller a pod answers to (its ReplicaSet), as the ownerReference marked controller names it. */
 export const controllerOf = (obj: KubeObject) => obj.metadata.ownerReferences?.find((o) => o.controller);
@@ -59,14 +68,50 @@ export const isUnschedulable = (pod: KubeObject) => schedulingMessage(pod) !== u
 /** One FailedScheduling event per pod, named from the pod as kubectl expects (`<pod>.<suffix>`). */
 export const schedulingEventName = (pod: KubeObject) => `${pod.metadata.name}.${hash(`${pod.metadata.uid}/FailedScheduling`, 8)}`;
 
-/** A pod bound to its node and started: Running and Ready, as the kubelet would report it (simulated: nothing runs). */
-export function runningPod(settings: ClusterSettings, pod: KubeObject): KubeObject {
+/** Decides whether a pod's containers run for real (the workload runtime) or are simulated. */
+export type RunsForReal = (spec: PodSpec | undefined) => boolean;
+
+/** The node's address and the scheduled conditions every bound pod shares. */
+function hostIpOf(settings: ClusterSettings, spec: PodSpec | undefined): string {
+  return addressAt(parseCidr(settings.nodeSubnetCidr)!, 4 + (hashInt(spec?.nodeName ?? '') % Math.max(1, settings.agentPool.count)));
+}
+
+/**
+ * A pod bound to its node: Running and Ready at once when simulated (nothing runs, and its
+ * status message says so), or ContainerCreating when the workload runtime is to start it.
+ */
+export function startedPod(settings: ClusterSettings, pod: KubeObject, runsForReal: RunsForReal): KubeObject {
   const spec = podSpecOf(pod);
   const started = now();
+  if (runsForReal(spec)) {
+    pod.status = {
+      phase: 'Pending',
+      conditions: [
+        { type: 'PodScheduled', status: 'True', lastTransitionTime: started },
+        { type: 'Initialized', status: 'True', lastTransitionTime: started },
+        { type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: started },
+        { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: started },
+      ],
+      hostIP: hostIpOf(settings, spec),
+      startTime: started,
+      containerStatuses: (spec?.containers ?? []).map((c) => ({
+        name: c.name,
+        image: c.image,
+        imageID: '',
+        ready: false,
+        started: false,
+        restartCount: 0,
+        state: { waiting: { reason: 'ContainerCreating' } },
+      })),
+      qosClass: 'Burstable',
+    };
+    return pod;
+  }
   pod.status = {
     phase: 'Running',
     conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastTransitionTime: started })),
-    hostIP: addressAt(parseCidr(settings.nodeSubnetCidr)!, 4 + (hashInt(spec?.nodeName ?? '') % Math.max(1, settings.agentPool.count))),
+    message: SIMULATED_MESSAGE,
+    hostIP: hostIpOf(settings, spec),
     podIP: addressAt(parseCidr(settings.podCidr)!, 10 + (hashInt(pod.metadata.name ?? '') % 60000)),
     startTime: started,
     containerStatuses: (spec?.containers ?? []).map((c) => ({
@@ -82,6 +127,10 @@ export function runningPod(settings: ClusterSettings, pod: KubeObject): KubeObje
   };
   return pod;
 }
+
+/** What a simulated pod's status says: nothing runs, and why. */
+export const SIMULATED_MESSAGE =
+  "Simulated by Berth's local cloud: nothing runs. Only containers of a Node.js image (node:*) whose command starts with `node` run for real, and only when `berth up` runs workloads.";
 
 /** A pod no node has room for: Pending, PodScheduled False/Unschedulable with the scheduler's message. */
 export function unschedulableStatus(message: string, pod?: KubeObject): object {

@@ -10,7 +10,9 @@ import {
   podRequests,
   podSpecOf,
   recordFailedScheduling,
-  runningPod,
+  startedPod,
+  isBound,
+  type RunsForReal,
   schedulingEventName,
   schedulingMessage,
   spreadKeyOf,
@@ -31,14 +33,17 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * a node (spec.nodeName) just start there. Keyed by cluster, on the placement queue.
  */
 export class PodScheduler {
-  constructor(private readonly store: KubeObjectStore) {}
+  constructor(
+    private readonly store: KubeObjectStore,
+    private readonly runsForReal: RunsForReal,
+  ) {}
 
   async reconcile(clusterId: string, settings: ClusterSettings): Promise<ReconcileResult | void> {
     const pods = (await this.store.list(clusterId, PODS)).items;
     const placement = new Placement((await this.store.list(clusterId, NODES)).items, pods);
     if (placement.nodeCount === 0) return;
     const waiting = pods
-      .filter((p) => phaseOf(p) === 'Pending' || p.status === undefined)
+      .filter((p) => p.status === undefined || (phaseOf(p) === 'Pending' && !isBound(p)))
       .sort((a, b) => byText(a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? '') || byText(a.metadata.name!, b.metadata.name!));
     let writes = 0;
     for (const pod of waiting) {
@@ -49,11 +54,11 @@ export class PodScheduler {
       let updated: KubeObject | undefined;
       let message: string | undefined;
       if (spec?.nodeName !== undefined) {
-        updated = runningPod(settings, clone(pod));
+        updated = startedPod(settings, clone(pod), this.runsForReal);
       } else {
         const spot = placement.place(requests, spreadKey);
         if (spot.node !== undefined) {
-          updated = runningPod(settings, { ...clone(pod), spec: { ...spec, nodeName: spot.node } });
+          updated = startedPod(settings, { ...clone(pod), spec: { ...spec, nodeName: spot.node } }, this.runsForReal);
           placement.bind(updated, requests, spreadKey);
         } else if (schedulingMessage(pod) !== spot.message) {
           message = spot.message;

@@ -6,7 +6,7 @@ import { resourceTypeByKey } from '../resource-types.js';
 import { KubeError } from '../status.js';
 import { randomSuffix } from './hashing.js';
 import { Placement } from './placement.js';
-import { controllerOf, createUnschedulable, isRunning, podRequests, podSpecOf, runningPod, type PodSpec } from './pod-lifecycle.js';
+import { controllerOf, createUnschedulable, isBound, isReady, podRequests, podSpecOf, startedPod, type PodSpec, type RunsForReal } from './pod-lifecycle.js';
 import { BATCH, now, unlessGone, unlessRaced, yieldToEventLoop } from './writes.js';
 
 const NODES = resourceTypeByKey('core/nodes');
@@ -40,7 +40,10 @@ interface Condition {
  * Pods whose ReplicaSet is gone are deleted (garbage collection). Keyed by ReplicaSet.
  */
 export class ReplicaSetController {
-  constructor(private readonly store: KubeObjectStore) {}
+  constructor(
+    private readonly store: KubeObjectStore,
+    private readonly runsForReal: RunsForReal,
+  ) {}
 
   async reconcile(clusterId: string, settings: ClusterSettings, namespace: string, name: string): Promise<void> {
     const replicaSet = await this.store.get(clusterId, REPLICASETS, namespace, name);
@@ -61,7 +64,7 @@ export class ReplicaSetController {
     const spec = replicaSet?.spec as ReplicaSetSpec | undefined;
     const replicas = spec?.replicas ?? 1;
     // Scaling down removes pods still waiting for a node first, as the ReplicaSet controller does.
-    keep.sort((a, b) => Number(isRunning(b)) - Number(isRunning(a)) || byText(a.metadata.name!, b.metadata.name!));
+    keep.sort((a, b) => Number(isBound(b)) - Number(isBound(a)) || byText(a.metadata.name!, b.metadata.name!));
     doomed.push(...keep.splice(replicas));
     let writes = 0;
     for (const pod of doomed) {
@@ -115,7 +118,7 @@ export class ReplicaSetController {
       try {
         if ('unschedulable' in where) return await createUnschedulable(this.store, clusterId, pod, where.unschedulable);
         (pod.spec as PodSpec).nodeName = where.node;
-        return await this.store.create(clusterId, PODS, runningPod(settings, pod));
+        return await this.store.create(clusterId, PODS, startedPod(settings, pod, this.runsForReal));
       } catch (err) {
         if (!(err instanceof KubeError && err.reason === 'AlreadyExists') || attempt >= NAME_ATTEMPTS) throw err;
       }
@@ -124,8 +127,8 @@ export class ReplicaSetController {
 
   /** replicas, ready and available counts of the pods kept, and ReplicaFailure when a create was refused. */
   private async writeStatus(clusterId: string, replicaSet: KubeObject, pods: KubeObject[], failure: string | undefined): Promise<void> {
-    // Only running pods are ready; pending ones count as replicas, not as available.
-    const ready = pods.filter(isRunning).length;
+    // Only ready pods count as ready and available; pending and starting ones count as replicas.
+    const ready = pods.filter(isReady).length;
     const previous = (replicaSet.status ?? {}) as { conditions?: Condition[] };
     const before = previous.conditions?.find((c) => c.type === 'ReplicaFailure');
     const conditions: Condition[] = failure

@@ -4,6 +4,7 @@ import type { KubeObjectStore } from '../object-store.js';
 import { resourceTypeByKey } from '../resource-types.js';
 import { hashInt } from './hashing.js';
 import { unlessRaced } from './writes.js';
+import { LOCAL_ENDPOINTS_ANNOTATION, type LocalLoadBalancers } from '../../workloads/local-load-balancers.js';
 
 const NODES = resourceTypeByKey('core/nodes');
 const SERVICES = resourceTypeByKey('core/services');
@@ -33,11 +34,16 @@ function freeAddress(cidr: Cidr, start: number, taken: Map<string, string[]>): s
 
 /**
  * What Azure's cloud controller does for Services: a LoadBalancer Service gets a
- * public address, or with the internal annotation a private one from its subnet.
+ * public address, or with the internal annotation a private one from its subnet;
+ * and, as the cloud's addresses are simulated, its ports served on loopback ports
+ * too (local-load-balancers.ts), named in its `berth.dev/local-endpoints` annotation.
  * Keyed by service; one cluster's services take their turns (addresses are handed out from a shared pool).
  */
 export class ServiceController {
-  constructor(private readonly store: KubeObjectStore) {}
+  constructor(
+    private readonly store: KubeObjectStore,
+    private readonly loadBalancers: LocalLoadBalancers,
+  ) {}
 
   /** Private addresses in use in the cluster's vnet, each with what holds it: '' for a node, `namespace/name` for a service. */
   private async privateAddressHolders(clusterId: string): Promise<Map<string, string[]>> {
@@ -56,7 +62,7 @@ export class ServiceController {
 
   async reconcile(clusterId: string, settings: ClusterSettings, namespace: string, name: string): Promise<void> {
     const service = await this.store.get(clusterId, SERVICES, namespace, name);
-    if (!service) return;
+    if (!service) return this.loadBalancers.close(`${clusterId}/${namespace}/${name}`);
     const spec = service.spec as { type?: string };
     const current = ingressIp(service.status);
     let desired: string | undefined;
@@ -76,9 +82,20 @@ export class ServiceController {
         desired = isPublic ? current : `20.${40 + (hashInt(seed) % 200)}.${hashInt(`${seed}/b`) % 256}.${1 + (hashInt(`${seed}/c`) % 254)}`;
       }
     }
-    if (desired === current) return;
+    // Every Service with a cluster IP is served on loopback ports (for workloads' service variables); a LoadBalancer's are published.
+    const served =
+      spec.type !== 'ExternalName' && (spec as { clusterIP?: string }).clusterIP !== 'None' && ((spec as { ports?: unknown[] }).ports ?? []).length > 0;
+    const urls = served ? await this.loadBalancers.serve(clusterId, service) : undefined;
+    if (!served) await this.loadBalancers.close(`${clusterId}/${namespace}/${name}`);
+    const localEndpoints = spec.type === 'LoadBalancer' && urls ? urls.join(',') : undefined;
+    const annotations = { ...service.metadata.annotations };
+    if (localEndpoints) annotations[LOCAL_ENDPOINTS_ANNOTATION] = localEndpoints;
+    else delete annotations[LOCAL_ENDPOINTS_ANNOTATION];
+    if (desired === current && annotations[LOCAL_ENDPOINTS_ANNOTATION] === service.metadata.annotations?.[LOCAL_ENDPOINTS_ANNOTATION]) return;
     const status = desired ? { loadBalancer: { ingress: [{ ip: desired, ipMode: 'VIP' }] } } : { loadBalancer: {} };
-    await unlessRaced(this.store.replace(clusterId, SERVICES, { ...service, status }, service.metadata.resourceVersion));
+    const metadata = { ...service.metadata, annotations };
+    if (Object.keys(annotations).length === 0) Reflect.deleteProperty(metadata, 'annotations');
+    await unlessRaced(this.store.replace(clusterId, SERVICES, { ...service, metadata, status }, service.metadata.resourceVersion));
   }
 }
 

@@ -1,0 +1,273 @@
+// azureml-fe (the bundled scoring router) against Debian's nginx as the reference reverse proxy, both in front of
+// the same Node echo backend, over HTTP and HTTPS with the same certificate: saturation throughput, and latency at
+// fixed rates of 1,000 and 3,000 req/s with the latency added over calling the backend directly.
+// The router runs with STATIC_ROUTES (its test and bench aid: a fixed route table, no Kubernetes API), access log on;
+// nginx runs one worker (the router is one process), its access log buffered; the router's access log goes to a file.
+// Everything on 127.0.0.1. At 3,000 req/s it also reports the proxy's CPU time per request, and, one request at a time on
+// one connection, the latency with no client-side queueing (the steadiest view of what the proxy adds on a busy machine).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import autocannon from 'autocannon';
+import { loadOrCreateCa } from '@berth/pki';
+
+const BUNDLE = fileURLToPath(new URL('../packages/inference-frontend/dist/azureml-fe.mjs', import.meta.url));
+const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// The backend: a keep-alive Node server answering a small JSON body, in a process of its own.
+const BACKEND = `
+import { createServer } from 'node:http';
+const body = JSON.stringify({ result: [0.1, 0.2, 0.7] });
+const server = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }); res.end(body); });
+});
+server.keepAliveTimeout = 65000;
+server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'));
+`;
+
+/** CPU time (user + system, ms) of a process and its children processes (nginx's worker), from /proc. */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  let ms = (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  for (const child of children ? children.split(' ') : []) ms += cpuMs(Number(child));
+  return ms;
+}
+
+/** Starts a process with stdout to a file (as a container runtime does with the router's access log). */
+function spawnReady(command, args, env, isReady, stdoutFile) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', openSync(stdoutFile, 'w'), 'inherit'] });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return {
+    child,
+    async ready() {
+      for (let i = 0; i < 200; i++) {
+        if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode}`);
+        if (await isReady().catch(() => false)) return;
+        await sleep(50);
+      }
+      throw new Error(`${command} did not start`);
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+async function answers(url) {
+  const res = await fetch(url).catch(() => undefined);
+  return res?.status === 200;
+}
+
+function portOpen(port) {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.connect(port, '127.0.0.1');
+  });
+}
+
+function nginxConfig(dir, backendPort, httpPort, httpsPort) {
+  return `
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log ${dir}/access.log combined buffer=64k flush=1s;
+  client_body_temp_path ${dir}/tmp/body;
+  proxy_temp_path ${dir}/tmp/proxy;
+  fastcgi_temp_path ${dir}/tmp/fastcgi;
+  uwsgi_temp_path ${dir}/tmp/uwsgi;
+  scgi_temp_path ${dir}/tmp/scgi;
+  client_max_body_size 100m;
+  keepalive_timeout 65s;
+  keepalive_requests 1000000;
+  upstream echo { server 127.0.0.1:${backendPort}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${httpPort};
+    listen 127.0.0.1:${httpsPort} ssl;
+    ssl_certificate ${dir}/tls.crt;
+    ssl_certificate_key ${dir}/tls.key;
+    location /api/v1/service/echo/ {
+      proxy_pass http://echo/;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $host;
+      proxy_read_timeout 60s;
+    }
+  }
+}
+`;
+}
+
+/** One autocannon load; besides its own figures, keeps every response time (fractional ms) for exact percentiles. */
+function run(url, ca, options) {
+  const times = [];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      { url, tlsOptions: { ca }, method: 'POST', body: '{"data":[[1,2,3,4]]}', headers: { 'content-type': 'application/json' }, ...options },
+      (err, r) => (err ? reject(err) : resolve({ ...r, times })),
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode < 300) times.push(responseTime);
+    });
+  });
+}
+
+function percentile(sorted, p) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+}
+
+const round3 = (x) => Math.round(x * 1000) / 1000;
+
+/** Latency of `count` requests one after another on one kept-alive connection (no queueing in the client): p50 and p99. */
+async function sequential(url, ca, count = 3000) {
+  const u = new URL(url);
+  const https = u.protocol === 'https:';
+  const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ca }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  const body = '{"data":[[1,2,3,4]]}';
+  const one = () =>
+    new Promise((resolve, reject) => {
+      const start = performance.now();
+      const req = (https ? httpsRequest : httpRequest)(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': body.length },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(performance.now() - start));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  try {
+    for (let i = 0; i < 200; i++) await one(); // warm-up
+    const times = [];
+    for (let i = 0; i < count; i++) times.push(await one());
+    const sorted = Float64Array.from(times).sort();
+    return { p50Ms: round3(percentile(sorted, 50)), p99Ms: round3(percentile(sorted, 99)) };
+  } finally {
+    agent.destroy();
+  }
+}
+
+function figures(r) {
+  const sorted = Float64Array.from(r.times).sort();
+  return {
+    requestsPerSecond: Math.round(r.requests.average),
+    p50Ms: round3(percentile(sorted, 50)),
+    p99Ms: round3(percentile(sorted, 99)),
+    errors: r.errors + r.non2xx + r.timeouts,
+  };
+}
+
+export async function frontend({ duration = 8, rateDuration = 5 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-bench-fe-'));
+  mkdirSync(join(dir, 'tmp'));
+  const ca = await loadOrCreateCa(join(dir, 'ca'));
+  const leaf = await ca.issue({ commonName: 'azureml-fe', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  writeFileSync(join(dir, 'tls.crt'), leaf.certPem);
+  writeFileSync(join(dir, 'tls.key'), leaf.keyPem);
+  writeFileSync(join(dir, 'backend.mjs'), BACKEND);
+  const [backendPort, feHttp, feHttps, ngHttp, ngHttps] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, backendPort, ngHttp, ngHttps));
+
+  const backend = spawnReady(
+    process.execPath,
+    [join(dir, 'backend.mjs')],
+    { PORT: String(backendPort) },
+    () => portOpen(backendPort),
+    join(dir, 'backend.out'),
+  );
+  const router = spawnReady(
+    process.execPath,
+    [BUNDLE],
+    {
+      HOST: '127.0.0.1',
+      HTTP_PORT: String(feHttp),
+      HTTPS_PORT: String(feHttps),
+      TLS_ENABLED: 'true',
+      TLS_CERT_FILE: join(dir, 'tls.crt'),
+      TLS_KEY_FILE: join(dir, 'tls.key'),
+      STATIC_ROUTES: JSON.stringify({ echo: [`127.0.0.1:${backendPort}`] }),
+    },
+    () => answers(`http://127.0.0.1:${feHttp}/readyz`),
+    join(dir, 'router.out'),
+  );
+  const nginx = spawnReady(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {}, () => portOpen(ngHttp), join(dir, 'nginx.out'));
+  const results = { name: 'azureml-fe vs nginx in front of one Node backend (POST, small JSON)' };
+  try {
+    await Promise.all([backend.ready(), router.ready(), nginx.ready()]);
+    const path = '/api/v1/service/echo/score';
+    const targets = [
+      ['direct', `http://127.0.0.1:${backendPort}/score`],
+      ['router-http', `http://127.0.0.1:${feHttp}${path}`],
+      ['router-https', `https://127.0.0.1:${feHttps}${path}`],
+      ['nginx-http', `http://127.0.0.1:${ngHttp}${path}`],
+      ['nginx-https', `https://127.0.0.1:${ngHttps}${path}`],
+    ];
+    const proxyPid = { direct: backend.child.pid, router: router.child.pid, nginx: nginx.child.pid };
+    for (const [name, url] of targets) {
+      await run(url, ca.certPem, { connections: 20, duration: 1 }); // warm-up
+      const saturation = figures(await run(url, ca.certPem, { connections: 50, duration }));
+      const at1000 = figures(await run(url, ca.certPem, { connections: 20, duration: rateDuration, overallRate: 1000 }));
+      // The CPU the proxy (or, direct, the backend) spends per request: steadier than throughput on a shared machine.
+      const pid = proxyPid[name.split('-')[0]];
+      const cpuBefore = cpuMs(pid);
+      const raw3000 = await run(url, ca.certPem, { connections: 50, duration: rateDuration, overallRate: 3000 });
+      const at3000 = { ...figures(raw3000), cpuMicrosPerRequest: Math.round(((cpuMs(pid) - cpuBefore) * 1000) / raw3000.requests.total) };
+      results[name] = { saturation, at1000, at3000, sequential: await sequential(url, ca.certPem) };
+    }
+    const d = results.direct;
+    for (const [name] of targets.slice(1)) {
+      const t = results[name];
+      t.addedMs = {
+        sequential: { p50: round3(t.sequential.p50Ms - d.sequential.p50Ms), p99: round3(t.sequential.p99Ms - d.sequential.p99Ms) },
+        at1000: { p50: round3(t.at1000.p50Ms - d.at1000.p50Ms), p99: round3(t.at1000.p99Ms - d.at1000.p99Ms) },
+        at3000: { p50: round3(t.at3000.p50Ms - d.at3000.p50Ms), p99: round3(t.at3000.p99Ms - d.at3000.p99Ms) },
+      };
+    }
+    const ratio = (a, b) => +(results[a].saturation.requestsPerSecond / results[b].saturation.requestsPerSecond).toFixed(2);
+    results.routerOverNginxThroughput = { http: ratio('router-http', 'nginx-http'), https: ratio('router-https', 'nginx-https') };
+  } finally {
+    await Promise.all([router.stop(), nginx.stop('SIGQUIT'), backend.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(JSON.stringify(await frontend(), null, 2));

@@ -1,0 +1,358 @@
+import { isDeepStrictEqual } from 'node:util';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { SecretBox } from '@berth/pki';
+import { listKubeClusters, type Db } from '@berth/store';
+import { WorkQueue } from '@berth/work-queue';
+import { clusterToken } from '../kube/credentials.js';
+import type { KubeObject } from '../kube/kube-object.js';
+import type { KubeObjectStore, ObjectChange } from '../kube/object-store.js';
+import { resourceTypeByKey } from '../kube/resource-types.js';
+import { isBound, podSpecOf } from '../kube/controllers/pod-lifecycle.js';
+import { unlessRaced } from '../kube/controllers/writes.js';
+import { ContainerRun, type ContainerSpec, type ContainerState } from './container-run.js';
+import { LoopbackAddresses } from './loopback-addresses.js';
+import type { LocalLoadBalancers } from './local-load-balancers.js';
+import {
+  containerEnv,
+  ContainerConfigError,
+  hostPath,
+  mountsSource,
+  pathMap,
+  writePodVolumes,
+  type ContainerEnvSpec,
+  type PodSources,
+  type VolumeMount,
+} from './pod-files.js';
+import { isRunnable } from './runnable.js';
+
+const PODS = resourceTypeByKey('core/pods');
+const CONFIGMAPS = resourceTypeByKey('core/configmaps');
+const SECRETS = resourceTypeByKey('core/secrets');
+
+/** How long processes get to stop when `berth up` stops, whatever their pods' grace periods. */
+const SHUTDOWN_GRACE_MS = 5000;
+
+type Container = ContainerSpec & ContainerEnvSpec & { workingDir?: string; volumeMounts?: VolumeMount[] };
+
+interface PodRun {
+  clusterId: string;
+  uid: string;
+  ip: string;
+  dir: string;
+  containers: ContainerRun[];
+  graceMs: number;
+  /** The volumes could not be written yet (a ConfigMap or Secret is missing): written again when one appears. */
+  volumesPending: boolean;
+}
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  lastTransitionTime?: string;
+}
+
+const podKey = (clusterId: string, namespace: string, name: string) => `${clusterId}/${namespace}/${name}`;
+const stamp = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export interface WorkloadRuntimeOptions {
+  db: Db;
+  store: KubeObjectStore;
+  box: SecretBox;
+  /** Berth's CA: it signs the clusters' API endpoint, which workloads call. */
+  caPem: string;
+  /** Where the clusters' Services are served locally: what pods' service variables name. */
+  loadBalancers: LocalLoadBalancers;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+/**
+ * The local cloud's kubelet: runs the pods it can (see runnable.ts) as child
+ * processes of `berth up`, each with its own loopback address (its podIP), its
+ * volumes as files in a private folder, its environment, probes and restarts,
+ * and reports their state in the pods' status. Started pods are stopped when
+ * their pod is deleted, their cluster goes, or Berth stops.
+ */
+export class WorkloadRuntime {
+  private readonly pods = new Map<string, PodRun>();
+  private readonly addresses = new LoopbackAddresses();
+  private readonly statusQueue: WorkQueue;
+  private readonly onChange = (change: ObjectChange) => this.observe(change);
+  private root = '';
+  private apiUrl = '';
+
+  constructor(private readonly options: WorkloadRuntimeOptions) {
+    this.statusQueue = new WorkQueue({
+      reconcile: (key) => this.writeStatus(key),
+      debounceMs: 10,
+      backoff: { baseMs: 100, maxMs: 5000 },
+      onError: (key, err) => options.log?.warn({ err, key }, 'pod status write failed; retrying'),
+    });
+  }
+
+  readonly runsForReal = isRunnable;
+
+  /** Starts every runnable pod the clusters hold (after a restart of Berth, say), then follows changes. */
+  async start(apiUrl: string): Promise<void> {
+    this.apiUrl = apiUrl;
+    this.root = await mkdtemp(join(tmpdir(), 'berth-workloads-'));
+    this.options.store.on('change', this.onChange);
+    for (const row of await listKubeClusters(this.options.db)) {
+      for (const pod of (await this.options.store.list(row.cluster_id, PODS)).items) this.podChanged(row.cluster_id, pod);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.options.store.off('change', this.onChange);
+    await Promise.all([...this.pods.keys()].map((key) => this.stopPod(key, SHUTDOWN_GRACE_MS)));
+    await this.statusQueue.shutdown();
+    if (this.root) await rm(this.root, { recursive: true, force: true });
+  }
+
+  /** Stops the pods of a cluster that is being deleted (its objects go without change events). */
+  async stopCluster(clusterId: string): Promise<void> {
+    const keys = [...this.pods.entries()].filter(([, p]) => p.clusterId === clusterId).map(([k]) => k);
+    await Promise.all(keys.map((key) => this.stopPod(key, SHUTDOWN_GRACE_MS)));
+  }
+
+  /** A running pod's container log file (of the current start, or the previous one); undefined when the pod does not run here. */
+  logFile(
+    clusterId: string,
+    namespace: string,
+    name: string,
+    container: string | undefined,
+    previous: boolean,
+  ): { path?: string; container: string } | undefined {
+    const run = this.pods.get(podKey(clusterId, namespace, name));
+    if (!run) return undefined;
+    const c = container === undefined ? run.containers[0] : run.containers.find((x) => x.spec.name === container);
+    if (!c) return undefined;
+    return { path: c.logFile(previous), container: c.spec.name };
+  }
+
+  private observe(change: ObjectChange): void {
+    const { clusterId, resource, namespace, name, object } = change;
+    if (resource === PODS) {
+      if (change.type === 'DELETED') {
+        const run = this.pods.get(podKey(clusterId, namespace, name));
+        if (run && run.uid === object.metadata.uid) void this.stopPod(podKey(clusterId, namespace, name), run.graceMs);
+      } else this.podChanged(clusterId, object);
+    } else if (resource === CONFIGMAPS || resource === SECRETS) {
+      this.sourceChanged(clusterId, namespace, resource === CONFIGMAPS ? 'ConfigMap' : 'Secret', name);
+    }
+  }
+
+  private podChanged(clusterId: string, pod: KubeObject): void {
+    const { namespace, name, uid } = pod.metadata;
+    const key = podKey(clusterId, namespace!, name!);
+    const run = this.pods.get(key);
+    if (run && run.uid === uid) {
+      this.statusQueue.add(key);
+      return;
+    }
+    if (!isBound(pod) || pod.metadata.deletionTimestamp || !isRunnable(podSpecOf(pod))) return;
+    const start = async () => {
+      if (run) await this.stopPod(key, run.graceMs);
+      await this.startPod(clusterId, pod);
+    };
+    start().catch((err) => this.options.log?.warn({ err, pod: key }, 'could not start a pod'));
+  }
+
+  /** Writes again the volumes of running pods that mount a ConfigMap or Secret that changed (as the kubelet refreshes them). */
+  private sourceChanged(clusterId: string, namespace: string, kind: 'ConfigMap' | 'Secret', name: string): void {
+    for (const [key, run] of this.pods) {
+      if (run.clusterId !== clusterId || !key.startsWith(`${clusterId}/${namespace}/`)) continue;
+      void this.options.store.get(clusterId, PODS, namespace, key.split('/')[2]).then(async (pod) => {
+        if (!pod || pod.metadata.uid !== run.uid || (!run.volumesPending && !mountsSource(pod, kind, name))) return;
+        await this.writeVolumes(run, pod).catch((err) => this.options.log?.warn({ err, pod: key }, 'could not refresh a pod volume'));
+      });
+    }
+  }
+
+  private sources(clusterId: string, namespace: string): PodSources {
+    const { store, box, caPem } = this.options;
+    return {
+      configMap: (name) => store.get(clusterId, CONFIGMAPS, namespace, name),
+      secret: (name) => store.get(clusterId, SECRETS, namespace, name),
+      serviceAccount: { token: clusterToken(box, clusterId, 'serviceaccount'), caPem },
+    };
+  }
+
+  private async writeVolumes(run: PodRun, pod: KubeObject): Promise<void> {
+    try {
+      await writePodVolumes(run.dir, pod, this.sources(run.clusterId, pod.metadata.namespace!));
+      run.volumesPending = false;
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError)) throw err;
+      run.volumesPending = true;
+      throw err;
+    }
+  }
+
+  private async startPod(clusterId: string, pod: KubeObject): Promise<void> {
+    const { namespace, name, uid } = pod.metadata;
+    const key = podKey(clusterId, namespace!, name!);
+    const spec = pod.spec as { containers: Container[]; restartPolicy?: string; terminationGracePeriodSeconds?: number; nodeName?: string };
+    const previousIp = (pod.status as { podIP?: string } | undefined)?.podIP;
+    const ip = this.addresses.allocate(uid!, previousIp);
+    const dir = join(this.root, clusterId, `${namespace}_${name}_${uid}`);
+    await mkdir(join(dir, 'logs'), { recursive: true, mode: 0o700 });
+    await mkdir(join(dir, 'home'), { recursive: true, mode: 0o700 });
+    const kubeconfigPath = join(dir, 'kubeconfig');
+    await writeFile(kubeconfigPath, this.kubeconfig(clusterId), { mode: 0o600 });
+    const run: PodRun = { clusterId, uid: uid!, ip, dir, containers: [], graceMs: (spec.terminationGracePeriodSeconds ?? 30) * 1000, volumesPending: false };
+    this.pods.set(key, run);
+    // Written once here, again when what they hold changes (sourceChanged); a missing source is retried at each container start.
+    await this.writeVolumes(run, pod).catch((err) => {
+      if (!(err instanceof ContainerConfigError)) throw err;
+    });
+    const sources = this.sources(clusterId, namespace!);
+    const fields = {
+      'metadata.name': name,
+      'metadata.namespace': namespace,
+      'metadata.uid': uid,
+      'spec.nodeName': spec.nodeName,
+      'spec.serviceAccountName': (spec as { serviceAccountName?: string }).serviceAccountName ?? 'default',
+      'status.podIP': ip,
+      'status.hostIP': (pod.status as { hostIP?: string } | undefined)?.hostIP,
+    };
+    const serviceEnv = (spec as { enableServiceLinks?: boolean }).enableServiceLinks === false ? {} : this.serviceVariables(clusterId, namespace!);
+    for (const container of spec.containers) {
+      const paths = pathMap(dir, container.volumeMounts ?? []);
+      const prepare = async () => {
+        if (run.volumesPending) await this.writeVolumes(run, pod);
+        const env = await containerEnv(pod, container, sources, fields);
+        for (const k of Object.keys(env)) env[k] = hostPath(paths, env[k]);
+        return {
+          args: [...container.command!.slice(1), ...(container.args ?? [])].map((a) => hostPath(paths, a)),
+          cwd: container.workingDir ? hostPath(paths, container.workingDir) : dir,
+          // Nothing of Berth's own environment: a workload gets its pod's variables and what running node needs.
+          env: {
+            PATH: process.env.PATH ?? '/usr/bin:/bin',
+            HOME: join(dir, 'home'),
+            HOSTNAME: name!,
+            KUBECONFIG: kubeconfigPath,
+            ...serviceEnv,
+            ...env,
+            BERTH_POD_IP: ip,
+          },
+        };
+      };
+      run.containers.push(
+        new ContainerRun(
+          container,
+          ip,
+          spec.restartPolicy ?? 'Always',
+          (n) => join(dir, 'logs', `${container.name}.${n}.log`),
+          prepare,
+          () => this.statusQueue.add(key),
+        ),
+      );
+    }
+    this.statusQueue.add(key);
+    await Promise.all(run.containers.map((c) => c.start()));
+  }
+
+  private async stopPod(key: string, graceMs: number): Promise<void> {
+    const run = this.pods.get(key);
+    if (!run) return;
+    this.pods.delete(key);
+    await Promise.all(run.containers.map((c) => c.stop(graceMs)));
+    this.addresses.release(run.ip);
+    await rm(run.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * The variables Kubernetes gives a pod for each Service of its namespace (`<NAME>_SERVICE_HOST`,
+   * `_SERVICE_PORT`, `_SERVICE_PORT_<PORT>`, `_PORT`), naming where the Service is served on this
+   * machine: 127.0.0.1 and its local port, not the cloud-like cluster IP, which nothing answers.
+   */
+  private serviceVariables(clusterId: string, namespace: string): Record<string, string> {
+    const env: Record<string, string> = {};
+    const upper = (text: string) => text.toUpperCase().replace(/-/g, '_');
+    for (const { service, ports } of this.options.loadBalancers.servicePorts(clusterId, namespace)) {
+      const prefix = upper(service);
+      env[`${prefix}_SERVICE_HOST`] = '127.0.0.1';
+      env[`${prefix}_SERVICE_PORT`] = String(ports[0].localPort);
+      env[`${prefix}_PORT`] = `tcp://127.0.0.1:${ports[0].localPort}`;
+      for (const p of ports) if (!/^\d+$/.test(p.name)) env[`${prefix}_SERVICE_PORT_${upper(p.name)}`] = String(p.localPort);
+    }
+    return env;
+  }
+
+  /** How a workload reaches its cluster's API: the local API's `/clusters/<id>` URL, Berth's CA, the service-account token. */
+  private kubeconfig(clusterId: string): string {
+    return stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'in-cluster',
+          cluster: { server: `${this.apiUrl}/clusters/${clusterId}`, 'certificate-authority-data': Buffer.from(this.options.caPem).toString('base64') },
+        },
+      ],
+      users: [{ name: 'service-account', user: { token: clusterToken(this.options.box, clusterId, 'serviceaccount') } }],
+      contexts: [{ name: 'in-cluster', context: { cluster: 'in-cluster', user: 'service-account' } }],
+      'current-context': 'in-cluster',
+    });
+  }
+
+  /** The pod's status from its containers' states, written when it differs from the stored one. */
+  private async writeStatus(key: string): Promise<void> {
+    const run = this.pods.get(key);
+    if (!run) return;
+    const [clusterId, namespace, name] = key.split('/');
+    const pod = await this.options.store.get(clusterId, PODS, namespace, name);
+    if (!pod || pod.metadata.uid !== run.uid) return;
+    const previous = (pod.status ?? {}) as { conditions?: Condition[]; startTime?: string; hostIP?: string };
+    const containersReady = run.containers.every((c) => c.ready);
+    const anyStarted = run.containers.some((c) => c.running || c.restartCount > 0 || 'terminated' in c.state);
+    const allDone = run.containers.every((c) => !c.running && 'terminated' in c.state);
+    const phase = allDone
+      ? run.containers.every((c) => 'terminated' in c.state && c.state.terminated.exitCode === 0)
+        ? 'Succeeded'
+        : 'Failed'
+      : anyStarted
+        ? 'Running'
+        : 'Pending';
+    const condition = (type: string, ok: boolean): Condition => {
+      const before = previous.conditions?.find((c) => c.type === type);
+      const status = ok ? 'True' : 'False';
+      return {
+        type,
+        status,
+        ...(ok ? {} : { reason: 'ContainersNotReady' }),
+        lastTransitionTime: before?.status === status && before.lastTransitionTime ? before.lastTransitionTime : stamp(),
+      };
+    };
+    const status = {
+      phase,
+      conditions: [
+        condition('PodScheduled', true),
+        condition('Initialized', true),
+        condition('Ready', containersReady),
+        condition('ContainersReady', containersReady),
+      ],
+      ...(previous.hostIP ? { hostIP: previous.hostIP } : {}),
+      podIP: run.ip,
+      podIPs: [{ ip: run.ip }],
+      startTime: previous.startTime ?? stamp(),
+      containerStatuses: run.containers.map((c) => ({
+        name: c.spec.name,
+        image: c.spec.image,
+        imageID: '',
+        ready: c.ready,
+        started: c.running,
+        restartCount: c.restartCount,
+        state: c.state satisfies ContainerState,
+        ...(c.lastState ? { lastState: c.lastState } : {}),
+      })),
+      qosClass: 'Burstable',
+    };
+    if (isDeepStrictEqual(status, pod.status)) return;
+    await unlessRaced(this.options.store.replace(clusterId, PODS, { ...pod, status }, pod.metadata.resourceVersion));
+  }
+}
