@@ -2,7 +2,9 @@
 // (a) PUT to Succeeded for a create (DevTest, 1 x Standard_D2_v2) and for an attach, median over 20
 // each (the original takes ~10 and ~5 minutes); (b) 200 attaches submitted at once on 200 existing
 // clusters, until all have finished; (c) how long a drift (the front end scaled to 7) lasts before
-// Berth reverts it.
+// Berth reverts it; (d) what running the front ends for real costs: their processes and memory.
+// The front ends run as workloads, as `berth up` runs them; BENCH_NO_WORKLOADS=1 simulates them.
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { parse as parseYaml } from 'yaml';
@@ -75,9 +77,37 @@ async function armOf(berth) {
   };
 }
 
+/** Resident memory of a process, in MiB, from /proc. */
+function rssMiB(pid) {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : 0;
+}
+
+/** `berth up`'s own memory, and its child processes that run a front end (azureml-fe.mjs): how many, and their memory. */
+function frontEndMemory(pid) {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  const frontEnds = children.filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('azureml-fe.mjs');
+    } catch {
+      return false;
+    }
+  });
+  const rss = frontEnds.map(rssMiB);
+  const total = rss.reduce((a, b) => a + b, 0);
+  return {
+    berthRssMiB: Math.round(rssMiB(pid)),
+    frontEndProcesses: frontEnds.length,
+    frontEndRssTotalMiB: Math.round(total),
+    frontEndRssPerReplicaMiB: frontEnds.length ? Math.round((total / frontEnds.length) * 10) / 10 : 0,
+  };
+}
+
 export async function computes({ runs = 20, attaches = 200, drifts = 5 } = {}) {
   const results = { name: 'inference clusters: create and attach to Succeeded, 200 attaches at once, drift repair' };
-  const berth = await startBerth();
+  const workloads = !process.env.BENCH_NO_WORKLOADS;
+  results.workloads = workloads ? 'front ends run as processes' : 'simulated (--no-run-workloads)';
+  const berth = await startBerth(workloads ? [] : ['--no-run-workloads']);
   const kubeDispatcher = new Agent({ connect: { ca: berth.ca }, connections: 16 });
   try {
     const arm = await armOf(berth);
@@ -143,6 +173,7 @@ export async function computes({ runs = 20, attaches = 200, drifts = 5 } = {}) {
     results.attachesAtOnceSubmittedMs = ms(submitMs);
     results.attachesAtOnceAllSucceededMs = ms(performance.now() - start);
     results.computesTracked = runs * 2 + attaches;
+    Object.assign(results, frontEndMemory(berth.child.pid));
     results.original = { createMinutes: 10, attachMinutes: 5 };
     return results;
   } finally {

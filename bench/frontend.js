@@ -185,6 +185,74 @@ async function sequential(url, ca, count = 3000) {
   }
 }
 
+/**
+ * Open-loop load at `rate` req/s spread evenly (autocannon's overallRate sends each connection's share for a second in a
+ * burst, which measures queueing behind the burst as much as the proxy): a request is started whenever one is due, on
+ * up to 64 kept-alive connections; p50 and p99 of the time from sending each to its answer (the client's own timer
+ * lateness on a busy machine is left out).
+ */
+async function paced(url, ca, rate, seconds) {
+  const u = new URL(url);
+  const https = u.protocol === 'https:';
+  const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 64, ca }) : new HttpAgent({ keepAlive: true, maxSockets: 64 });
+  const body = '{"data":[[1,2,3,4]]}';
+  const times = [];
+  let errors = 0;
+  const send = () =>
+    new Promise((resolve) => {
+      const sentAt = performance.now();
+      const req = (https ? httpsRequest : httpRequest)(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': body.length },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode === 200) times.push(performance.now() - sentAt);
+            else errors++;
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+      req.end(body);
+    });
+  /** Sends `rate` req/s for `secs` seconds, evenly; resolves when every answer is in. */
+  const phase = async (secs) => {
+    const inFlight = [];
+    const start = performance.now();
+    const total = rate * secs;
+    let sent = 0;
+    await new Promise((resolve) => {
+      const tick = setInterval(() => {
+        const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000));
+        for (; sent < due; sent++) inFlight.push(send());
+        if (sent >= total) {
+          clearInterval(tick);
+          resolve();
+        }
+      }, 1);
+    });
+    await Promise.all(inFlight);
+  };
+  // A first second opens the connections (TLS handshakes included), unrecorded.
+  await phase(1);
+  times.length = 0;
+  errors = 0;
+  await phase(seconds);
+  agent.destroy();
+  const sorted = Float64Array.from(times).sort();
+  return { requestsPerSecond: rate, p50Ms: round3(percentile(sorted, 50)), p99Ms: round3(percentile(sorted, 99)), errors };
+}
+
 function figures(r) {
   const sorted = Float64Array.from(r.times).sort();
   return {
@@ -195,7 +263,7 @@ function figures(r) {
   };
 }
 
-export async function frontend({ duration = 8, rateDuration = 5 } = {}) {
+export async function frontend({ duration = 8, rateDuration = 4 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-fe-'));
   mkdirSync(join(dir, 'tmp'));
   const ca = await loadOrCreateCa(join(dir, 'ca'));
@@ -250,13 +318,17 @@ export async function frontend({ duration = 8, rateDuration = 5 } = {}) {
       const cpuBefore = cpuMs(pid);
       const raw3000 = await run(url, ca.certPem, { connections: 50, duration: rateDuration, overallRate: 3000 });
       const at3000 = { ...figures(raw3000), cpuMicrosPerRequest: Math.round(((cpuMs(pid) - cpuBefore) * 1000) / raw3000.requests.total) };
-      results[name] = { saturation, at1000, at3000, sequential: await sequential(url, ca.certPem) };
+      const pacedAt1000 = await paced(url, ca.certPem, 1000, rateDuration);
+      const pacedAt3000 = await paced(url, ca.certPem, 3000, rateDuration);
+      results[name] = { saturation, at1000, at3000, pacedAt1000, pacedAt3000, sequential: await sequential(url, ca.certPem) };
     }
     const d = results.direct;
     for (const [name] of targets.slice(1)) {
       const t = results[name];
       t.addedMs = {
         sequential: { p50: round3(t.sequential.p50Ms - d.sequential.p50Ms), p99: round3(t.sequential.p99Ms - d.sequential.p99Ms) },
+        pacedAt1000: { p50: round3(t.pacedAt1000.p50Ms - d.pacedAt1000.p50Ms), p99: round3(t.pacedAt1000.p99Ms - d.pacedAt1000.p99Ms) },
+        pacedAt3000: { p50: round3(t.pacedAt3000.p50Ms - d.pacedAt3000.p50Ms), p99: round3(t.pacedAt3000.p99Ms - d.pacedAt3000.p99Ms) },
         at1000: { p50: round3(t.at1000.p50Ms - d.at1000.p50Ms), p99: round3(t.at1000.p99Ms - d.at1000.p99Ms) },
         at3000: { p50: round3(t.at3000.p50Ms - d.at3000.p50Ms), p99: round3(t.at3000.p99Ms - d.at3000.p99Ms) },
       };

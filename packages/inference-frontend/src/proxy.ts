@@ -126,6 +126,29 @@ function accessLog(
   );
 }
 
+const LINGER_MS = 2000;
+const discard = () => {};
+
+/**
+ * For an answer sent before the request body was read (a 413, with Connection: close): keep reading and discarding
+ * what the client still sends for a moment before closing. Closing a socket with unread data makes the kernel reset
+ * the connection, and a reset can reach the client before it has read the answer (nginx's lingering_close).
+ */
+function lingeringClose(req: IncomingMessage): void {
+  const socket = req.socket;
+  req.removeAllListeners('data');
+  req.on('data', discard);
+  req.resume();
+  // Node's server calls destroySoon() once a Connection: close answer is written: end (FIN) now, destroy later.
+  socket.destroySoon = function (this: typeof socket) {
+    this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+    this.once('end', () => this.destroy());
+  };
+}
+
 /** One scoring request, from its arrival to the end of its answer (one allocation per request holds its state). */
 class Exchange implements Waiter {
   queued = false;
@@ -359,7 +382,7 @@ class Exchange implements Waiter {
       return;
     }
     const max = this.proxy.config.maxBodyBytes;
-    // Connection: close — the rest of the body is not read.
+    lingeringClose(this.req);
     json(this.res, 413, errorBody('RequestEntityTooLarge', `The request body exceeds ${max} bytes`), true);
     this.finish(413);
   }

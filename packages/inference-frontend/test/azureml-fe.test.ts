@@ -370,7 +370,7 @@ describe('azureml-fe, the scoring router', () => {
         req.end();
       };
       pump();
-      setTimeout(() => reject(new Error(`no answer in 20 s (${sent} bytes sent)`)), 20_000).unref();
+      setTimeout(() => reject(new Error(`no answer in 50 s (${sent} bytes sent)`)), 50_000).unref();
     });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('RequestEntityTooLarge');

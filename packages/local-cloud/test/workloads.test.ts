@@ -171,6 +171,38 @@ setInterval(() => {}, 1000);`;
     expect(deploy.status.readyReplicas ?? 0).toBe(0);
   });
 
+  it('kubectl logs -f follows what a container writes; a failing liveness probe restarts it', async () => {
+    const script = `import http from 'node:http';
+let n = 0;
+setInterval(() => console.log('tick', ++n), 200);
+http.createServer((req, res) => { res.statusCode = req.url === '/healthz' ? 500 : 200; res.end(); }).listen(8080);`;
+    await kubectl.ok(
+      ['apply', '-f', '-'],
+      listYaml(
+        nodeApp('ticker', script, {
+          extra: { livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, initialDelaySeconds: 2, periodSeconds: 1, failureThreshold: 2 } },
+        }),
+      ),
+    );
+    const [pod] = await eventually('the ticker running', async () => ((await pods('ticker'))[0]?.status?.phase === 'Running' ? pods('ticker') : undefined));
+    const follow = kubectl.stream(['logs', '-f', pod.metadata.name]);
+    try {
+      await follow.waitFor(/tick 5\n/, 10_000);
+    } finally {
+      await follow.stop();
+    }
+    const restarted = await eventually(
+      'a liveness restart',
+      async () => {
+        const [p] = await pods('ticker');
+        return p?.status.containerStatuses?.[0]?.restartCount >= 1 ? p : undefined;
+      },
+      20_000,
+    );
+    expect(restarted.status.containerStatuses[0].lastState.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
+    expect(await kubectl.ok(['logs', pod.metadata.name, '--previous'])).toMatch(/^tick 1\ntick 2\n/);
+  });
+
   it('a missing ConfigMap is CreateContainerConfigError until it appears, then the pod runs', async () => {
     const [cm, deploy] = nodeApp('latecomer', `import http from 'node:http'; http.createServer((q, s) => s.end('late')).listen(8080);`, {
       extra: { readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 } },

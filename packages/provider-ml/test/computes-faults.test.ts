@@ -130,7 +130,7 @@ describe('faults of the cloud and of the clusters during install', () => {
 
       const clusterPath = paths(berth.subscriptionId).cluster('rg', 'target');
       const half = await installedObjects(berth.request, clusterPath, berth.url);
-      expect(half.configmaps).toEqual(['azuremlfeconfig']);
+      expect(half.configmaps).toEqual(['azureml-fe-app', 'azuremlfeconfig']);
       expect(half.deployments).toEqual([]);
       proxy.clear();
       const detach = await berth.request('DELETE', paths(berth.subscriptionId).compute('rg', 'faulty-ws', 'attached', '&underlyingResourceAction=Detach'));

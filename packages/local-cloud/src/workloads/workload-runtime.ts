@@ -46,6 +46,7 @@ interface PodRun {
   graceMs: number;
   /** The volumes could not be written yet (a ConfigMap or Secret is missing): written again when one appears. */
   volumesPending: boolean;
+  stopped: boolean;
 }
 
 interface Condition {
@@ -154,11 +155,9 @@ export class WorkloadRuntime {
       return;
     }
     if (!isBound(pod) || pod.metadata.deletionTimestamp || !isRunnable(podSpecOf(pod))) return;
-    const start = async () => {
-      if (run) await this.stopPod(key, run.graceMs);
-      await this.startPod(clusterId, pod);
-    };
-    start().catch((err) => this.options.log?.warn({ err, pod: key }, 'could not start a pod'));
+    // A pod of the same name made anew: the old one's processes stop, the new one's start (each run is in the map from its first moment, so no change starts a pod twice).
+    if (run) void this.stopPod(key, run.graceMs);
+    this.startPod(clusterId, pod).catch((err) => this.options.log?.warn({ err, pod: key }, 'could not start a pod'));
   }
 
   /** Writes again the volumes of running pods that mount a ConfigMap or Secret that changed (as the kubelet refreshes them). */
@@ -199,16 +198,27 @@ export class WorkloadRuntime {
     const previousIp = (pod.status as { podIP?: string } | undefined)?.podIP;
     const ip = this.addresses.allocate(uid!, previousIp);
     const dir = join(this.root, clusterId, `${namespace}_${name}_${uid}`);
+    const run: PodRun = {
+      clusterId,
+      uid: uid!,
+      ip,
+      dir,
+      containers: [],
+      graceMs: (spec.terminationGracePeriodSeconds ?? 30) * 1000,
+      volumesPending: false,
+      stopped: false,
+    };
+    this.pods.set(key, run);
     await mkdir(join(dir, 'logs'), { recursive: true, mode: 0o700 });
     await mkdir(join(dir, 'home'), { recursive: true, mode: 0o700 });
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, this.kubeconfig(clusterId), { mode: 0o600 });
-    const run: PodRun = { clusterId, uid: uid!, ip, dir, containers: [], graceMs: (spec.terminationGracePeriodSeconds ?? 30) * 1000, volumesPending: false };
-    this.pods.set(key, run);
     // Written once here, again when what they hold changes (sourceChanged); a missing source is retried at each container start.
     await this.writeVolumes(run, pod).catch((err) => {
       if (!(err instanceof ContainerConfigError)) throw err;
     });
+    // Stopped meanwhile (deleted, its cluster gone, Berth stopping): nothing starts.
+    if (run.stopped) return;
     const sources = this.sources(clusterId, namespace!);
     const fields = {
       'metadata.name': name,
@@ -260,6 +270,7 @@ export class WorkloadRuntime {
     const run = this.pods.get(key);
     if (!run) return;
     this.pods.delete(key);
+    run.stopped = true;
     await Promise.all(run.containers.map((c) => c.stop(graceMs)));
     this.addresses.release(run.ip);
     await rm(run.dir, { recursive: true, force: true });
