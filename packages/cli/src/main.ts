@@ -7,6 +7,7 @@ import { configureCommand } from './commands/configure.js';
 import { groupCommand } from './commands/group.js';
 import { mlCommand } from './commands/ml.js';
 import { roleCommand } from './commands/role.js';
+import { studioCommand } from './commands/studio.js';
 import { CliError } from './errors.js';
 import { BerthConnectionError, BerthRestError, ComputeConfigurationError, OperationFailedError } from '@berth/sdk';
 import { ConnectionSettingsError } from '@berth/sdk/node';
@@ -22,7 +23,8 @@ export function program(): Command {
     .addCommand(configureCommand())
     .addCommand(groupCommand())
     .addCommand(mlCommand())
-    .addCommand(aksCommand());
+    .addCommand(aksCommand())
+    .addCommand(studioCommand());
   // Usage errors exit 2, failures 1, as the Azure CLI does.
   const exitOverride = (cmd: Command) => {
     cmd.exitOverride();

@@ -28,6 +28,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import { tokenServiceRoutes } from './routes/token-service.js';
 import { servicePrincipalRoutes } from './routes/service-principals.js';
 import { roleAssignmentRoutes } from './routes/role-assignments.js';
+import { studioRoutes } from './routes/studio.js';
 import { loadTokenKeys } from './token-keys.js';
 
 /** One resource type a provider serves, as `GET /subscriptions/{s}/providers/{namespace}` lists it. */
@@ -62,6 +63,8 @@ export interface BuildAppOptions {
   limits?: Partial<HttpLimits>;
   /** The RSA private key (PKCS#8 PEM) that signs the token service's JWTs; none: a key that lives as long as the process. */
   tokenSigningKey?: string;
+  /** The built Studio's folder; default: `packages/studio/dist` of the workspace, when built. */
+  studioRoot?: string;
 }
 
 /** 1 MiB, as ARM's own request limit is a few MiB and no Berth body is near it. */
@@ -125,6 +128,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(healthRoutes);
   await app.register(cloudMetadataRoutes);
   await app.register(tokenRoutes);
+  await app.register(studioRoutes({ root: options.studioRoot }));
   await app.register(tokenServiceRoutes);
   await app.register(servicePrincipalRoutes);
   await app.register(subscriptionRoutes);

@@ -22,6 +22,8 @@ export interface OperationOptions {
 export interface BerthClientOptions {
   /** PEM of the CA that signs Berth's certificate (its home folder's ca.pem); ignored in a browser, which trusts certificates itself. */
   ca?: string;
+  /** Headers sent with every request: a browser page signed in with a session cookie (empty token) sends its `X-Berth-CSRF` here. */
+  headers?: Record<string, string>;
 }
 
 /** A paged list, as the Azure SDK's: iterate items with `for await`, or pages with `byPage()`. */
@@ -57,7 +59,7 @@ export class BerthClient {
   readonly rest: ArmRestClient;
 
   constructor(endpoint: string, token: string, options: BerthClientOptions = {}) {
-    this.rest = new ArmRestClient({ endpoint, token, ca: options.ca });
+    this.rest = new ArmRestClient({ endpoint, token, ca: options.ca, headers: options.headers });
   }
 
   async listSubscriptions(options: OperationOptions = {}): Promise<Subscription[]> {

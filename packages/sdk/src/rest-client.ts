@@ -5,7 +5,10 @@ import type { Transport } from './transport.js';
 /** Where Berth is and how to prove who you are. */
 export interface ConnectionSettings {
   endpoint: string;
+  /** The bearer token; empty in a browser page signed in with a session cookie (the Studio), which sends no Authorization header. */
   token: string;
+  /** Headers sent with every request, e.g. the Studio session's `X-Berth-CSRF`. */
+  headers?: Record<string, string>;
   /** PEM of the CA that signs the endpoint's certificate (Berth's `ca.pem`); ignored in a browser, which trusts certificates itself. */
   ca?: string;
 }
@@ -47,7 +50,8 @@ export class ArmRestClient {
       method,
       url,
       headers: {
-        authorization: `Bearer ${this.connection.token}`,
+        ...this.connection.headers,
+        ...(this.connection.token ? { authorization: `Bearer ${this.connection.token}` } : {}),
         accept: 'application/json',
         ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
       },

@@ -6,6 +6,7 @@ export type { ResourceRow, NewResource } from './tables/resources.table.js';
 export type { SubscriptionRow } from './tables/subscriptions.table.js';
 export type { TokenRow } from './tables/tokens.table.js';
 export type { ServicePrincipalRow } from './tables/service-principals.table.js';
+export type { StudioCodeRow, StudioSessionRow } from './tables/studio-sessions.table.js';
 export * from './repositories/subscriptions.js';
 export * from './repositories/resources.js';
 export * from './repositories/typed-resources.js';
@@ -15,3 +16,4 @@ export type { KubeClusterRow, KubeEventRow, KubeObjectRow, NewKubeObject } from 
 export * from './repositories/kube.js';
 export * from './repositories/resource-secrets.js';
 export * from './repositories/service-principals.js';
+export * from './repositories/studio-sessions.js';

@@ -1,7 +1,8 @@
+import { timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { ArmError } from '@berth/arm';
-import { findServicePrincipalByObjectId, findToken, getSubscription } from '@berth/store';
+import { findServicePrincipalByObjectId, findStudioSession, findToken, getSubscription } from '@berth/store';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { accessKinds, type Access } from '../access.js';
 import { canWrite, grantsOfRoleMap, hashToken, roleAt, roleMaps, type Principal } from '../roles.js';
@@ -14,6 +15,42 @@ import { acceptedAudiences, ADFS_TENANT, baseOf, issuerFor } from '../token-keys
  * expiry made by any process sharing the store is seen within a second.
  */
 const TOKEN_CACHE_MS = 500;
+
+/** The Studio's session cookie, and the header every write it authenticates must carry (see routes/studio.ts). */
+export const SESSION_COOKIE = 'berth_session';
+export const CSRF_HEADER = 'x-berth-csrf';
+
+/** How a request proved who it is: a bearer token (a Berth token or a JWT), or a Studio session cookie. */
+export type Credential = { kind: 'bearer'; token: string } | { kind: 'session'; idHash: string; tokenHash: string; csrf: string; expiresAt: string };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    credential: Credential | null;
+  }
+  interface FastifyInstance {
+    /** Drops a signed-out Studio session from this process's cache at once (other processes sharing the store see it within a second). */
+    forgetStudioSession(idHash: string): void;
+  }
+}
+
+/** The value of the Studio's session cookie, if the request has one. */
+export function sessionCookieOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
 
 /** A compact JWS (three base64url parts), as Berth's token service issues; Berth's own tokens have no dots. */
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -53,7 +90,11 @@ export const auth = fp(
      */
     const cache = new Map<string, { principal: Principal; until: number }>();
     const knownSubscriptions = new Set<string>();
+    /** Studio sessions by the hash of their cookie, like `cache`: a signed-out session or a revoked token is refused within a second. */
+    const sessions = new Map<string, { principal: Principal; tokenHash: string; csrf: string; expiresAt: string; until: number }>();
     app.decorateRequest('principal', null);
+    app.decorateRequest('credential', null);
+    app.decorate('forgetStudioSession', (idHash: string) => void sessions.delete(idHash));
     app.addHook('onRoute', checkDeclared);
 
     /** The principal of a token from the cache while fresh; 'stale' when it must be looked up or verified (again). */
@@ -185,12 +226,64 @@ export const auth = fp(
       if (unchecked !== undefined) await requireSubscription(unchecked);
     }
 
+    const sessionEnded = () =>
+      unauthorized(
+        'StudioSessionEnded',
+        'The Studio session has ended: signed out, expired, or its token was revoked. Sign in again (`berth studio` prints a sign-in link).',
+      );
+
+    /**
+     * A Studio session cookie in place of a bearer token: the principal of the token it was opened with,
+     * and, for a write, the session's CSRF value in `X-Berth-CSRF` (a cross-site form can send neither).
+     */
+    async function sessionPath(request: FastifyRequest, rule: Access, sessionId: string): Promise<void> {
+      const now = Date.now();
+      const idHash = hashToken(sessionId);
+      let entry = sessions.get(idHash);
+      if (!entry || entry.until <= now) {
+        sessions.delete(idHash);
+        const row = await findStudioSession(app.berth.db, idHash);
+        const sessionExpiry = row ? Date.parse(row.expires_at) : 0;
+        if (!row || sessionExpiry <= now) throw sessionEnded();
+        const token = await findToken(app.berth.db, row.token_hash);
+        const tokenExpiry = token?.expires_at ? Date.parse(token.expires_at) : Infinity;
+        if (!token || tokenExpiry <= now) throw sessionEnded();
+        entry = {
+          principal: { name: token.name, grants: grantsOfRoleMap(roleMaps.parse(token.roles)) },
+          tokenHash: row.token_hash,
+          csrf: row.csrf,
+          expiresAt: row.expires_at,
+          until: Math.min(sessionExpiry, tokenExpiry, now + TOKEN_CACHE_MS),
+        };
+        if (sessions.size > 10_000) sessions.clear();
+        sessions.set(idHash, entry);
+      }
+      if (!SAFE_METHODS.has(request.method)) {
+        const proof = request.headers[CSRF_HEADER];
+        if (typeof proof !== 'string' || !sameSecret(proof, entry.csrf)) {
+          throw new ArmError(
+            403,
+            'CsrfProofMissing',
+            `A change made with a Studio session cookie must carry the session's '${CSRF_HEADER}' header; the Studio sends it. Other clients send 'Authorization: Bearer <token>' instead.`,
+          );
+        }
+      }
+      request.credential = { kind: 'session', idHash, tokenHash: entry.tokenHash, csrf: entry.csrf, expiresAt: entry.expiresAt };
+      const unchecked = authorize(request, rule, entry.principal);
+      if (unchecked !== undefined) await requireSubscription(unchecked);
+    }
+
     // Callback style: a request whose token and subscription are cached is decided with no promise at all.
     app.addHook('onRequest', (request, _reply, done) => {
       const rule = accessOf(request);
       if (rule === 'public' || rule === 'own') return done();
       try {
+        if (!request.headers.authorization) {
+          const sessionId = sessionCookieOf(request);
+          if (sessionId) return void sessionPath(request, rule, sessionId).then(() => done(), done);
+        }
         const token = bearerOf(request);
+        request.credential = { kind: 'bearer', token };
         const now = Date.now();
         const cached = cachedPrincipal(token, now);
         if (cached === 'stale') return void slowPath(request, rule, token, now).then(() => done(), done);

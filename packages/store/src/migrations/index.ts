@@ -4,6 +4,7 @@ import * as kubernetes from './2026-11-28_kubernetes.js';
 import * as resourceSecrets from './2026-11-29_resource-secrets.js';
 import * as tokenExpiry from './2026-12-07_token-expiry.js';
 import * as servicePrincipals from './2026-12-07b_service-principals.js';
+import * as studioSessions from './2026-12-07c_studio-sessions.js';
 
 /** Migrations in order; names are date-prefixed so they sort (a letter after the date orders a day's second one). */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-29_resource-secrets': resourceSecrets,
   '2026-12-07_token-expiry': tokenExpiry,
   '2026-12-07b_service-principals': servicePrincipals,
+  '2026-12-07c_studio-sessions': studioSessions,
 };
 
 export const migrationProvider: MigrationProvider = {

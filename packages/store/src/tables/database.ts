@@ -1,6 +1,7 @@
 import type { KubeClustersTable, KubeEventsTable, KubeObjectsTable } from './kube.table.js';
 import type { ResourceSecretsTable } from './resource-secrets.table.js';
 import type { ServicePrincipalsTable } from './service-principals.table.js';
+import type { StudioCodesTable, StudioSessionsTable } from './studio-sessions.table.js';
 import type { OperationsTable } from './operations.table.js';
 import type { ResourcesTable } from './resources.table.js';
 import type { SubscriptionsTable } from './subscriptions.table.js';
@@ -16,4 +17,6 @@ export interface Database {
   kube_events: KubeEventsTable;
   resource_secrets: ResourceSecretsTable;
   service_principals: ServicePrincipalsTable;
+  studio_codes: StudioCodesTable;
+  studio_sessions: StudioSessionsTable;
 }
