@@ -178,7 +178,12 @@ export class OperationsEngine {
     return new WorkQueue({
       reconcile: async (key) => {
         await this.claimAndRun();
-        return key === POLL ? { requeueAfterMs: this.pollIntervalMs } : undefined;
+        if (key === POLL) return { requeueAfterMs: this.pollIntervalMs };
+        // A timer may fire a millisecond before the row's due time (timers and the wall clock differ): a row
+        // not yet due is looked at again when it is, rather than left for the next poll.
+        const row = await getOperation(this.db, key);
+        const dueIn = row && row.status === 'InProgress' && !row.lease_owner ? Date.parse(row.next_run_at) - Date.now() : 0;
+        return dueIn > 0 ? { requeueAfterMs: dueIn + 1 } : undefined;
       },
       groupOf: () => 'claim',
       backoff: { baseMs: this.pollIntervalMs, maxMs: this.pollIntervalMs },

@@ -106,6 +106,8 @@ export function ComputeDetails(props: {
   if (!compute) return <p role="status">Loading…</p>;
   const p = compute.properties;
   const aks = p.properties;
+  // Berth's local cloud: where the scoring endpoint also answers on this machine.
+  const localEndpoints = aks.systemServices?.[0]?.localEndpoints ?? [];
   const expiry = certificateExpiry(aks.sslConfiguration.cert);
   const replicas = aks.clusterPurpose === 'DevTest' ? 1 : 3;
   const ready = p.provisioningState === 'Succeeded' && aks.systemServices.length > 0;
@@ -179,6 +181,12 @@ export function ComputeDetails(props: {
           <dd>{p.isAttachedCompute ? 'Attached (detaching keeps the cluster)' : 'Created by the workspace'}</dd>
           <dt>Scoring endpoint / FQDN</dt>
           <dd>{endpointOf(compute) || '—'}</dd>
+          {localEndpoints.length > 0 && (
+            <>
+              <dt>Local endpoints</dt>
+              <dd className="endpoint">{localEndpoints.join(' ')}</dd>
+            </>
+          )}
           <dt>Load balancer</dt>
           <dd>
             {aks.loadBalancerType === 'InternalLoadBalancer' ? 'Internal' : 'Public IP'}
