@@ -310,7 +310,8 @@ export async function frontend({ duration = 8, rateDuration = 4 } = {}) {
     ];
     const proxyPid = { direct: backend.child.pid, router: router.child.pid, nginx: nginx.child.pid };
     for (const [name, url] of targets) {
-      await run(url, ca.certPem, { connections: 20, duration: 1 }); // warm-up
+      // Warm-up, long enough for the router's JIT to reach its steady state (a 1 s warm-up left its first target's figures cold).
+      await run(url, ca.certPem, { connections: 20, duration: 3 });
       const saturation = figures(await run(url, ca.certPem, { connections: 50, duration }));
       const at1000 = figures(await run(url, ca.certPem, { connections: 20, duration: rateDuration, overallRate: 1000 }));
       // The CPU the proxy (or, direct, the backend) spends per request: steadier than throughput on a shared machine.

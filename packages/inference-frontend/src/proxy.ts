@@ -73,7 +73,7 @@ export class Proxy {
     if (path !== '/healthz' && path !== '/readyz') accessLog(this.config, req, path, '', status, start, '', 0);
   };
 
-  upstream(endpoint: Endpoint, method: string, path: string, headers: OutgoingHttpHeaders): ClientRequest {
+  upstream(endpoint: Endpoint, method: string, path: string, headers: string[]): ClientRequest {
     return httpRequest({ host: endpoint.host, port: endpoint.port, method, path, headers, agent: this.agent });
   }
 
@@ -225,19 +225,21 @@ class Exchange implements Waiter {
     this.lastUpstream = endpoint.address;
     endpoint.active++;
     const { req } = this;
-    const headers: OutgoingHttpHeaders = {};
-    const extraHop = connectionTokens(req.headers.connection);
+    // A flat [name, value, ...] list: http.request stores it as the header block at once, without a setHeader per name.
+    const headers: string[] = [];
     const src = req.headers;
+    const extraHop = connectionTokens(src.connection);
     for (const name in src) {
-      if (HOP_REQUEST.has(name) || (extraHop && extraHop.has(name))) continue;
-      headers[name] = src[name];
+      if (HOP_REQUEST.has(name) || name === 'host' || name === 'x-forwarded-for' || (extraHop && extraHop.has(name))) continue;
+      const value = src[name]!;
+      if (typeof value === 'string') headers.push(name, value);
+      else for (let i = 0; i < value.length; i++) headers.push(name, value[i]!);
     }
     const ip = req.socket.remoteAddress ?? '';
     const xff = src['x-forwarded-for'];
-    headers['x-forwarded-for'] = xff ? `${xff}, ${ip}` : ip;
-    headers['x-forwarded-proto'] = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
-    if (src.host) headers['x-forwarded-host'] = src.host;
-    headers.host = endpoint.address;
+    headers.push('x-forwarded-for', xff ? `${xff}, ${ip}` : ip, 'x-forwarded-proto', (req.socket as TLSSocket).encrypted ? 'https' : 'http');
+    if (src.host) headers.push('x-forwarded-host', src.host);
+    headers.push('host', endpoint.address);
     const up = this.proxy.upstream(endpoint, req.method ?? 'GET', this.path, headers);
     this.upstreamReq = up;
     up.on('response', (upRes) => this.onResponse(up, upRes));
@@ -288,8 +290,17 @@ class Exchange implements Waiter {
     }
     const { res } = this;
     const raw = upRes.rawHeaders;
+    // The Connection header from the raw list rather than upRes.headers, which builds the whole headers object (Node's agent
+    // still builds it, for the Keep-Alive hint, once the socket goes back to the pool).
+    let extraHop: Set<string> | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (name.length === 10 && name.toLowerCase() === 'connection') {
+        const tokens = connectionTokens(raw[i + 1]);
+        if (tokens) for (const t of tokens) (extraHop ??= new Set()).add(t);
+      }
+    }
     const headers: string[] = [];
-    const extraHop = connectionTokens(upRes.headers.connection);
     for (let i = 0; i < raw.length; i += 2) {
       const lower = raw[i]!.toLowerCase();
       if (HOP_RESPONSE.has(lower) || (extraHop && extraHop.has(lower))) continue;
