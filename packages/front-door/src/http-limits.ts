@@ -117,11 +117,20 @@ export function checkRequestTarget(request: FastifyRequest, _reply: FastifyReply
   } else done();
 }
 
+/**
+ * Where Berth's own calls to its local cloud come from: its installer's calls and drift watches (four
+ * per compute, so a few hundred computes pass any cap). They are not capped: a local process can
+ * call from any other loopback address, so a cap on this one would protect nothing, and it would
+ * cut Berth off from its own clusters.
+ */
+const OWN_ADDRESSES = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
 /** Closes, at once, connections beyond the per-address cap: one client cannot hold every socket. */
 export function limitConnectionsPerAddress(server: Server, max: number): void {
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? '';
+    if (OWN_ADDRESSES.has(address)) return;
     const count = (open.get(address) ?? 0) + 1;
     if (count > max) {
       socket.destroy();

@@ -27,7 +27,7 @@ export function upCommand(): Command {
     )
     .option(
       '--max-connections-per-address <n>',
-      'open connections one client address may hold; more are closed at once',
+      'open connections one client address may hold; more are closed at once (127.0.0.1 and ::1, where Berth calls itself from, are not capped)',
       parseInteger('--max-connections-per-address', 1, 100_000),
       512,
     )
