@@ -36,6 +36,8 @@ export interface LocalCloudOptions {
    * pod is simulated. Running them runs the code a cluster's users deploy, as Berth's user.
    */
   runWorkloads: boolean;
+  /** Where running workloads keep their files (their volumes hold Secrets): a private folder. */
+  workloadsDir: string;
   log?: { warn(obj: object, msg: string): void };
 }
 
@@ -59,7 +61,7 @@ export function createLocalCloud(options: LocalCloudOptions): LocalCloud {
   const clusters = new ClusterDirectory(options.db);
   const loadBalancers = new LocalLoadBalancers(store);
   const workloads = options.runWorkloads
-    ? new WorkloadRuntime({ db: options.db, store, box: options.box, caPem: options.caPem, loadBalancers, log: options.log })
+    ? new WorkloadRuntime({ db: options.db, store, box: options.box, caPem: options.caPem, dir: options.workloadsDir, loadBalancers, log: options.log })
     : undefined;
   const controllers = new SimulatedControllers(options.db, store, clusters, {
     delayMs: CONTROLLER_DELAY_MS,

@@ -96,7 +96,15 @@ export async function createBerth(options: BerthOptions): Promise<RunningBerth> 
     const logger = pino({ level: options.logLevel }, process.stderr);
     const engine = new OperationsEngine({ db: store.db, leaseMs: options.leaseMs, log: logger });
     const settings = { provisioningDelayMs: options.provisioningDelayMs };
-    const localCloud = createLocalCloud({ db: store.db, box, caPem: ca.certPem, settings, runWorkloads: options.runWorkloads ?? true, log: logger });
+    const localCloud = createLocalCloud({
+      db: store.db,
+      box,
+      caPem: ca.certPem,
+      settings,
+      runWorkloads: options.runWorkloads ?? true,
+      workloadsDir: join(options.home, 'workloads'),
+      log: logger,
+    });
     let ownUrl = '';
     const machineLearning = machineLearningProvider({
       db: store.db,

@@ -77,8 +77,9 @@ Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the to
 
 Workloads: the local cloud runs pods whose image is a Node.js image (node:*) and whose command starts
 with 'node' as child processes of this command, each on its own loopback address (127.128.0.0/9), with
-its ConfigMap/Secret volumes as files in a private temporary folder. That runs code the clusters' users
-deploy, as your user: --no-run-workloads simulates every pod instead. Each LoadBalancer Service port is
+its ConfigMap/Secret volumes as files in <home>/workloads (private). That runs code the clusters' users
+deploy, as your user: --no-run-workloads simulates every pod instead (so do all but one of several
+berth up sharing a PostgreSQL store: each would run every pod). Each LoadBalancer Service port is
 also served on a loopback port, listed in the Service's berth.dev/local-endpoints annotation and in
 'berth ml computetarget show' (localEndpoints).`,
     )

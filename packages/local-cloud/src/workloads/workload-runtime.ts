@@ -1,6 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { SecretBox } from '@berth/pki';
@@ -56,6 +55,17 @@ interface Condition {
   lastTransitionTime?: string;
 }
 
+/** Whether a process of this id runs (a folder named otherwise is left to whoever made it). */
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 const podKey = (clusterId: string, namespace: string, name: string) => `${clusterId}/${namespace}/${name}`;
 const stamp = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -65,6 +75,8 @@ export interface WorkloadRuntimeOptions {
   box: SecretBox;
   /** Berth's CA: it signs the clusters' API endpoint, which workloads call. */
   caPem: string;
+  /** A private folder (in Berth's home) for the pods' files: volumes, Secrets included, logs, kubeconfigs. */
+  dir: string;
   /** Where the clusters' Services are served locally: what pods' service variables name. */
   loadBalancers: LocalLoadBalancers;
   log?: { warn(obj: object, msg: string): void };
@@ -99,7 +111,11 @@ export class WorkloadRuntime {
   /** Starts every runnable pod the clusters hold (after a restart of Berth, say), then follows changes. */
   async start(apiUrl: string): Promise<void> {
     this.apiUrl = apiUrl;
-    this.root = await mkdtemp(join(tmpdir(), 'berth-workloads-'));
+    // One folder per process: several `berth up` may share a home. What a process that died left (Secrets as files) goes.
+    await mkdir(this.options.dir, { recursive: true, mode: 0o700 });
+    for (const entry of await readdir(this.options.dir)) if (!isAlive(Number(entry))) await rm(join(this.options.dir, entry), { recursive: true, force: true });
+    this.root = join(this.options.dir, String(process.pid));
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
     this.options.store.on('change', this.onChange);
     for (const row of await listKubeClusters(this.options.db)) {
       for (const pod of (await this.options.store.list(row.cluster_id, PODS)).items) this.podChanged(row.cluster_id, pod);
