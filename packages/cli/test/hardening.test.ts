@@ -103,7 +103,7 @@ describe('HTTP hygiene of the shared port', () => {
 });
 
 describe('files at rest', () => {
-  it('makes the home folder 0700 and every file in it 0600 but the public certificates, even when it existed wider', async () => {
+  it('makes the home folder 0700, every file in it 0600 but the public certificates, and its folders 0700, even when it existed wider', async () => {
     const home = join(await tempHome(), 'home');
     await mkdir(home, { mode: 0o755 });
     await chmod(home, 0o755);
@@ -142,8 +142,10 @@ describe('files at rest', () => {
     ]) {
       expect(names).toContain(expected);
     }
+    // The running workloads' folder (their volumes hold Secrets) is the owner's only.
+    expect(names).toContain('workloads');
     for (const name of names) {
-      const expected = name === 'ca.pem' || name === 'server.pem' ? 0o644 : 0o600;
+      const expected = name === 'ca.pem' || name === 'server.pem' ? 0o644 : name === 'workloads' ? 0o700 : 0o600;
       expect((await mode(join(home, name))).toString(8), name).toBe(expected.toString(8));
     }
   });

@@ -11,7 +11,7 @@ export const homeFiles = { token: 'token', config: 'config.json', ca: 'ca.pem', 
 const PUBLIC_FILES = new Set(['ca.pem', 'server.pem']);
 
 /**
- * The home folder is 0700 and every file in it 0600 but the public certificates,
+ * The home folder is 0700, every file in it 0600 but the public certificates, and every folder 0700,
  * even when the folder existed before with wider modes.
  */
 export async function secureHome(home: string): Promise<void> {
@@ -19,6 +19,8 @@ export async function secureHome(home: string): Promise<void> {
   await chmod(home, 0o700);
   for (const entry of await readdir(home, { withFileTypes: true })) {
     if (entry.isFile()) await chmod(join(home, entry.name), PUBLIC_FILES.has(entry.name) ? 0o644 : 0o600);
+    // Folders (the workloads' files, Secrets among them) are the owner's only too.
+    else if (entry.isDirectory()) await chmod(join(home, entry.name), 0o700);
   }
 }
 

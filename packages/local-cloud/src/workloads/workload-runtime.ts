@@ -136,18 +136,12 @@ export class WorkloadRuntime {
   }
 
   /** A running pod's container log file (of the current start, or the previous one); undefined when the pod does not run here. */
-  logFile(
-    clusterId: string,
-    namespace: string,
-    name: string,
-    container: string | undefined,
-    previous: boolean,
-  ): { path?: string; container: string } | undefined {
+  logFile(clusterId: string, namespace: string, name: string, container: string | undefined, previous: boolean): { path?: string } | undefined {
     const run = this.pods.get(podKey(clusterId, namespace, name));
     if (!run) return undefined;
     const c = container === undefined ? run.containers[0] : run.containers.find((x) => x.spec.name === container);
     if (!c) return undefined;
-    return { path: c.logFile(previous), container: c.spec.name };
+    return { path: c.logFile(previous) };
   }
 
   private observe(change: ObjectChange): void {

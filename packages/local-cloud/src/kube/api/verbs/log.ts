@@ -11,13 +11,8 @@ const FOLLOW_POLL_MS = 200;
 
 /** Where the workload runtime keeps what a container wrote. */
 export interface PodLogs {
-  logFile(
-    clusterId: string,
-    namespace: string,
-    name: string,
-    container: string | undefined,
-    previous: boolean,
-  ): { path?: string; container: string } | undefined;
+  /** Undefined when the pod does not run here; `path` undefined when there is no such start (`previous` of a first start). */
+  logFile(clusterId: string, namespace: string, name: string, container: string | undefined, previous: boolean): { path?: string } | undefined;
 }
 
 /** The last `lines` lines of a text (all of it when undefined). */
