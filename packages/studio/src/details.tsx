@@ -195,7 +195,13 @@ export function ComputeDetails(props: {
           <dt>TLS</dt>
           <dd>{tlsLabel(compute)}</dd>
           <dt>Certificate expiry</dt>
-          <dd>{expiry ? formatTime(expiry.toISOString()) : '—'}</dd>
+          <dd>
+            {expiry
+              ? formatTime(expiry.toISOString())
+              : aks.sslConfiguration.status === 'Auto'
+                ? 'Issued by Berth for 90 days, renewed 30 days before it expires'
+                : '—'}
+          </dd>
           <dt>Kubernetes version</dt>
           <dd>{cluster?.properties.currentKubernetesVersion ?? cluster?.properties.kubernetesVersion ?? '—'}</dd>
           <dt>Front-end replicas</dt>
