@@ -148,15 +148,18 @@ function percentile(sorted, p) {
 
 const round3 = (x) => Math.round(x * 1000) / 1000;
 
-/** Latency of `count` requests one after another on one kept-alive connection (no queueing in the client): p50 and p99. */
-async function sequential(url, ca, count = 3000) {
+/**
+ * POSTs of a small JSON body to `url` on up to `maxSockets` kept-alive connections: each resolves with the
+ * status (0 when the request failed) and the time from sending it to the end of its answer.
+ */
+function poster(url, ca, maxSockets) {
   const u = new URL(url);
   const https = u.protocol === 'https:';
-  const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ca }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets, ca }) : new HttpAgent({ keepAlive: true, maxSockets });
   const body = '{"data":[[1,2,3,4]]}';
-  const one = () =>
-    new Promise((resolve, reject) => {
-      const start = performance.now();
+  const post = () =>
+    new Promise((resolve) => {
+      const sentAt = performance.now();
       const req = (https ? httpsRequest : httpRequest)(
         {
           host: u.hostname,
@@ -168,12 +171,23 @@ async function sequential(url, ca, count = 3000) {
         },
         (res) => {
           res.resume();
-          res.on('end', () => resolve(performance.now() - start));
+          res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - sentAt }));
         },
       );
-      req.on('error', reject);
+      req.on('error', () => resolve({ status: 0, ms: performance.now() - sentAt }));
       req.end(body);
     });
+  return { post, agent };
+}
+
+/** Latency of `count` requests one after another on one kept-alive connection (no queueing in the client): p50 and p99. */
+async function sequential(url, ca, count = 3000) {
+  const { post, agent } = poster(url, ca, 1);
+  const one = async () => {
+    const { status, ms } = await post();
+    if (status === 0) throw new Error(`POST ${url} failed`);
+    return ms;
+  };
   try {
     for (let i = 0; i < 200; i++) await one(); // warm-up
     const times = [];
@@ -192,39 +206,14 @@ async function sequential(url, ca, count = 3000) {
  * lateness on a busy machine is left out).
  */
 async function paced(url, ca, rate, seconds) {
-  const u = new URL(url);
-  const https = u.protocol === 'https:';
-  const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 64, ca }) : new HttpAgent({ keepAlive: true, maxSockets: 64 });
-  const body = '{"data":[[1,2,3,4]]}';
+  const { post, agent } = poster(url, ca, 64);
   const times = [];
   let errors = 0;
-  const send = () =>
-    new Promise((resolve) => {
-      const sentAt = performance.now();
-      const req = (https ? httpsRequest : httpRequest)(
-        {
-          host: u.hostname,
-          port: u.port,
-          path: u.pathname,
-          method: 'POST',
-          agent,
-          headers: { 'content-type': 'application/json', 'content-length': body.length },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => {
-            if (res.statusCode === 200) times.push(performance.now() - sentAt);
-            else errors++;
-            resolve();
-          });
-        },
-      );
-      req.on('error', () => {
-        errors++;
-        resolve();
-      });
-      req.end(body);
-    });
+  const send = async () => {
+    const { status, ms } = await post();
+    if (status === 200) times.push(ms);
+    else errors++;
+  };
   /** Sends `rate` req/s for `secs` seconds, evenly; resolves when every answer is in. */
   const phase = async (secs) => {
     const inFlight = [];

@@ -131,13 +131,18 @@ function oversizedBody(): Readable {
   });
 }
 
+/** Creates an AKS compute through the official client and waits for its operation (which may fail). */
+function beginCreate(client: AzureMachineLearningWorkspaces, name: string, properties: Record<string, unknown>) {
+  return client.computeOperations.beginCreateOrUpdateAndWait(RG, WS, name, { properties: { computeType: 'AKS', properties } } as never, POLL);
+}
+
 describe('the inference front end runs for real in the local cloud', () => {
   let berth: TestBerth;
   let client: AzureMachineLearningWorkspaces;
   const kubectls: Kubectl[] = [];
 
   async function create(name: string, properties: Record<string, unknown>) {
-    const created = await client.computeOperations.beginCreateOrUpdateAndWait(RG, WS, name, { properties: { computeType: 'AKS', properties } } as never, POLL);
+    const created = await beginCreate(client, name, properties);
     expect((created.properties as any).provisioningState).toBe('Succeeded');
     const k = await kubectlFor(client, RG, WS, name);
     kubectls.push(k);
@@ -326,9 +331,7 @@ describe('a front end that cannot start', () => {
       const client = mlClient(berth.url, berth.ca, berth.token, berth.subscriptionId);
       await setUpWorkspaces(berth.request, berth.subscriptionId, [[RG, WS]]);
       const started = Date.now();
-      const err: any = await client.computeOperations
-        .beginCreateOrUpdateAndWait(RG, WS, 'badimage', { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest' } } } as never, POLL)
-        .catch((e: unknown) => e);
+      const err: any = await beginCreate(client, 'badimage', { clusterPurpose: 'DevTest' }).catch((e: unknown) => e);
       expect(Date.now() - started).toBeLessThan(30_000);
       const got = (await berth.request('GET', paths(berth.subscriptionId).compute(RG, WS, 'badimage'))).body;
       expect(got.properties.provisioningState).toBe('Failed');
@@ -351,24 +354,8 @@ describe('detach and restart', () => {
     try {
       const client = mlClient(first.url, first.ca, first.token, first.subscriptionId);
       await setUpWorkspaces(first.request, first.subscriptionId, [[RG, WS]]);
-      const keep = (
-        await client.computeOperations.beginCreateOrUpdateAndWait(
-          RG,
-          WS,
-          'keep',
-          { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest' } } } as never,
-          POLL,
-        )
-      ).properties as any;
-      const gone = (
-        await client.computeOperations.beginCreateOrUpdateAndWait(
-          RG,
-          WS,
-          'gone',
-          { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest' } } } as never,
-          POLL,
-        )
-      ).properties as any;
+      const keep = (await beginCreate(client, 'keep', { clusterPurpose: 'DevTest' })).properties as any;
+      const gone = (await beginCreate(client, 'gone', { clusterPurpose: 'DevTest' })).properties as any;
       const [keepUrl] = keep.properties.systemServices[0].localEndpoints;
       const [goneUrl] = gone.properties.systemServices[0].localEndpoints;
       expect((await send(`${goneUrl}/readyz`)).status).toBe(200);

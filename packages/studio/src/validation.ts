@@ -2,8 +2,20 @@ import { checkComputePut, computeNameProblem, purposeProblems } from '@berth/com
 import { findVmSize } from '@berth/catalog';
 import { AksProvisioningConfiguration, AksAttachConfiguration, type ComputeDefinition, type ErrorDetail } from '@berth/sdk';
 
+/** The front end's load balancer and TLS, which both wizard forms set. */
+export interface FrontEndFields {
+  loadBalancerType: 'PublicIp' | 'InternalLoadBalancer';
+  loadBalancerSubnet: string;
+  tls: boolean;
+  tlsMode: 'auto' | 'custom';
+  leafDomainLabel: string;
+  cert: string;
+  key: string;
+  cname: string;
+}
+
 /** The wizard's "Create new" form, as the user typed it. */
-export interface CreateForm {
+export interface CreateForm extends FrontEndFields {
   name: string;
   location: string;
   vmSize: string;
@@ -16,29 +28,25 @@ export interface CreateForm {
   serviceCidr: string;
   dnsServiceIp: string;
   dockerBridgeCidr: string;
-  loadBalancerType: 'PublicIp' | 'InternalLoadBalancer';
-  loadBalancerSubnet: string;
-  tls: boolean;
-  tlsMode: 'auto' | 'custom';
-  leafDomainLabel: string;
-  cert: string;
-  key: string;
-  cname: string;
 }
 
-export interface AttachForm {
+export interface AttachForm extends FrontEndFields {
   name: string;
   clusterId: string;
   purpose: 'FastProd' | 'DevTest';
-  loadBalancerType: 'PublicIp' | 'InternalLoadBalancer';
-  loadBalancerSubnet: string;
-  tls: boolean;
-  tlsMode: 'auto' | 'custom';
-  leafDomainLabel: string;
-  cert: string;
-  key: string;
-  cname: string;
 }
+
+/** A public load balancer and no TLS: what both forms start with. */
+const EMPTY_FRONT_END: FrontEndFields = {
+  loadBalancerType: 'PublicIp',
+  loadBalancerSubnet: '',
+  tls: false,
+  tlsMode: 'auto',
+  leafDomainLabel: '',
+  cert: '',
+  key: '',
+  cname: '',
+};
 
 export const emptyCreateForm = (location = 'westus'): CreateForm => ({
   name: '',
@@ -53,28 +61,14 @@ export const emptyCreateForm = (location = 'westus'): CreateForm => ({
   serviceCidr: '',
   dnsServiceIp: '',
   dockerBridgeCidr: '',
-  loadBalancerType: 'PublicIp',
-  loadBalancerSubnet: '',
-  tls: false,
-  tlsMode: 'auto',
-  leafDomainLabel: '',
-  cert: '',
-  key: '',
-  cname: '',
+  ...EMPTY_FRONT_END,
 });
 
 export const emptyAttachForm = (): AttachForm => ({
   name: '',
   clusterId: '',
   purpose: 'FastProd',
-  loadBalancerType: 'PublicIp',
-  loadBalancerSubnet: '',
-  tls: false,
-  tlsMode: 'auto',
-  leafDomainLabel: '',
-  cert: '',
-  key: '',
-  cname: '',
+  ...EMPTY_FRONT_END,
 });
 
 /** Which form field a rule's `target` (from @berth/compute-rules or from the server) concerns. */
@@ -118,7 +112,7 @@ export function byField(details: ErrorDetail[]): FieldProblems {
   return out;
 }
 
-function ssl(form: Pick<CreateForm, 'tls' | 'tlsMode' | 'leafDomainLabel' | 'cert' | 'key' | 'cname'>) {
+function ssl(form: FrontEndFields) {
   if (!form.tls) return undefined;
   return form.tlsMode === 'auto'
     ? { leafDomainLabel: form.leafDomainLabel.trim() }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { addressInRanges, isIPv4 } from '@berth/arm';
 import { listRegions, listVmSizes, supportedKubernetesVersions, findVmSize } from '@berth/catalog';
 import { BerthRestError, type BerthClient, type ComputeResource, type ErrorDetail, type WorkspaceResource } from '@berth/sdk';
@@ -230,31 +230,50 @@ const RELATED: Record<string, string[]> = {
   serviceCidr: ['dnsServiceIp'],
 };
 
-/** Shows a field's problems once it (or a related field) was changed, or after a submit; the server's at once. */
-function useShown(local: FieldProblems, server: FieldProblems, touched: Set<string>, submitted: boolean) {
-  return (field: string) => {
-    const changed = submitted || touched.has(field) || (RELATED[field] ?? []).some((f) => touched.has(f));
-    const all = [...(changed ? (local[field] ?? []) : []), ...(server[field] ?? [])];
-    return all.length ? all : undefined;
-  };
-}
-
-export function CreateNew(props: FormProps) {
-  const [form, setForm] = useState<CreateForm>(() => emptyCreateForm(props.location));
+/**
+ * What both wizard forms keep: the form, the fields changed, whether a submit was tried, and the
+ * server's problems by field (cleared by any change).
+ */
+function useWizardForm<T extends object>(initial: T | (() => T)) {
+  const [form, setForm] = useState<T>(initial);
   const [touched, setTouched] = useState(new Set<string>());
   const [submitted, setSubmitted] = useState(false);
   const [server, setServer] = useState<FieldProblems>({});
   const [busy, setBusy] = useState(false);
-  const set = (patch: Partial<CreateForm>) => {
+  const set = (patch: Partial<T>) => {
     setForm((f) => ({ ...f, ...patch }));
     setTouched((t) => new Set([...t, ...Object.keys(patch)]));
     setServer({});
   };
+  /** Shows a field's problems once it (or a related field) was changed, or after a submit; the server's at once. */
+  const shownOf = (local: FieldProblems) => (field: string) => {
+    const changed = submitted || touched.has(field) || (RELATED[field] ?? []).some((f) => touched.has(f));
+    const all = [...(changed ? (local[field] ?? []) : []), ...(server[field] ?? [])];
+    return all.length ? all : undefined;
+  };
+  /** Sends the form unless its own rules refuse it; what the server refuses goes next to the fields it concerns. */
+  const submit = (refused: boolean, send: () => Promise<void>) => async (e: FormEvent) => {
+    e.preventDefault();
+    setSubmitted(true);
+    if (refused) return;
+    setBusy(true);
+    try {
+      await send();
+    } catch (err) {
+      setServer(serverProblems(err));
+      setBusy(false);
+    }
+  };
+  return { form, set, busy, shownOf, submit };
+}
+
+export function CreateNew(props: FormProps) {
+  const { form, set, busy, shownOf, submit } = useWizardForm<CreateForm>(() => emptyCreateForm(props.location));
   const validation = useCertificateCheck(
     form,
     useMemo(() => validateCreate(form, props.scope.subscription, props.existing), [form, props.scope.subscription, props.existing]),
   );
-  const shown = useShown(validation.problems, server, touched, submitted);
+  const shown = shownOf(validation.problems);
   const vmSizes = useMemo(() => listVmSizes(), []);
   const size = findVmSize(form.vmSize);
   const body = createConfiguration(form, props.scope.subscription).toCompute();
@@ -263,19 +282,10 @@ export function CreateNew(props: FormProps) {
     <form
       noValidate
       aria-label="Create new"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setSubmitted(true);
-        if (validation.details.length) return;
-        setBusy(true);
-        try {
-          await props.client.beginCreateCompute(props.scope.subscription, props.scope.group, props.scope.workspace, form.name.trim(), body);
-          props.onDone(form.name.trim(), 'Create');
-        } catch (err) {
-          setServer(serverProblems(err));
-          setBusy(false);
-        }
-      }}
+      onSubmit={submit(validation.details.length > 0, async () => {
+        await props.client.beginCreateCompute(props.scope.subscription, props.scope.group, props.scope.workspace, form.name.trim(), body);
+        props.onDone(form.name.trim(), 'Create');
+      })}
     >
       <Problems problems={shown('form')} />
       <Field label="Compute name" problems={shown('name')} hint="3 to 24 letters, digits and hyphens; starts with a letter, ends with a letter or digit.">
@@ -379,19 +389,10 @@ export function CreateNew(props: FormProps) {
 }
 
 export function UseExisting(props: FormProps) {
-  const [form, setForm] = useState<AttachForm>(emptyAttachForm);
-  const [touched, setTouched] = useState(new Set<string>());
-  const [submitted, setSubmitted] = useState(false);
-  const [server, setServer] = useState<FieldProblems>({});
-  const [busy, setBusy] = useState(false);
+  const { form, set, busy, shownOf, submit } = useWizardForm<AttachForm>(emptyAttachForm);
   const [clusters, setClusters] = useState<ClusterSummary[]>();
   const [attached, setAttached] = useState<Map<string, string>>(new Map());
   const [loadError, setLoadError] = useState<string>();
-  const set = (patch: Partial<AttachForm>) => {
-    setForm((f) => ({ ...f, ...patch }));
-    setTouched((t) => new Set([...t, ...Object.keys(patch)]));
-    setServer({});
-  };
   useEffect(() => {
     const { client, scope } = props;
     (async () => {
@@ -415,7 +416,7 @@ export function UseExisting(props: FormProps) {
     form,
     useMemo(() => validateAttach(form, props.existing), [form, props.existing]),
   );
-  const shown = useShown(validation.problems, server, touched, submitted);
+  const shown = shownOf(validation.problems);
   const body = attachDefinition(form);
   const controlPlane = window.location.hostname;
 
@@ -423,19 +424,10 @@ export function UseExisting(props: FormProps) {
     <form
       noValidate
       aria-label="Use existing"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setSubmitted(true);
-        if (validation.details.length) return;
-        setBusy(true);
-        try {
-          await props.client.beginAttachCompute(props.scope.subscription, props.scope.group, props.scope.workspace, form.name.trim(), body);
-          props.onDone(form.name.trim(), 'Attach');
-        } catch (err) {
-          setServer(serverProblems(err));
-          setBusy(false);
-        }
-      }}
+      onSubmit={submit(validation.details.length > 0, async () => {
+        await props.client.beginAttachCompute(props.scope.subscription, props.scope.group, props.scope.workspace, form.name.trim(), body);
+        props.onDone(form.name.trim(), 'Attach');
+      })}
     >
       <Problems problems={shown('form')} />
       <fieldset>

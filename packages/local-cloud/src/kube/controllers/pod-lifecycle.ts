@@ -83,46 +83,31 @@ function hostIpOf(settings: ClusterSettings, spec: PodSpec | undefined): string 
 export function startedPod(settings: ClusterSettings, pod: KubeObject, runsForReal: RunsForReal): KubeObject {
   const spec = podSpecOf(pod);
   const started = now();
-  if (runsForReal(spec)) {
-    pod.status = {
-      phase: 'Pending',
-      conditions: [
-        { type: 'PodScheduled', status: 'True', lastTransitionTime: started },
-        { type: 'Initialized', status: 'True', lastTransitionTime: started },
-        { type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: started },
-        { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: started },
-      ],
-      hostIP: hostIpOf(settings, spec),
-      startTime: started,
-      containerStatuses: (spec?.containers ?? []).map((c) => ({
-        name: c.name,
-        image: c.image,
-        imageID: '',
-        ready: false,
-        started: false,
-        restartCount: 0,
-        state: { waiting: { reason: 'ContainerCreating' } },
-      })),
-      qosClass: 'Burstable',
-    };
-    return pod;
-  }
+  const real = runsForReal(spec);
+  const containerStatuses = (spec?.containers ?? []).map((c) => ({
+    name: c.name,
+    image: c.image,
+    imageID: '',
+    ready: !real,
+    started: !real,
+    restartCount: 0,
+    state: real ? { waiting: { reason: 'ContainerCreating' } } : { running: { startedAt: started } },
+  }));
+  // A starting pod is scheduled and initialized, not yet ready; a simulated one is all of it at once.
+  const types = real ? ['PodScheduled', 'Initialized', 'Ready', 'ContainersReady'] : ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
+  const conditions = types.map((type) =>
+    !real || type === 'PodScheduled' || type === 'Initialized'
+      ? { type, status: 'True', lastTransitionTime: started }
+      : { type, status: 'False', reason: 'ContainersNotReady', lastTransitionTime: started },
+  );
   pod.status = {
-    phase: 'Running',
-    conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastTransitionTime: started })),
-    message: SIMULATED_MESSAGE,
+    phase: real ? 'Pending' : 'Running',
+    conditions,
+    ...(real ? {} : { message: SIMULATED_MESSAGE }),
     hostIP: hostIpOf(settings, spec),
-    podIP: addressAt(parseCidr(settings.podCidr)!, 10 + (hashInt(pod.metadata.name ?? '') % 60000)),
+    ...(real ? {} : { podIP: addressAt(parseCidr(settings.podCidr)!, 10 + (hashInt(pod.metadata.name ?? '') % 60000)) }),
     startTime: started,
-    containerStatuses: (spec?.containers ?? []).map((c) => ({
-      name: c.name,
-      image: c.image,
-      imageID: '',
-      ready: true,
-      started: true,
-      restartCount: 0,
-      state: { running: { startedAt: started } },
-    })),
+    containerStatuses,
     qosClass: 'Burstable',
   };
   return pod;
