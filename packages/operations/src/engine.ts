@@ -177,13 +177,16 @@ export class OperationsEngine {
   private claimQueue(): WorkQueue {
     return new WorkQueue({
       reconcile: async (key) => {
-        await this.claimAndRun();
+        const claimedAt = await this.claimAndRun();
         if (key === POLL) return { requeueAfterMs: this.pollIntervalMs };
+        // With every slot taken, the next operation to finish kicks a new look.
+        if (claimedAt === undefined) return undefined;
         // A timer may fire a millisecond before the row's due time (timers and the wall clock differ): a row
-        // not yet due is looked at again when it is, rather than left for the next poll.
+        // that was not yet due when the claim looked is looked at again when it is, rather than left for the
+        // next poll. Measured against the claim's own clock: it may be due by the time this reads it.
         const row = await getOperation(this.db, key);
-        const dueIn = row && row.status === 'InProgress' && !row.lease_owner ? Date.parse(row.next_run_at) - Date.now() : 0;
-        return dueIn > 0 ? { requeueAfterMs: dueIn + 1 } : undefined;
+        const notYetDue = row && row.status === 'InProgress' && !row.lease_owner && Date.parse(row.next_run_at) > claimedAt;
+        return notYetDue ? { requeueAfterMs: Math.max(1, Date.parse(row.next_run_at) - Date.now() + 1) } : undefined;
       },
       groupOf: () => 'claim',
       backoff: { baseMs: this.pollIntervalMs, maxMs: this.pollIntervalMs },
@@ -191,9 +194,10 @@ export class OperationsEngine {
     });
   }
 
-  private async claimAndRun(): Promise<void> {
+  /** Claims what is due and runs it; returns the time the claim counted as now, or undefined when every slot is taken. */
+  private async claimAndRun(): Promise<number | undefined> {
     const free = this.concurrency - this.running.size;
-    if (free <= 0) return;
+    if (free <= 0) return undefined;
     const now = Date.now();
     const claimed = await claimOperations(this.db, this.owner, iso(now), iso(now + this.leaseMs), free);
     for (const operation of claimed) {
@@ -203,6 +207,7 @@ export class OperationsEngine {
       });
       this.running.set(operation.id, run);
     }
+    return now;
   }
 
   /** Runs an operation's steps while it holds the lease and they follow each other without a wait. */
