@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BerthPoller, OperationFailedError, type OperationStatusReader } from '@berth/sdk';
 
@@ -45,6 +46,14 @@ describe('BerthPoller', () => {
     const server = scripted([{ status: 'InProgress', retryAfter: '3' }, { status: 'InProgress', retryAfter: '3' }, { status: 'Succeeded' }]);
     await settle(BerthPoller.forOperationStatus(STATUS_URL, server.read).pollUntilDone({ intervalInMs: 25 }));
     expect(server.gaps()).toEqual([25, 25]);
+  });
+
+  it('keeps no abort listener after a wait: one signal serves a long operation of many polls', async () => {
+    const server = scripted([...Array.from({ length: 20 }, () => ({ status: 'InProgress' })), { status: 'Succeeded' }]);
+    const controller = new AbortController();
+    await settle(BerthPoller.forOperationStatus(STATUS_URL, server.read).pollUntilDone({ abortSignal: controller.signal }));
+    expect(server.gaps()).toHaveLength(20);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('rejects with OperationFailedError, or resolves with the final document when asked to', async () => {
