@@ -245,7 +245,7 @@ http.createServer((req, res) => { res.statusCode = req.url === '/healthz' ? 500 
     expect(logs.stderr).toMatch(/simulated by Berth's local cloud: nothing runs, so it has no log/);
   });
 
-  it("workloads reach their cluster's API with their service account, read-only", async () => {
+  it("workloads reach their cluster's API with their service account, which may do what RBAC grants it and nothing more", async () => {
     const script = `import { readFileSync } from 'node:fs';
 import https from 'node:https';
 const config = readFileSync(process.env.KUBECONFIG, 'utf8');
@@ -258,6 +258,8 @@ const call = (method, path) => new Promise((resolve) => {
 });
 console.log('list', await call('GET', '/api/v1/namespaces/default/services'), 'create', await call('POST', '/api/v1/namespaces/default/configmaps'));
 setInterval(() => {}, 1000);`;
+    await kubectl.ok(['create', 'role', 'service-reader', '--verb=list', '--resource=services']);
+    await kubectl.ok(['create', 'rolebinding', 'service-reader', '--role=service-reader', '--serviceaccount=default:default']);
     await kubectl.ok(['apply', '-f', '-'], listYaml(nodeApp('caller', script)));
     const [pod] = await eventually('the caller running', async () => ((await pods('caller'))[0]?.status?.phase === 'Running' ? pods('caller') : undefined));
     expect(await eventually('its output', async () => (await kubectl.run(['logs', pod.metadata.name])).stdout || undefined)).toBe('list 200 create 403\n');

@@ -59,9 +59,13 @@ export function kubeApiRoutes(options: KubeApiOptions) {
 
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       const { clusterId } = request.params as { clusterId: string };
-      const { settings, role } = callers.get(request)!;
+      const caller = callers.get(request)!;
       const { query, dryRun } = queryOf(request);
-      return route({ store, clusterId, settings, role, query, dryRun, request, reply, workloads }, segmentsOf(request.url), request.method);
+      return route(
+        { store, box, clusterId, settings: caller.settings, caller, query, dryRun, request, reply, workloads },
+        segmentsOf(request.url),
+        request.method,
+      );
     };
     app.all('/', { config: { access: 'own' } }, handler);
     app.all('/*', { config: { access: 'own' } }, handler);

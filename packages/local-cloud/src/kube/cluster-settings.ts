@@ -25,5 +25,8 @@ export type ClusterSettings = Static<typeof ClusterSettingsSchema>;
 /** How settings are stored in `kube_clusters.settings`. */
 export const clusterSettingsCodec = bodyCodec(ClusterSettingsSchema, 'local cluster settings');
 
-/** Who a cluster token speaks for: its admin, its user (AKS's clusterAdmin / clusterUser), or a workload's service account. */
-export type ClusterRole = 'admin' | 'user' | 'serviceaccount';
+/** The credentials AKS hands out: clusterAdmin and clusterUser. */
+export type CredentialRole = 'admin' | 'user';
+
+/** Who a cluster token speaks for: its admin, its user, or a workload's service account. */
+export type ClusterRole = CredentialRole | 'serviceaccount';

@@ -34,6 +34,13 @@ export function apiGroup(group: string): object | undefined {
   return apiGroups().includes(group) ? { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(group) } : undefined;
 }
 
+/** Subresources whose kind is not their object's, and the verbs each answers. */
+const SUBRESOURCE_KINDS: Record<string, { group?: string; version?: string; kind: string; verbs: string[] }> = {
+  scale: { group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] },
+  log: { kind: 'Pod', verbs: ['get'] },
+  token: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] },
+};
+
 function resourceEntries(t: ResourceType): object[] {
   const main = {
     name: t.plural,
@@ -44,19 +51,12 @@ function resourceEntries(t: ResourceType): object[] {
     ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
     ...(t.categories.length ? { categories: t.categories } : {}),
   };
-  const subs = t.subresources.map((s) =>
-    s === 'scale'
-      ? {
-          name: `${t.plural}/scale`,
-          singularName: '',
-          namespaced: t.namespaced,
-          group: 'autoscaling',
-          version: 'v1',
-          kind: 'Scale',
-          verbs: ['get', 'patch', 'update'],
-        }
-      : { name: `${t.plural}/${s}`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] },
-  );
+  const subs = t.subresources.map((s) => ({
+    name: `${t.plural}/${s}`,
+    singularName: '',
+    namespaced: t.namespaced,
+    ...(SUBRESOURCE_KINDS[s] ?? { kind: t.kind, verbs: ['get', 'patch', 'update'] }),
+  }));
   return [main, ...subs];
 }
 

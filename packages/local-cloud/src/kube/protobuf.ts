@@ -2,7 +2,7 @@ import protobuf from 'protobufjs';
 import { KubeError } from './status.js';
 
 /**
- * kubectl's typed commands (`kubectl create secret|configmap|namespace|serviceaccount`)
+ * kubectl's typed commands (`kubectl create secret|configmap|namespace|serviceaccount|token|role|rolebinding|…`)
  * send Kubernetes protobuf, not JSON. These are the messages of k8s.io/api they
  * use, with their field numbers from k8s.io/api's generated.proto.
  */
@@ -26,6 +26,19 @@ message Namespace { optional ObjectMeta metadata = 1; optional NamespaceSpec spe
 message ObjectReference { optional string kind = 1; optional string namespace = 2; optional string name = 3; optional string uid = 4; optional string apiVersion = 5; }
 message LocalObjectReference { optional string name = 1; }
 message ServiceAccount { optional ObjectMeta metadata = 1; repeated ObjectReference secrets = 2; repeated LocalObjectReference imagePullSecrets = 3; optional bool automountServiceAccountToken = 4; }
+message BoundObjectReference { optional string kind = 1; optional string apiVersion = 2; optional string name = 3; optional string uid = 4; }
+message TokenRequestSpec { repeated string audiences = 1; optional BoundObjectReference boundObjectRef = 3; optional int64 expirationSeconds = 4; }
+message TokenRequest { optional ObjectMeta metadata = 1; optional TokenRequestSpec spec = 2; }
+message LabelSelectorRequirement { optional string key = 1; optional string operator = 2; repeated string values = 3; }
+message LabelSelector { map<string, string> matchLabels = 1; repeated LabelSelectorRequirement matchExpressions = 2; }
+message PolicyRule { repeated string verbs = 1; repeated string apiGroups = 2; repeated string resources = 3; repeated string resourceNames = 4; repeated string nonResourceURLs = 5; }
+message AggregationRule { repeated LabelSelector clusterRoleSelectors = 1; }
+message RoleRef { optional string apiGroup = 1; optional string kind = 2; optional string name = 3; }
+message Subject { optional string kind = 1; optional string apiGroup = 2; optional string name = 3; optional string namespace = 4; }
+message Role { optional ObjectMeta metadata = 1; repeated PolicyRule rules = 2; }
+message ClusterRole { optional ObjectMeta metadata = 1; repeated PolicyRule rules = 2; optional AggregationRule aggregationRule = 3; }
+message RoleBinding { optional ObjectMeta metadata = 1; repeated Subject subjects = 2; optional RoleRef roleRef = 3; }
+message ClusterRoleBinding { optional ObjectMeta metadata = 1; repeated Subject subjects = 2; optional RoleRef roleRef = 3; }
 `;
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
@@ -33,7 +46,17 @@ const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 const root = protobuf.parse(SCHEMA, { keepCase: true }).root;
 const unknownType = root.lookupType('k8s.Unknown');
 /** The top-level objects of the schema; the other messages only occur inside them. */
-const OBJECT_KINDS = new Set(['Secret', 'ConfigMap', 'Namespace', 'ServiceAccount']);
+const OBJECT_KINDS = new Set([
+  'Secret',
+  'ConfigMap',
+  'Namespace',
+  'ServiceAccount',
+  'TokenRequest',
+  'Role',
+  'ClusterRole',
+  'RoleBinding',
+  'ClusterRoleBinding',
+]);
 
 /** Decodes a Kubernetes protobuf body (`k8s\0` + runtime.Unknown) into the JSON object it carries. */
 export function decodeKubeProtobuf(body: Buffer): Record<string, unknown> {

@@ -47,7 +47,7 @@ export const resourceTypes: ResourceType[] = [
   type('', 'secrets', 'Secret', true),
   type('', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
   type('', 'services', 'Service', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'], createOnUpdate: true }),
-  type('', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }),
+  type('', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'], subresources: ['token'] }),
   type('', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'log'] }),
   type('', 'events', 'Event', true, { shortNames: ['ev'], createOnUpdate: true }),
   type('apps', 'deployments', 'Deployment', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),

@@ -52,6 +52,17 @@ export const invalid = (t: ResourceType, name: string, causes: StatusCause[]) =>
   });
 export const badRequest = (message: string) => new KubeError(400, 'BadRequest', message);
 export const forbidden = (message: string) => new KubeError(403, 'Forbidden', message);
+/** Kubernetes' refusal of a request its authorizer denied, word for word: `secrets "x" is forbidden: User "…" cannot get resource "secrets" in API group "" in the namespace "default"`. */
+export function accessDenied(t: ResourceType, user: string, access: { verb: string; subresource?: string; namespace?: string; name?: string }): KubeError {
+  const resource = access.subresource ? `${t.plural}/${access.subresource}` : t.plural;
+  const where = access.namespace !== undefined ? ` in the namespace "${access.namespace}"` : ' at the cluster scope';
+  return new KubeError(
+    403,
+    'Forbidden',
+    `${what(t)}${access.name !== undefined ? ` "${access.name}"` : ''} is forbidden: User "${user}" cannot ${access.verb} resource "${resource}" in API group "${t.group}"${where}`,
+    { ...(access.name !== undefined ? { name: access.name } : {}), ...(t.group ? { group: t.group } : {}), kind: t.plural },
+  );
+}
 export const unauthorized = (message = 'Unauthorized') => new KubeError(401, 'Unauthorized', message);
 export const methodNotAllowed = (message: string) => new KubeError(405, 'MethodNotAllowed', message);
 export const gone = (message: string) => new KubeError(410, 'Expired', message);

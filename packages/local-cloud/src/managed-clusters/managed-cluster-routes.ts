@@ -9,7 +9,7 @@ import { apiVersionOf, baseUrl, nowIso, page, pageOf, requireApiVersion, require
 import type { SecretBox } from '@berth/pki';
 import { resolveKubernetesVersion } from '@berth/catalog';
 import { clusterToken, kubeconfig } from '../kube/credentials.js';
-import type { ClusterRole } from '../kube/cluster-settings.js';
+import type { CredentialRole } from '../kube/cluster-settings.js';
 import { checkManagedCluster, type ManagedClusterSpec } from './managed-cluster-spec.js';
 import { managedClusterBody } from './managed-cluster-body.js';
 import type { ClusterOpData } from './managed-cluster-operations.js';
@@ -215,7 +215,7 @@ export function managedClusterRoutes(options: ManagedClusterRouteOptions) {
     async function credentials(
       request: FastifyRequest,
       params: { subscriptionId: string; resourceGroupName: string; resourceName: string },
-      role: ClusterRole,
+      role: CredentialRole,
     ) {
       const { row, body } = await load(params);
       const kube = await getKubeClusterByManagedCluster(db, row.id_key);

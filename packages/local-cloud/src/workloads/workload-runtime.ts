@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import type { SecretBox } from '@berth/pki';
 import { listKubeClusters, type Db } from '@berth/store';
 import { WorkQueue } from '@berth/work-queue';
-import { clusterToken } from '../kube/credentials.js';
+import { serviceAccountToken, type ServiceAccountRef } from '../kube/credentials.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import type { KubeObjectStore, ObjectChange } from '../kube/object-store.js';
 import { resourceTypeByKey } from '../kube/resource-types.js';
@@ -80,6 +80,12 @@ export interface WorkloadRuntimeOptions {
   /** Where the clusters' Services are served locally: what pods' service variables name. */
   loadBalancers: LocalLoadBalancers;
   log?: { warn(obj: object, msg: string): void };
+}
+
+/** The service account a pod runs as: its `serviceAccountName` (or the older `serviceAccount`), else `default`. */
+function serviceAccountOf(pod: KubeObject): ServiceAccountRef {
+  const spec = pod.spec as { serviceAccountName?: string; serviceAccount?: string };
+  return { namespace: pod.metadata.namespace!, name: spec.serviceAccountName || spec.serviceAccount || 'default' };
 }
 
 /**
@@ -181,18 +187,19 @@ export class WorkloadRuntime {
     }
   }
 
-  private sources(clusterId: string, namespace: string): PodSources {
+  private sources(clusterId: string, pod: KubeObject): PodSources {
+    const namespace = pod.metadata.namespace!;
     const { store, box, caPem } = this.options;
     return {
       configMap: (name) => store.get(clusterId, CONFIGMAPS, namespace, name),
       secret: (name) => store.get(clusterId, SECRETS, namespace, name),
-      serviceAccount: { token: clusterToken(box, clusterId, 'serviceaccount'), caPem },
+      serviceAccount: { token: serviceAccountToken(box, clusterId, serviceAccountOf(pod)), caPem },
     };
   }
 
   private async writeVolumes(run: PodRun, pod: KubeObject): Promise<void> {
     try {
-      await writePodVolumes(run.dir, pod, this.sources(run.clusterId, pod.metadata.namespace!));
+      await writePodVolumes(run.dir, pod, this.sources(run.clusterId, pod));
       run.volumesPending = false;
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
@@ -222,20 +229,20 @@ export class WorkloadRuntime {
     await mkdir(join(dir, 'logs'), { recursive: true, mode: 0o700 });
     await mkdir(join(dir, 'home'), { recursive: true, mode: 0o700 });
     const kubeconfigPath = join(dir, 'kubeconfig');
-    await writeFile(kubeconfigPath, this.kubeconfig(clusterId), { mode: 0o600 });
+    await writeFile(kubeconfigPath, this.kubeconfig(clusterId, pod), { mode: 0o600 });
     // Written once here, again when what they hold changes (sourceChanged); a missing source is retried at each container start.
     await this.writeVolumes(run, pod).catch((err) => {
       if (!(err instanceof ContainerConfigError)) throw err;
     });
     // Stopped meanwhile (deleted, its cluster gone, Berth stopping): nothing starts.
     if (run.stopped) return;
-    const sources = this.sources(clusterId, namespace!);
+    const sources = this.sources(clusterId, pod);
     const fields = {
       'metadata.name': name,
       'metadata.namespace': namespace,
       'metadata.uid': uid,
       'spec.nodeName': spec.nodeName,
-      'spec.serviceAccountName': (spec as { serviceAccountName?: string }).serviceAccountName ?? 'default',
+      'spec.serviceAccountName': serviceAccountOf(pod).name,
       'status.podIP': ip,
       'status.hostIP': (pod.status as { hostIP?: string } | undefined)?.hostIP,
     };
@@ -305,7 +312,7 @@ export class WorkloadRuntime {
   }
 
   /** How a workload reaches its cluster's API: the local API's `/clusters/<id>` URL, Berth's CA, the service-account token. */
-  private kubeconfig(clusterId: string): string {
+  private kubeconfig(clusterId: string, pod: KubeObject): string {
     return stringify({
       apiVersion: 'v1',
       kind: 'Config',
@@ -315,7 +322,7 @@ export class WorkloadRuntime {
           cluster: { server: `${this.apiUrl}/clusters/${clusterId}`, 'certificate-authority-data': Buffer.from(this.options.caPem).toString('base64') },
         },
       ],
-      users: [{ name: 'service-account', user: { token: clusterToken(this.options.box, clusterId, 'serviceaccount') } }],
+      users: [{ name: 'service-account', user: { token: serviceAccountToken(this.options.box, clusterId, serviceAccountOf(pod)) } }],
       contexts: [{ name: 'in-cluster', context: { cluster: 'in-cluster', user: 'service-account' } }],
       'current-context': 'in-cluster',
     });

@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ClusterRole, ClusterSettings } from '../cluster-settings.js';
+import type { SecretBox } from '@berth/pki';
+import type { ClusterSettings } from '../cluster-settings.js';
 import type { KubeObjectStore } from '../object-store.js';
+import type { Caller } from './auth.js';
 import type { Query } from './parse-request.js';
 import type { PodLogs } from './verbs/log.js';
 
@@ -9,7 +11,9 @@ export interface KubeCall {
   store: KubeObjectStore;
   clusterId: string;
   settings: ClusterSettings;
-  role: ClusterRole;
+  caller: Caller;
+  /** Berth's key box: service-account tokens are signed with it. */
+  box: SecretBox;
   query: Query;
   dryRun: boolean;
   request: FastifyRequest;

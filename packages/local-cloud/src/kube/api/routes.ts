@@ -1,7 +1,7 @@
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiDocument, openApiIndex, openApiV2Document, versionInfo } from '../discovery.js';
 import { resourceTypeByKey, resourceTypes } from '../resource-types.js';
 import { methodNotAllowed, pathNotFound } from '../status.js';
-import { authorizeWrite } from './auth.js';
+import { authorize } from './auth.js';
 import type { KubeCall } from './kube-call.js';
 import { asObject, isWatch, resourceTargetOf, type ResourceTarget } from './parse-request.js';
 import { createObject } from './verbs/create.js';
@@ -10,6 +10,7 @@ import { patchObject } from './verbs/patch.js';
 import { podLog } from './verbs/log.js';
 import { getObject, listObjects } from './verbs/read.js';
 import { scaleObject } from './verbs/scale.js';
+import { requestToken } from './verbs/token.js';
 import { updateObject } from './verbs/update.js';
 import { watchObjects } from './verbs/watch.js';
 
@@ -70,14 +71,29 @@ function serverDocument(call: KubeCall, segments: string[]): unknown {
   return undefined;
 }
 
-function routeToVerb(call: KubeCall, target: ResourceTarget, method: string): Promise<unknown> {
+/** The RBAC verb of a request: `get`, `list` and `watch` for reads, `create` … `deletecollection` for writes. */
+function verbOf(call: KubeCall, method: string, name: string | undefined): string {
+  if (method === 'GET' || method === 'HEAD') return isWatch(call.query) ? 'watch' : name === undefined ? 'list' : 'get';
+  if (method === 'DELETE') return name === undefined ? 'deletecollection' : 'delete';
+  return { POST: 'create', PUT: 'update', PATCH: 'patch' }[method] ?? method.toLowerCase();
+}
+
+async function routeToVerb(call: KubeCall, target: ResourceTarget, method: string): Promise<unknown> {
   const { type, name, subresource } = target;
   const namespace = type.namespaced ? target.namespace : undefined;
   if (subresource !== undefined && !type.subresources.includes(subresource)) throw pathNotFound(`${type.plural}/${subresource}`);
   const write = !['GET', 'HEAD'].includes(method);
   // A namespaced kind's path without a namespace (/api/v1/configmaps) lists and watches across namespaces, nothing more.
   if (write && type.namespaced && target.namespace === undefined) throw notAllowed();
-  if (write) authorizeWrite(call.role, type, namespace ?? (type === NAMESPACES ? name : undefined), method);
+  await authorize(call.store, call.clusterId, call.caller, type, {
+    verb: verbOf(call, method, name),
+    group: type.group,
+    resource: type.plural,
+    subresource,
+    // A Namespace object is authorized in its own namespace, as Kubernetes does.
+    namespace: namespace ?? (type === NAMESPACES ? name : undefined),
+    name,
+  });
   if (name === undefined) {
     switch (method) {
       case 'GET':
@@ -91,6 +107,10 @@ function routeToVerb(call: KubeCall, target: ResourceTarget, method: string): Pr
     }
   }
   if (subresource === 'scale') return scaleObject(call, type, namespace!, name, method);
+  if (subresource === 'token') {
+    if (method !== 'POST') throw notAllowed();
+    return requestToken(call, namespace!, name);
+  }
   if (subresource === 'log') {
     if (method !== 'GET') throw notAllowed();
     return podLog(call, call.workloads, namespace!, name);

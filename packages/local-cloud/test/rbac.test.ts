@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretBox } from '@berth/pki';
+import { identityOfToken, serviceAccountToken } from '../src/kube/credentials.js';
+import { startTestBerth, type TestBerth } from '../../../test-support/berth.js';
+import {
+  clusterBody,
+  clusterCredential,
+  eventually,
+  Kubectl,
+  kubeApi,
+  managedClusterPath,
+  putManagedCluster,
+  type ArmCall,
+} from '../../../test-support/kube.js';
+
+const RG_API = 'api-version=2021-04-01';
+const denied = (account: string, verb: string, resource: string, where: string) =>
+  `is forbidden: User "system:serviceaccount:${account}" cannot ${verb} resource "${resource}" in API group ""${where}`;
+
+/** A script for a pod: calls its cluster's API with its own service-account token (from the folder given as its argument) and prints what it got. */
+const PROBE_SCRIPT = `
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+const dir = process.argv[2];
+const token = readFileSync(dir + '/token', 'utf8');
+const ca = readFileSync(dir + '/ca.crt');
+const server = /server: (\\S+)/.exec(readFileSync(process.env.KUBECONFIG, 'utf8'))[1];
+const get = (path) => new Promise((resolve) => {
+  https.get(server + path, { ca, headers: { authorization: 'Bearer ' + token } }, (res) => {
+    let body = '';
+    res.on('data', (c) => (body += c));
+    res.on('end', () => resolve({ status: res.statusCode, message: JSON.parse(body).message }));
+  }).on('error', (err) => resolve({ error: err.message }));
+});
+console.log(JSON.stringify({ secrets: await get('/api/v1/namespaces/default/secrets'), configmaps: await get('/api/v1/namespaces/default/configmaps') }));
+setInterval(() => {}, 1 << 30);
+`;
+
+describe("the local cluster's API judges service accounts by RBAC", () => {
+  let berth: TestBerth;
+  let kubectl: Kubectl;
+  let api: ReturnType<typeof kubeApi>;
+  const call: ArmCall = (method, p, o) => berth.request(method, p, o);
+  const as = (token: string, args: string[]) => kubectl.run([`--token=${token}`, ...args]);
+
+  beforeAll(async () => {
+    berth = await startTestBerth({ provisioningDelayMs: 0, runWorkloads: true });
+    expect(
+      (await berth.request('PUT', `/subscriptions/${berth.subscriptionId}/resourcegroups/rbac-rg?${RG_API}`, { body: { location: 'westus' } })).status,
+    ).toBe(201);
+    const path = managedClusterPath(berth.subscriptionId, 'rbac-rg', 'rbac');
+    expect((await putManagedCluster(call, path, clusterBody())).operation.status).toBe('Succeeded');
+    const kubeconfig = await clusterCredential(call, path, 'admin');
+    kubectl = await Kubectl.create(kubeconfig);
+    api = kubeApi(kubeconfig);
+  });
+  afterAll(async () => {
+    await kubectl?.close();
+    await berth?.close();
+  });
+
+  it('grants a token from `kubectl create token` nothing until Roles and ClusterRoles bound to it say so, each where it is bound', async () => {
+    await kubectl.ok(['create', 'namespace', 'team']);
+    await kubectl.ok(['create', 'configmap', 'settings', '--from-literal=a=b']);
+    await kubectl.ok(['create', 'secret', 'generic', 's1', '--from-literal=x=y']);
+    await kubectl.ok(['create', 'secret', 'generic', 's2', '--from-literal=x=y']);
+    const token = (await kubectl.ok(['create', 'token', 'default'])).trim();
+
+    let res = await as(token, ['get', 'secrets', '-A']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`secrets ${denied('default:default', 'list', 'secrets', ' at the cluster scope')}`);
+    res = await as(token, ['get', 'configmaps']);
+    expect(res.stderr).toContain(`configmaps ${denied('default:default', 'list', 'configmaps', ' in the namespace "default"')}`);
+
+    // A Role, bound in its namespace (kubectl sends both as protobuf).
+    await kubectl.ok(['create', 'role', 'reader', '--verb=get,list', '--resource=configmaps']);
+    await kubectl.ok(['create', 'rolebinding', 'reader', '--role=reader', '--serviceaccount=default:default']);
+    expect(await kubectl.ok([`--token=${token}`, 'get', 'configmaps', '-o', 'name'])).toContain('configmap/settings');
+    res = await as(token, ['get', 'configmaps', '-n', 'team']);
+    expect(res.stderr).toContain(denied('default:default', 'list', 'configmaps', ' in the namespace "team"'));
+    res = await as(token, ['delete', 'configmap', 'settings']);
+    expect(res.stderr).toContain(`configmaps "settings" ${denied('default:default', 'delete', 'configmaps', ' in the namespace "default"')}`);
+    expect(await kubectl.ok(['get', 'configmap', 'settings', '-o', 'name'])).toContain('configmap/settings');
+
+    // A ClusterRole naming one Secret, bound cluster-wide to every service account.
+    await kubectl.ok(['create', 'clusterrole', 'one-secret', '--verb=get', '--resource=secrets', '--resource-name=s1']);
+    await kubectl.ok(['create', 'clusterrolebinding', 'one-secret', '--clusterrole=one-secret', '--group=system:serviceaccounts']);
+    expect(await kubectl.ok([`--token=${token}`, 'get', 'secret', 's1', '-o', 'name'])).toBe('secret/s1\n');
+    res = await as(token, ['get', 'secret', 's2']);
+    expect(res.stderr).toContain(`secrets "s2" ${denied('default:default', 'get', 'secrets', ' in the namespace "default"')}`);
+    res = await as(token, ['get', 'secrets']);
+    expect(res.stderr).toContain(denied('default:default', 'list', 'secrets', ' in the namespace "default"'));
+
+    // Another account: the group binding reaches it, the RoleBinding of default:default does not.
+    await kubectl.ok(['create', 'serviceaccount', 'robot', '-n', 'team']);
+    const robot = (await kubectl.ok(['create', 'token', 'robot', '-n', 'team'])).trim();
+    expect(await kubectl.ok([`--token=${robot}`, 'get', 'secret', 's1', '-o', 'name'])).toBe('secret/s1\n');
+    res = await as(robot, ['get', 'configmaps']);
+    expect(res.stderr).toContain(denied('team:robot', 'list', 'configmaps', ' in the namespace "default"'));
+  });
+
+  it('refuses token requests for an unknown account, with a bad lifetime or method, and tokens that were tampered with', async () => {
+    let res = await kubectl.run(['create', 'token', 'nobody']);
+    expect(res.stderr).toContain('serviceaccounts "nobody" not found');
+    res = await kubectl.run(['create', 'token', 'default', '--duration=1s']);
+    expect(res.stderr).toMatch(/TokenRequest "default" is invalid: spec.expirationSeconds: Invalid value: 1: must be a whole number of seconds from 600/);
+
+    const tokenPath = '/api/v1/namespaces/default/serviceaccounts/default/token';
+    const notANumber = await api('POST', tokenPath, {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 'soon' } },
+    });
+    expect(notANumber.status).toBe(422);
+    expect(notANumber.body).toMatchObject({ kind: 'Status', reason: 'Invalid' });
+    expect((await api('GET', tokenPath)).status).toBe(405);
+
+    const issued = await api('POST', tokenPath, { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } } });
+    expect(issued.status).toBe(201);
+    expect(issued.body).toMatchObject({ kind: 'TokenRequest', spec: { expirationSeconds: 600 }, status: { token: expect.any(String) } });
+    const expires = Date.parse(issued.body.status.expirationTimestamp);
+    expect(expires - Date.now()).toBeGreaterThan(590_000);
+    expect(expires - Date.now()).toBeLessThanOrEqual(600_000);
+
+    // The claims name the account: another account's name under the same MAC is refused.
+    const [kind, claims, mac] = issued.body.status.token.split('.');
+    const other = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(claims, 'base64url').toString()), ns: 'kube-system' })).toString('base64url');
+    for (const forged of [`${kind}.${other}.${mac}`, `${kind}.${claims}.${mac.slice(1)}`, `${kind}.${mac}`]) {
+      const refused = await api('GET', '/api/v1/namespaces/default/configmaps', { token: forged });
+      expect(refused.status).toBe(401);
+      expect(refused.body).toMatchObject({ kind: 'Status', reason: 'Unauthorized' });
+    }
+  });
+
+  it("gives a running pod its own service account's token, which RBAC judges like any other", async () => {
+    await kubectl.ok(['create', 'serviceaccount', 'reader-bot']);
+    await kubectl.ok(['create', 'rolebinding', 'reader-bot', '--role=reader', '--serviceaccount=default:reader-bot']);
+    await kubectl.ok(['create', 'configmap', 'probe', '--from-literal=main.mjs=' + PROBE_SCRIPT]);
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'probe', namespace: 'default' },
+      spec: {
+        serviceAccountName: 'reader-bot',
+        containers: [
+          {
+            name: 'main',
+            image: 'node:20-alpine',
+            command: ['node', '/srv/main.mjs', '/var/run/secrets/kubernetes.io/serviceaccount'],
+            volumeMounts: [{ name: 'code', mountPath: '/srv' }],
+          },
+        ],
+        volumes: [{ name: 'code', configMap: { name: 'probe' } }],
+      },
+    };
+    await kubectl.ok(['apply', '-f', '-'], JSON.stringify(pod));
+    const printed = await eventually(
+      'the pod to print what its API calls got',
+      async () => {
+        const res = await kubectl.run(['logs', 'probe']);
+        return res.code === 0 && res.stdout.trim() ? JSON.parse(res.stdout.trim().split('\n')[0]) : undefined;
+      },
+      20_000,
+    );
+    expect(printed.configmaps).toMatchObject({ status: 200 });
+    expect(printed.secrets.status).toBe(403);
+    expect(printed.secrets.message).toBe(`secrets ${denied('default:reader-bot', 'list', 'secrets', ' in the namespace "default"')}`);
+  });
+});
+
+describe('service-account tokens', () => {
+  const box = new SecretBox(randomBytes(32));
+  const robot = { namespace: 'team', name: 'robot' };
+
+  it('name their account, are worthless on another cluster, and stop working when they expire', () => {
+    expect(identityOfToken(box, 'c1', serviceAccountToken(box, 'c1', robot))).toEqual({ role: 'serviceaccount', serviceAccount: robot });
+    expect(identityOfToken(box, 'c2', serviceAccountToken(box, 'c1', robot))).toBeUndefined();
+    expect(identityOfToken(box, 'c1', serviceAccountToken(box, 'c1', robot, new Date(Date.now() + 60_000)))).toEqual({
+      role: 'serviceaccount',
+      serviceAccount: robot,
+    });
+    expect(identityOfToken(box, 'c1', serviceAccountToken(box, 'c1', robot, new Date(Date.now() - 1000)))).toBeUndefined();
+  });
+});
