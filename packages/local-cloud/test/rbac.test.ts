@@ -100,6 +100,39 @@ describe("the local cluster's API judges service accounts by RBAC", () => {
     expect(res.stderr).toContain(denied('team:robot', 'list', 'configmaps', ' in the namespace "default"'));
   });
 
+  it('lets a service account grant through roles and bindings only what it holds, unless it may escalate or bind', async () => {
+    await kubectl.ok(['create', 'serviceaccount', 'delegate', '-n', 'team']);
+    await kubectl.ok(['create', 'role', 'delegator', '-n', 'team', '--verb=get,list,create,update,patch', '--resource=roles,rolebindings,configmaps']);
+    await kubectl.ok(['create', 'rolebinding', 'delegator', '-n', 'team', '--role=delegator', '--serviceaccount=team:delegate']);
+    const token = (await kubectl.ok(['create', 'token', 'delegate', '-n', 'team'])).trim();
+    const notHeld = (kind: string, name: string) =>
+      `${kind}.rbac.authorization.k8s.io "${name}" is forbidden: user "system:serviceaccount:team:delegate" is attempting to grant RBAC permissions not currently held:`;
+
+    expect((await as(token, ['create', 'role', 'cm-reader', '-n', 'team', '--verb=get', '--resource=configmaps'])).code).toBe(0);
+    let res = await as(token, ['create', 'role', 'secret-reader', '-n', 'team', '--verb=list', '--resource=secrets']);
+    expect(res.stderr).toContain(notHeld('roles', 'secret-reader'));
+    expect(res.stderr).toContain('{APIGroups:[""], Resources:["secrets"], Verbs:["list"]}');
+    res = await as(token, ['patch', 'role', 'cm-reader', '-n', 'team', '--type=json', '-p', '[{"op":"add","path":"/rules/0/verbs/-","value":"delete"}]']);
+    expect(res.stderr).toContain('{APIGroups:[""], Resources:["configmaps"], Verbs:["delete"]}');
+    expect(await kubectl.ok(['get', 'role', 'cm-reader', '-n', 'team', '-o', 'jsonpath={.rules[0].verbs}'])).toBe('["get"]');
+
+    await kubectl.ok(['create', 'clusterrole', 'secret-admin', '--verb=get,list,delete', '--resource=secrets']);
+    const take = ['create', 'rolebinding', 'take', '-n', 'team', '--clusterrole=secret-admin', '--serviceaccount=team:delegate'];
+    res = await as(token, take);
+    expect(res.stderr).toContain(notHeld('rolebindings', 'take'));
+    expect(res.stderr).toContain('Resources:["secrets"], Verbs:["delete"]');
+    expect((await kubectl.run(['get', 'rolebinding', 'take', '-n', 'team'])).stderr).toContain('not found');
+
+    // Allowed to bind that ClusterRole, and to escalate Roles: both writes go through.
+    await kubectl.ok(['create', 'role', 'binder', '-n', 'team', '--verb=bind', '--resource=clusterroles', '--resource-name=secret-admin']);
+    await kubectl.ok(['create', 'role', 'escalator', '-n', 'team', '--verb=escalate', '--resource=roles']);
+    await kubectl.ok(['create', 'rolebinding', 'binder', '-n', 'team', '--role=binder', '--serviceaccount=team:delegate']);
+    await kubectl.ok(['create', 'rolebinding', 'escalator', '-n', 'team', '--role=escalator', '--serviceaccount=team:delegate']);
+    expect((await as(token, take)).code).toBe(0);
+    expect((await as(token, ['get', 'secrets', '-n', 'team'])).code).toBe(0);
+    expect((await as(token, ['create', 'role', 'secret-reader', '-n', 'team', '--verb=list', '--resource=secrets'])).code).toBe(0);
+  });
+
   it('refuses token requests for an unknown account, with a bad lifetime or method, and tokens that were tampered with', async () => {
     let res = await kubectl.run(['create', 'token', 'nobody']);
     expect(res.stderr).toContain('serviceaccounts "nobody" not found');

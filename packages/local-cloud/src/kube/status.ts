@@ -63,6 +63,14 @@ export function accessDenied(t: ResourceType, user: string, access: { verb: stri
     { ...(access.name !== undefined ? { name: access.name } : {}), ...(t.group ? { group: t.group } : {}), kind: t.plural },
   );
 }
+/** Kubernetes' refusal of a role or binding that would grant what its writer does not hold, listing each such grant. */
+export const escalationRefused = (t: ResourceType, name: string, user: string, grants: string[]) =>
+  new KubeError(
+    403,
+    'Forbidden',
+    `${what(t)} "${name}" is forbidden: user "${user}" is attempting to grant RBAC permissions not currently held:\n${grants.join('\n')}`,
+    details(t, name),
+  );
 export const unauthorized = (message = 'Unauthorized') => new KubeError(401, 'Unauthorized', message);
 export const methodNotAllowed = (message: string) => new KubeError(405, 'MethodNotAllowed', message);
 export const gone = (message: string) => new KubeError(410, 'Expired', message);

@@ -2,12 +2,13 @@ import type { FastifyRequest } from 'fastify';
 import { addressInRanges } from '@berth/arm';
 import type { SecretBox } from '@berth/pki';
 import type { ClusterDirectory } from '../cluster-directory.js';
+import type { KubeObject } from '../kube-object.js';
 import type { ClusterRole, ClusterSettings } from '../cluster-settings.js';
 import { identityOfToken, serviceAccountUser, type ServiceAccountRef } from '../credentials.js';
 import type { KubeObjectStore } from '../object-store.js';
 import type { ResourceType } from '../resource-types.js';
-import { accessDenied, forbidden, KubeError, unauthorized } from '../status.js';
-import { serviceAccountMay, type ResourceAccess } from './rbac.js';
+import { accessDenied, escalationRefused, forbidden, KubeError, unauthorized } from '../status.js';
+import { grantsNotHeld, serviceAccountMay, type ResourceAccess } from './rbac.js';
 
 /** Who is calling: the cluster they may call, with which credential's role, and for a workload, its service account. */
 export interface Caller {
@@ -51,4 +52,11 @@ export async function authorize(store: KubeObjectStore, clusterId: string, calle
     return;
   }
   if (WRITE_VERBS.has(access.verb) && (access.namespace === 'kube-system' || type.key === 'core/nodes')) throw accessDenied(type, 'clusterUser', access);
+}
+
+/** A service account's write of a role or binding may grant only what it holds itself (Kubernetes' escalation check). */
+export async function authorizeGrants(store: KubeObjectStore, clusterId: string, caller: Caller, type: ResourceType, obj: KubeObject): Promise<void> {
+  if (!caller.serviceAccount) return;
+  const missing = await grantsNotHeld(store, clusterId, caller.serviceAccount, type.kind, obj);
+  if (missing.length > 0) throw escalationRefused(type, obj.metadata.name ?? '', serviceAccountUser(caller.serviceAccount), missing);
 }

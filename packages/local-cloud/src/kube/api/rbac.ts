@@ -65,29 +65,94 @@ function subjectIs(subject: Subject, account: ServiceAccountRef): boolean {
   }
 }
 
+/** The rules a service account holds in a namespace (ClusterRoleBindings' and that namespace's RoleBindings'), or with none, cluster-wide. */
+async function rulesHeld(store: KubeObjectStore, clusterId: string, account: ServiceAccountRef, namespace: string | undefined): Promise<PolicyRule[]> {
+  const bindings: Array<{ binding: Binding; namespace?: string }> = (await store.list(clusterId, CLUSTER_ROLE_BINDINGS)).items.map((binding) => ({ binding }));
+  if (namespace !== undefined) {
+    for (const binding of (await store.list(clusterId, ROLE_BINDINGS, namespace)).items) bindings.push({ binding, namespace });
+  }
+  const rules: PolicyRule[] = [];
+  for (const { binding, namespace: bindingNamespace } of bindings) {
+    if (binding.subjects?.some((s) => subjectIs(s, account))) rules.push(...(await roleRules(store, clusterId, binding.roleRef, bindingNamespace)));
+  }
+  return rules;
+}
+
+/** The rules of the role a binding names: a ClusterRoleBinding may only name a ClusterRole; a RoleBinding also a Role of its own namespace. */
+async function roleRules(store: KubeObjectStore, clusterId: string, roleRef: Binding['roleRef'], namespace: string | undefined): Promise<PolicyRule[]> {
+  const { kind, name } = roleRef ?? {};
+  if (!name) return [];
+  const role =
+    kind === 'ClusterRole'
+      ? await store.get(clusterId, CLUSTER_ROLES, '', name)
+      : kind === 'Role' && namespace !== undefined
+        ? await store.get(clusterId, ROLES, namespace, name)
+        : undefined;
+  return ((role as { rules?: PolicyRule[] } | undefined)?.rules ?? []) as PolicyRule[];
+}
+
 /**
  * Kubernetes RBAC for a service account, from the cluster's own objects:
  * ClusterRoleBindings grant everywhere, RoleBindings in their namespace (to a
  * Role there or a ClusterRole). Nothing is granted unless a rule says so.
  */
 export async function serviceAccountMay(store: KubeObjectStore, clusterId: string, account: ServiceAccountRef, access: ResourceAccess): Promise<boolean> {
-  const bindings: Array<{ binding: Binding; namespace?: string }> = (await store.list(clusterId, CLUSTER_ROLE_BINDINGS)).items.map((binding) => ({ binding }));
-  if (access.namespace !== undefined) {
-    for (const binding of (await store.list(clusterId, ROLE_BINDINGS, access.namespace)).items) bindings.push({ binding, namespace: access.namespace });
-  }
-  for (const { binding, namespace } of bindings) {
-    if (!binding.subjects?.some((s) => subjectIs(s, account))) continue;
-    const { kind, name } = binding.roleRef ?? {};
-    if (!name) continue;
-    // A ClusterRoleBinding may only name a ClusterRole; a RoleBinding also a Role of its own namespace.
-    const role =
-      kind === 'ClusterRole'
-        ? await store.get(clusterId, CLUSTER_ROLES, '', name)
-        : kind === 'Role' && namespace !== undefined
-          ? await store.get(clusterId, ROLES, namespace, name)
-          : undefined;
-    const rules = ((role as { rules?: PolicyRule[] } | undefined)?.rules ?? []) as PolicyRule[];
-    if (rules.some((rule) => ruleAllows(rule, access))) return true;
-  }
-  return false;
+  return (await rulesHeld(store, clusterId, account, access.namespace)).some((rule) => ruleAllows(rule, access));
+}
+
+/** One verb on one resource (and name) of one group: what a rule grants, broken down so each piece can be checked. */
+type Grant = Required<Pick<ResourceAccess, 'verb' | 'group' | 'resource'>> & { name?: string };
+
+function grantsOf(rules: PolicyRule[]): Grant[] {
+  return rules.flatMap((rule) =>
+    (rule.verbs ?? []).flatMap((verb) =>
+      (rule.apiGroups ?? []).flatMap((group) =>
+        (rule.resources ?? []).flatMap((resource) =>
+          (rule.resourceNames?.length ? rule.resourceNames : [undefined]).map((name) => ({ verb, group, resource, name })),
+        ),
+      ),
+    ),
+  );
+}
+
+/** Whether a held rule covers a grant: a wildcard in the grant is only covered by a wildcard. */
+function covers(rule: PolicyRule, grant: Grant): boolean {
+  const resources = rule.resources ?? [];
+  const sub = grant.resource.includes('/') ? grant.resource.slice(grant.resource.indexOf('/')) : undefined;
+  return (
+    matches(rule.verbs, grant.verb) &&
+    matches(rule.apiGroups, grant.group) &&
+    (matches(resources, grant.resource) || (sub !== undefined && resources.includes(`*${sub}`))) &&
+    (!rule.resourceNames?.length || (grant.name !== undefined && rule.resourceNames.includes(grant.name)))
+  );
+}
+
+/**
+ * Kubernetes' escalation check on a service account's write of a role or a
+ * binding: a role may only hold rules its writer holds (unless the writer may
+ * `escalate`), a binding may only name a role whose rules its writer holds
+ * (unless the writer may `bind` it). Returns what the write would grant that
+ * the writer lacks: nothing when the write may go ahead, or the object is no role or binding.
+ */
+export async function grantsNotHeld(store: KubeObjectStore, clusterId: string, account: ServiceAccountRef, kind: string, obj: KubeObject): Promise<string[]> {
+  const namespace = obj.metadata.namespace || undefined;
+  const name = obj.metadata.name;
+  let rules: PolicyRule[];
+  if (kind === 'Role' || kind === 'ClusterRole') {
+    const escalate = { verb: 'escalate', group: RBAC, resource: kind === 'Role' ? 'roles' : 'clusterroles', namespace, name };
+    if (await serviceAccountMay(store, clusterId, account, escalate)) return [];
+    rules = ((obj as { rules?: PolicyRule[] }).rules ?? []) as PolicyRule[];
+  } else if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') {
+    const ref = (obj as Binding).roleRef;
+    const bind = { verb: 'bind', group: RBAC, resource: ref?.kind === 'Role' ? 'roles' : 'clusterroles', namespace, name: ref?.name };
+    if (await serviceAccountMay(store, clusterId, account, bind)) return [];
+    rules = await roleRules(store, clusterId, ref, namespace);
+  } else return [];
+  const held = await rulesHeld(store, clusterId, account, namespace);
+  return grantsOf(rules)
+    .filter((grant) => !held.some((rule) => covers(rule, grant)))
+    .map(
+      (g) =>
+        `{APIGroups:[${JSON.stringify(g.group)}], Resources:[${JSON.stringify(g.resource)}]${g.name ? `, ResourceNames:[${JSON.stringify(g.name)}]` : ''}, Verbs:[${JSON.stringify(g.verb)}]}`,
+    );
 }

@@ -4,6 +4,7 @@ import { checkNesting } from '../../nesting.js';
 import { checkName, prepareNew, type RuleContext } from '../../object-rules.js';
 import { resourceTypeByKey, type ResourceType } from '../../resource-types.js';
 import { badRequest, invalid } from '../../status.js';
+import { authorizeGrants } from '../auth.js';
 import type { KubeCall } from '../kube-call.js';
 
 const NAMESPACES = resourceTypeByKey('core/namespaces');
@@ -41,6 +42,7 @@ export async function createObject(call: KubeCall, type: ResourceType, namespace
   }
   const prepared = await prepareNew(type, obj, ruleContext(call));
   checkNesting(prepared);
+  await authorizeGrants(call.store, call.clusterId, call.caller, type, prepared);
   const created = call.dryRun ? prepared : await call.store.create(call.clusterId, type, prepared);
   return call.reply.code(201).send(created);
 }

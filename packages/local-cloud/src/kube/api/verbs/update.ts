@@ -4,6 +4,7 @@ import { checkNesting } from '../../nesting.js';
 import { prepareUpdate } from '../../object-rules.js';
 import type { ResourceType } from '../../resource-types.js';
 import { badRequest, conflict, notFound } from '../../status.js';
+import { authorizeGrants } from '../auth.js';
 import type { KubeCall } from '../kube-call.js';
 import { createObject } from './create.js';
 
@@ -43,5 +44,6 @@ export async function saveUpdate(call: KubeCall, type: ResourceType, existing: K
   const { uid, creationTimestamp, resourceVersion } = existing.metadata;
   if (isDeepStrictEqual({ ...prepared, metadata: { ...prepared.metadata, uid, creationTimestamp, resourceVersion } }, existing)) return existing;
   checkNesting(prepared);
+  await authorizeGrants(call.store, call.clusterId, call.caller, type, prepared);
   return call.dryRun ? prepared : call.store.replace(call.clusterId, type, prepared, resourceVersion);
 }
