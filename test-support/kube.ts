@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -184,16 +185,38 @@ export class Kubectl {
   }
 }
 
-/** A TCP port that was free a moment ago, for a server that must come back on the same one. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** The kernel's ephemeral port range (where `listen(0)` and outgoing connections take ports), or Linux's default. */
+function ephemeralPorts(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low > 0 && high >= low) return [low, high];
+  } catch {
+    // Not Linux: its default range.
+  }
+  return [32768, 60999];
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A TCP port that was free a moment ago, for a server that must come back on the
+ * same one. It is taken below the ephemeral range, so no outgoing connection nor
+ * `listen(0)` of the tests running beside can take it before the server does.
+ */
+export async function freePort(): Promise<number> {
+  const [low] = ephemeralPorts();
+  const first = Math.max(1024, low - 12_000);
+  for (let tries = 0; tries < 100; tries++) {
+    const port = first + Math.floor(Math.random() * (low - first));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port between ${first} and ${low - 1}`);
 }
 
 /** Polls `check` until it returns a value other than undefined; fails after `timeoutMs` with `what`. */

@@ -77,6 +77,12 @@ describe("the local cluster's API judges service accounts by RBAC", () => {
     await kubectl.ok(['create', 'role', 'reader', '--verb=get,list', '--resource=configmaps']);
     await kubectl.ok(['create', 'rolebinding', 'reader', '--role=reader', '--serviceaccount=default:default']);
     expect(await kubectl.ok([`--token=${token}`, 'get', 'configmaps', '-o', 'name'])).toContain('configmap/settings');
+    // kubectl auth can-i asks the same rules (SelfSubjectAccessReview, sent as protobuf).
+    expect((await as(token, ['auth', 'can-i', 'list', 'configmaps'])).stdout).toBe('yes\n');
+    res = await as(token, ['auth', 'can-i', 'list', 'configmaps', '-n', 'team']);
+    expect([res.code, res.stdout]).toEqual([1, 'no\n']);
+    expect((await as(token, ['auth', 'can-i', 'list', 'configmaps', '-A'])).stdout).toBe('no\n');
+    expect((await kubectl.run(['auth', 'can-i', '*', '*', '-A'])).stdout).toBe('yes\n');
     res = await as(token, ['get', 'configmaps', '-n', 'team']);
     expect(res.stderr).toContain(denied('default:default', 'list', 'configmaps', ' in the namespace "team"'));
     res = await as(token, ['delete', 'configmap', 'settings']);
@@ -91,6 +97,12 @@ describe("the local cluster's API judges service accounts by RBAC", () => {
     expect(res.stderr).toContain(`secrets "s2" ${denied('default:default', 'get', 'secrets', ' in the namespace "default"')}`);
     res = await as(token, ['get', 'secrets']);
     expect(res.stderr).toContain(denied('default:default', 'list', 'secrets', ' in the namespace "default"'));
+    expect((await as(token, ['auth', 'can-i', 'get', 'secret/s1'])).stdout).toBe('yes\n');
+    expect((await as(token, ['auth', 'can-i', 'get', 'secret/s2'])).stdout).toBe('no\n');
+    const list = await kubectl.ok([`--token=${token}`, 'auth', 'can-i', '--list']);
+    expect(list).toMatch(/^configmaps +\[\] +\[\] +\[get list\]$/m);
+    expect(list).toMatch(/^secrets +\[\] +\[s1\] +\[get\]$/m);
+    expect(list).toMatch(/^selfsubjectaccessreviews.authorization.k8s.io +\[\] +\[\] +\[create\]$/m);
 
     // Another account: the group binding reaches it, the RoleBinding of default:default does not.
     await kubectl.ok(['create', 'serviceaccount', 'robot', '-n', 'team']);
@@ -133,7 +145,7 @@ describe("the local cluster's API judges service accounts by RBAC", () => {
     expect((await as(token, ['create', 'role', 'secret-reader', '-n', 'team', '--verb=list', '--resource=secrets'])).code).toBe(0);
   });
 
-  it('refuses token requests for an unknown account, with a bad lifetime or method, and tokens that were tampered with', async () => {
+  it('refuses token requests for an unknown account, with a bad lifetime or method, tokens that were tampered with, and malformed reviews', async () => {
     let res = await kubectl.run(['create', 'token', 'nobody']);
     expect(res.stderr).toContain('serviceaccounts "nobody" not found');
     res = await kubectl.run(['create', 'token', 'default', '--duration=1s']);
@@ -146,6 +158,16 @@ describe("the local cluster's API judges service accounts by RBAC", () => {
     expect(notANumber.status).toBe(422);
     expect(notANumber.body).toMatchObject({ kind: 'Status', reason: 'Invalid' });
     expect((await api('GET', tokenPath)).status).toBe(405);
+
+    const reviews = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+    for (const spec of [{}, { resourceAttributes: { verb: 'get', resource: 'pods' }, nonResourceAttributes: { path: '/version', verb: 'get' } }]) {
+      const review = await api('POST', reviews, { body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec } });
+      expect(review.status).toBe(422);
+      expect(review.body.message).toContain('exactly one of nonResourceAttributes or resourceAttributes must be specified');
+    }
+    expect((await api('GET', reviews)).status).toBe(405);
+    const rules = await api('POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { body: { kind: 'SelfSubjectRulesReview', spec: {} } });
+    expect([rules.status, rules.body.reason]).toEqual([422, 'Invalid']);
 
     const issued = await api('POST', tokenPath, { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } } });
     expect(issued.status).toBe(201);

@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import { apiGroups, resourceTypes, verbsOf, type ResourceType } from './resource-types.js';
+import { apiGroups, resourceTypes, type ResourceType } from './resource-types.js';
 
 /** `/version`: the cluster's Kubernetes version, as kubectl's version-skew check reads it. */
 export function versionInfo(kubernetesVersion: string): object {
@@ -47,7 +47,7 @@ function resourceEntries(t: ResourceType): object[] {
     singularName: t.singular,
     namespaced: t.namespaced,
     kind: t.kind,
-    verbs: verbsOf(t),
+    verbs: t.verbs,
     ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
     ...(t.categories.length ? { categories: t.categories } : {}),
   };
@@ -87,7 +87,7 @@ export function openApiDocument(key: string): object | undefined {
   const entry = groupVersionPaths().find((p) => p.key === key);
   if (!entry) return undefined;
   const paths: Record<string, object> = {};
-  for (const t of resourceTypes.filter((r) => r.group === entry.group)) {
+  for (const t of resourceTypes.filter((r) => r.group === entry.group && r.verbs.includes('patch'))) {
     const base = `/${key}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}/{name}`;
     paths[base] = {
       patch: {

@@ -39,6 +39,12 @@ message Role { optional ObjectMeta metadata = 1; repeated PolicyRule rules = 2; 
 message ClusterRole { optional ObjectMeta metadata = 1; repeated PolicyRule rules = 2; optional AggregationRule aggregationRule = 3; }
 message RoleBinding { optional ObjectMeta metadata = 1; repeated Subject subjects = 2; optional RoleRef roleRef = 3; }
 message ClusterRoleBinding { optional ObjectMeta metadata = 1; repeated Subject subjects = 2; optional RoleRef roleRef = 3; }
+message ResourceAttributes { optional string namespace = 1; optional string verb = 2; optional string group = 3; optional string version = 4; optional string resource = 5; optional string subresource = 6; optional string name = 7; }
+message NonResourceAttributes { optional string path = 1; optional string verb = 2; }
+message SelfSubjectAccessReviewSpec { optional ResourceAttributes resourceAttributes = 1; optional NonResourceAttributes nonResourceAttributes = 2; }
+message SelfSubjectAccessReview { optional ObjectMeta metadata = 1; optional SelfSubjectAccessReviewSpec spec = 2; }
+message SelfSubjectRulesReviewSpec { optional string namespace = 1; }
+message SelfSubjectRulesReview { optional ObjectMeta metadata = 1; optional SelfSubjectRulesReviewSpec spec = 2; }
 `;
 
 export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
@@ -56,6 +62,8 @@ const OBJECT_KINDS = new Set([
   'ClusterRole',
   'RoleBinding',
   'ClusterRoleBinding',
+  'SelfSubjectAccessReview',
+  'SelfSubjectRulesReview',
 ]);
 
 /** Decodes a Kubernetes protobuf body (`k8s\0` + runtime.Unknown) into the JSON object it carries. */

@@ -12,6 +12,8 @@ export interface ResourceType {
   subresources: string[];
   /** Whether a PUT of a missing object creates it: the API server allows it for a few kinds only. */
   createOnUpdate: boolean;
+  /** What discovery says may be done with it; a review answers `create` only and stores nothing. */
+  verbs: string[];
   /** Store key: `<group or core>/<plural>`. */
   key: string;
   /** `v1` or `<group>/v1`. */
@@ -32,6 +34,7 @@ function type(group: string, plural: string, kind: string, namespaced: boolean, 
     categories: [],
     subresources: [],
     createOnUpdate: false,
+    verbs: ALL_VERBS,
     key: `${group || 'core'}/${plural}`,
     apiVersion: group ? `${group}/v1` : 'v1',
     ...extra,
@@ -57,9 +60,9 @@ export const resourceTypes: ResourceType[] = [
   type(RBAC_GROUP, 'rolebindings', 'RoleBinding', true, { createOnUpdate: true }),
   type(RBAC_GROUP, 'clusterroles', 'ClusterRole', false, { createOnUpdate: true }),
   type(RBAC_GROUP, 'clusterrolebindings', 'ClusterRoleBinding', false, { createOnUpdate: true }),
+  type('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, { verbs: ['create'] }),
+  type('authorization.k8s.io', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false, { verbs: ['create'] }),
 ];
-
-export const verbsOf = (_t: ResourceType): string[] => ALL_VERBS;
 
 const byKey = new Map(resourceTypes.map((t) => [t.key, t]));
 

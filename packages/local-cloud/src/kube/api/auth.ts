@@ -39,19 +39,24 @@ export async function authenticate(box: SecretBox, clusters: ClusterDirectory, c
 
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
+/** The user name Kubernetes would give the caller. */
+export const userOf = (caller: Caller) =>
+  caller.serviceAccount ? serviceAccountUser(caller.serviceAccount) : caller.role === 'admin' ? 'clusterAdmin' : 'clusterUser';
+
 /**
  * Whether the caller may do this. The admin credential may do anything; the user
  * credential writes anywhere but in kube-system and to nodes, as AKS's clusterUser
  * role allows; a service account only what the cluster's RBAC objects grant it.
  */
+export async function mayAccess(store: KubeObjectStore, clusterId: string, caller: Caller, access: ResourceAccess): Promise<boolean> {
+  if (caller.role === 'admin') return true;
+  if (caller.serviceAccount) return serviceAccountMay(store, clusterId, caller.serviceAccount, access);
+  return !(WRITE_VERBS.has(access.verb) && (access.namespace === 'kube-system' || (access.group === '' && access.resource === 'nodes')));
+}
+
+/** Throws Kubernetes' Forbidden Status unless the caller may do this. */
 export async function authorize(store: KubeObjectStore, clusterId: string, caller: Caller, type: ResourceType, access: ResourceAccess): Promise<void> {
-  if (caller.role === 'admin') return;
-  if (caller.serviceAccount) {
-    if (!(await serviceAccountMay(store, clusterId, caller.serviceAccount, access)))
-      throw accessDenied(type, serviceAccountUser(caller.serviceAccount), access);
-    return;
-  }
-  if (WRITE_VERBS.has(access.verb) && (access.namespace === 'kube-system' || type.key === 'core/nodes')) throw accessDenied(type, 'clusterUser', access);
+  if (!(await mayAccess(store, clusterId, caller, access))) throw accessDenied(type, userOf(caller), access);
 }
 
 /** A service account's write of a role or binding may grant only what it holds itself (Kubernetes' escalation check). */

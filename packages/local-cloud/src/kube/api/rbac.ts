@@ -20,7 +20,7 @@ export interface ResourceAccess {
   name?: string;
 }
 
-interface PolicyRule {
+export interface PolicyRule {
   verbs?: string[];
   apiGroups?: string[];
   resources?: string[];
@@ -66,7 +66,7 @@ function subjectIs(subject: Subject, account: ServiceAccountRef): boolean {
 }
 
 /** The rules a service account holds in a namespace (ClusterRoleBindings' and that namespace's RoleBindings'), or with none, cluster-wide. */
-async function rulesHeld(store: KubeObjectStore, clusterId: string, account: ServiceAccountRef, namespace: string | undefined): Promise<PolicyRule[]> {
+export async function rulesHeld(store: KubeObjectStore, clusterId: string, account: ServiceAccountRef, namespace: string | undefined): Promise<PolicyRule[]> {
   const bindings: Array<{ binding: Binding; namespace?: string }> = (await store.list(clusterId, CLUSTER_ROLE_BINDINGS)).items.map((binding) => ({ binding }));
   if (namespace !== undefined) {
     for (const binding of (await store.list(clusterId, ROLE_BINDINGS, namespace)).items) bindings.push({ binding, namespace });

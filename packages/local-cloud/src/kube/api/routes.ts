@@ -4,6 +4,7 @@ import { methodNotAllowed, pathNotFound } from '../status.js';
 import { authorize } from './auth.js';
 import type { KubeCall } from './kube-call.js';
 import { asObject, isWatch, resourceTargetOf, type ResourceTarget } from './parse-request.js';
+import { reviewAccess, reviewRules } from './verbs/access-review.js';
 import { createObject } from './verbs/create.js';
 import { deleteCollection, deleteObject } from './verbs/delete.js';
 import { patchObject } from './verbs/patch.js';
@@ -15,6 +16,8 @@ import { updateObject } from './verbs/update.js';
 import { watchObjects } from './verbs/watch.js';
 
 const NAMESPACES = resourceTypeByKey('core/namespaces');
+const REVIEWS = resourceTypeByKey('authorization.k8s.io/selfsubjectaccessreviews');
+const RULES_REVIEWS = resourceTypeByKey('authorization.k8s.io/selfsubjectrulesreviews');
 const notAllowed = () => methodNotAllowed('the server does not allow this method on the requested resource');
 
 /** Routes the path after `/clusters/{id}` to discovery, OpenAPI, health, or a verb on a resource. */
@@ -85,6 +88,11 @@ async function routeToVerb(call: KubeCall, target: ResourceTarget, method: strin
   const write = !['GET', 'HEAD'].includes(method);
   // A namespaced kind's path without a namespace (/api/v1/configmaps) lists and watches across namespaces, nothing more.
   if (write && type.namespaced && target.namespace === undefined) throw notAllowed();
+  // Every caller may ask what it may do (Kubernetes grants it to all authenticated users).
+  if (type === REVIEWS || type === RULES_REVIEWS) {
+    if (method !== 'POST' || name !== undefined) throw notAllowed();
+    return type === REVIEWS ? reviewAccess(call) : reviewRules(call);
+  }
   await authorize(call.store, call.clusterId, call.caller, type, {
     verb: verbOf(call, method, name),
     group: type.group,
