@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { BerthPoller } from '@berth/sdk';
-import { httpsRequest, type HttpResponse } from './berth.js';
+import { httpsRequest, type HttpResponse, type TestBerth } from './berth.js';
 
 /** An HTTPS call to Berth's front door (a `TestBerth.request`, or one bound to a spawned `berth up`). */
 export type ArmCall = (
@@ -183,6 +183,20 @@ export class Kubectl {
   close(): Promise<void> {
     return rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A resource group and a managed cluster in it, Succeeded, with kubectl and a raw API client on its admin credential (close the kubectl). */
+export async function newClusterAsAdmin(berth: TestBerth, resourceGroup: string, name: string): Promise<{ kubectl: Kubectl; api: ReturnType<typeof kubeApi> }> {
+  const group = await berth.request('PUT', `/subscriptions/${berth.subscriptionId}/resourcegroups/${resourceGroup}?api-version=2021-04-01`, {
+    body: { location: 'westus' },
+  });
+  if (group.status !== 201) throw new Error(`resource group ${resourceGroup}: ${group.status} ${JSON.stringify(group.body)}`);
+  const call: ArmCall = (method, p, o) => berth.request(method, p, o);
+  const path = managedClusterPath(berth.subscriptionId, resourceGroup, name);
+  const { operation } = await putManagedCluster(call, path, clusterBody());
+  if (operation.status !== 'Succeeded') throw new Error(`managed cluster ${name}: ${JSON.stringify(operation)}`);
+  const kubeconfig = await clusterCredential(call, path, 'admin');
+  return { kubectl: await Kubectl.create(kubeconfig), api: kubeApi(kubeconfig) };
 }
 
 /** The kernel's ephemeral port range (where `listen(0)` and outgoing connections take ports), or Linux's default. */

@@ -3,18 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox } from '@berth/pki';
 import { identityOfToken, serviceAccountToken } from '../src/kube/credentials.js';
 import { startTestBerth, type TestBerth } from '../../../test-support/berth.js';
-import {
-  clusterBody,
-  clusterCredential,
-  eventually,
-  Kubectl,
-  kubeApi,
-  managedClusterPath,
-  putManagedCluster,
-  type ArmCall,
-} from '../../../test-support/kube.js';
+import { eventually, Kubectl, kubeApi, newClusterAsAdmin } from '../../../test-support/kube.js';
 
-const RG_API = 'api-version=2021-04-01';
 const denied = (account: string, verb: string, resource: string, where: string) =>
   `is forbidden: User "system:serviceaccount:${account}" cannot ${verb} resource "${resource}" in API group ""${where}`;
 
@@ -41,19 +31,11 @@ describe("the local cluster's API judges service accounts by RBAC", () => {
   let berth: TestBerth;
   let kubectl: Kubectl;
   let api: ReturnType<typeof kubeApi>;
-  const call: ArmCall = (method, p, o) => berth.request(method, p, o);
   const as = (token: string, args: string[]) => kubectl.run([`--token=${token}`, ...args]);
 
   beforeAll(async () => {
     berth = await startTestBerth({ provisioningDelayMs: 0, runWorkloads: true });
-    expect(
-      (await berth.request('PUT', `/subscriptions/${berth.subscriptionId}/resourcegroups/rbac-rg?${RG_API}`, { body: { location: 'westus' } })).status,
-    ).toBe(201);
-    const path = managedClusterPath(berth.subscriptionId, 'rbac-rg', 'rbac');
-    expect((await putManagedCluster(call, path, clusterBody())).operation.status).toBe('Succeeded');
-    const kubeconfig = await clusterCredential(call, path, 'admin');
-    kubectl = await Kubectl.create(kubeconfig);
-    api = kubeApi(kubeconfig);
+    ({ kubectl, api } = await newClusterAsAdmin(berth, 'rbac-rg', 'rbac'));
   });
   afterAll(async () => {
     await kubectl?.close();
@@ -143,6 +125,33 @@ describe("the local cluster's API judges service accounts by RBAC", () => {
     expect((await as(token, take)).code).toBe(0);
     expect((await as(token, ['get', 'secrets', '-n', 'team'])).code).toBe(0);
     expect((await as(token, ['create', 'role', 'secret-reader', '-n', 'team', '--verb=list', '--resource=secrets'])).code).toBe(0);
+  });
+
+  it('starts every cluster with the ClusterRoles cluster-admin, admin, edit and view, which bind as on any cluster', async () => {
+    expect(await kubectl.ok(['get', 'clusterroles', '-l', 'kubernetes.io/bootstrapping=rbac-defaults', '-o', 'name'])).toBe(
+      ['admin', 'cluster-admin', 'edit', 'view'].map((n) => `clusterrole.rbac.authorization.k8s.io/${n}\n`).join(''),
+    );
+    await kubectl.ok(['create', 'serviceaccount', 'helper', '-n', 'team']);
+    const helper = (await kubectl.ok(['create', 'token', 'helper', '-n', 'team'])).trim();
+    const can = async (...args: string[]) => (await as(helper, ['auth', 'can-i', ...args, '-n', 'team'])).stdout.trim();
+
+    await kubectl.ok(['create', 'rolebinding', 'helper-views', '-n', 'team', '--clusterrole=view', '--serviceaccount=team:helper']);
+    expect([await can('list', 'pods'), await can('get', 'pods/log'), await can('list', 'secrets'), await can('create', 'configmaps')]).toEqual([
+      'yes',
+      'yes',
+      'no',
+      'no',
+    ]);
+    expect((await as(helper, ['get', 'pods', '-A'])).stderr).toContain(denied('team:helper', 'list', 'pods', ' at the cluster scope'));
+
+    await kubectl.ok(['create', 'rolebinding', 'helper-edits', '-n', 'team', '--clusterrole=edit', '--serviceaccount=team:helper']);
+    expect([await can('create', 'configmaps'), await can('list', 'secrets'), await can('create', 'roles')]).toEqual(['yes', 'yes', 'no']);
+
+    await kubectl.ok(['create', 'rolebinding', 'helper-admins', '-n', 'team', '--clusterrole=admin', '--serviceaccount=team:helper']);
+    expect((await as(helper, ['create', 'role', 'pod-reader', '-n', 'team', '--verb=get,list', '--resource=pods'])).code).toBe(0);
+    expect((await as(helper, ['create', 'role', 'node-reader', '-n', 'team', '--verb=get', '--resource=nodes'])).stderr).toContain(
+      'attempting to grant RBAC permissions not currently held',
+    );
   });
 
   it('refuses token requests for an unknown account, with a bad lifetime or method, tokens that were tampered with, and malformed reviews', async () => {

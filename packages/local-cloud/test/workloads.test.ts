@@ -8,6 +8,7 @@ import {
   Kubectl,
   kubeApi,
   managedClusterPath,
+  newClusterAsAdmin,
   putManagedCluster,
   type ArmCall,
 } from '../../../test-support/kube.js';
@@ -58,19 +59,11 @@ describe('the local cloud runs Node.js workloads for real', () => {
   let berth: TestBerth;
   let kubectl: Kubectl;
   let api: ReturnType<typeof kubeApi>;
-  const call: ArmCall = (method, p, o) => berth.request(method, p, o);
   const pods = async (app: string) => (await api('GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`)).body.items as any[];
 
   beforeAll(async () => {
     berth = await startTestBerth({ provisioningDelayMs: 0, runWorkloads: true });
-    expect((await berth.request('PUT', `/subscriptions/${berth.subscriptionId}/resourcegroups/wl-rg?${RG_API}`, { body: { location: 'westus' } })).status).toBe(
-      201,
-    );
-    const path = managedClusterPath(berth.subscriptionId, 'wl-rg', 'wl');
-    expect((await putManagedCluster(call, path, clusterBody())).operation.status).toBe('Succeeded');
-    const kubeconfig = await clusterCredential(call, path, 'admin');
-    kubectl = await Kubectl.create(kubeconfig);
-    api = kubeApi(kubeconfig);
+    ({ kubectl, api } = await newClusterAsAdmin(berth, 'wl-rg', 'wl'));
   });
   afterAll(async () => {
     await kubectl?.close();

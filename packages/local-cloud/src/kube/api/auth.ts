@@ -40,7 +40,7 @@ export async function authenticate(box: SecretBox, clusters: ClusterDirectory, c
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
 /** The user name Kubernetes would give the caller. */
-export const userOf = (caller: Caller) =>
+const userOf = (caller: Caller) =>
   caller.serviceAccount ? serviceAccountUser(caller.serviceAccount) : caller.role === 'admin' ? 'clusterAdmin' : 'clusterUser';
 
 /**

@@ -7,6 +7,7 @@ import { resourceTypeByKey } from '../resource-types.js';
 import { DeploymentController } from './deployments.js';
 import { EndpointSliceController } from './endpoint-slices.js';
 import { SchedulingEventCleaner } from './events.js';
+import { createDefaultClusterRoles } from './default-cluster-roles.js';
 import { createSystemNamespaces } from './namespaces.js';
 import { NodeController } from './nodes.js';
 import { controllerOf, isUnschedulable, podSpecOf, type RunsForReal } from './pod-lifecycle.js';
@@ -122,9 +123,10 @@ export class SimulatedControllers {
     await Promise.all(this.queues.map((q) => q.shutdown()));
   }
 
-  /** Creates the cluster's namespaces and makes its nodes match the agent pool; idempotent. */
+  /** Creates the cluster's namespaces and default ClusterRoles and makes its nodes match the agent pool; idempotent. */
   async bootstrap(clusterId: string, settings: ClusterSettings): Promise<void> {
     await createSystemNamespaces(this.store, clusterId);
+    await createDefaultClusterRoles(this.store, clusterId);
     await this.nodes.reconcile(clusterId, settings);
   }
 
