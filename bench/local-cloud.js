@@ -1,6 +1,6 @@
 // The local cloud, through its front doors: (a) how long a 3-node cluster takes from PUT to
 // Succeeded, (b) the Kubernetes API's GET / LIST / PATCH throughput on a cluster holding 1,000
-// ConfigMaps, (c) the memory of a `berth up` holding 100 clusters. Berth runs as a child process.
+// ConfigMaps (GET also by a service account, through RBAC), (c) the memory of a `berth up` holding 100 clusters. Berth runs as a child process.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
@@ -107,6 +107,30 @@ export async function localCloud({ duration = 10, createRuns = 5, configMaps = 1
         },
       }),
     );
+    // The same GET by a workload's service account, judged by RBAC: a ClusterRole bound among 20 other bindings.
+    const rbac = `${kube.server}/apis/rbac.authorization.k8s.io/v1`;
+    const asAdmin = async (method, url, body) => {
+      const res = await request(url, {
+        method,
+        dispatcher: kubeDispatcher,
+        headers: { authorization: `Bearer ${kube.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await res.body.text();
+      if (res.statusCode !== 201) throw new Error(`${method} ${url}: ${res.statusCode} ${text}`);
+      return JSON.parse(text);
+    };
+    const binding = (name, subject, role) => ({
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+      subjects: [{ kind: 'ServiceAccount', name: subject, namespace: 'default' }],
+    });
+    await asAdmin('POST', `${rbac}/clusterroles`, { metadata: { name: 'cm-reader' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] });
+    for (let i = 0; i < 20; i++) await asAdmin('POST', `${rbac}/clusterrolebindings`, binding(`other-${i}`, `other-${i}`, 'view'));
+    await asAdmin('POST', `${rbac}/clusterrolebindings`, binding('cm-reader', 'default', 'cm-reader'));
+    const saToken = (await asAdmin('POST', `${kube.server}/api/v1/namespaces/default/serviceaccounts/default/token`, { spec: {} })).status.token;
+    const getAsServiceAccount = summary(await load(`${base}/${middle}`, { ...opts, token: saToken }));
+
     // Failed requests count as errors in autocannon's figures; a Berth that died under load must not pass for a slow one.
     if (berth.child.exitCode !== null || berth.child.signalCode !== null)
       throw new Error(`berth up exited (${berth.child.exitCode ?? berth.child.signalCode}) during the Kubernetes API load`);
@@ -114,6 +138,7 @@ export async function localCloud({ duration = 10, createRuns = 5, configMaps = 1
       configMaps,
       seedCreatesPerSecond: Math.round((configMaps * 1000) / seedMs),
       get,
+      getAsServiceAccount: { ...getAsServiceAccount, ratioToAdmin: +(getAsServiceAccount.requestsPerSecond / get.requestsPerSecond).toFixed(2) },
       list: { ...list, responseBytes: Buffer.byteLength(listBody) },
       patch,
     };
