@@ -1,9 +1,22 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox } from '@berth/pki';
 import { identityOfToken, serviceAccountToken } from '../src/kube/credentials.js';
-import { startTestBerth, type TestBerth } from '../../../test-support/berth.js';
-import { eventually, Kubectl, kubeApi, newClusterAsAdmin } from '../../../test-support/kube.js';
+import { freshPostgresDatabase, httpsRequest, startTestBerth, type TestBerth } from '../../../test-support/berth.js';
+import { berthProcesses } from '../../../test-support/process.js';
+import {
+  clusterBody,
+  clusterCredential,
+  eventually,
+  Kubectl,
+  kubeApi,
+  managedClusterPath,
+  newClusterAsAdmin,
+  putManagedCluster,
+  type ArmCall,
+} from '../../../test-support/kube.js';
 
 const denied = (account: string, verb: string, resource: string, where: string) =>
   `is forbidden: User "system:serviceaccount:${account}" cannot ${verb} resource "${resource}" in API group ""${where}`;
@@ -92,6 +105,12 @@ describe("the local cluster's API judges service accounts by RBAC", () => {
     expect(await kubectl.ok([`--token=${robot}`, 'get', 'secret', 's1', '-o', 'name'])).toBe('secret/s1\n');
     res = await as(robot, ['get', 'configmaps']);
     expect(res.stderr).toContain(denied('team:robot', 'list', 'configmaps', ' in the namespace "default"'));
+
+    // Taking a binding away takes effect at the next request.
+    await kubectl.ok(['delete', 'clusterrolebinding', 'one-secret']);
+    expect((await as(robot, ['get', 'secret', 's1'])).stderr).toContain(
+      `secrets "s1" ${denied('team:robot', 'get', 'secrets', ' in the namespace "default"')}`,
+    );
   });
 
   it('lets a service account grant through roles and bindings only what it holds, unless it may escalate or bind', async () => {
@@ -243,5 +262,55 @@ describe('service-account tokens', () => {
       serviceAccount: robot,
     });
     expect(identityOfToken(box, 'c1', serviceAccountToken(box, 'c1', robot, new Date(Date.now() - 1000)))).toBeUndefined();
+  });
+});
+
+describe.runIf(process.env.BERTH_TEST_PG)('RBAC across several berth up processes on one PostgreSQL', () => {
+  const procs = berthProcesses('berth-rbac-');
+
+  it('a binding made or removed through one process holds in the other within about a second (its snapshot of RBAC objects lives 1 s)', async () => {
+    const db = await freshPostgresDatabase();
+    procs.cleanup(db.drop);
+    const home = await procs.tempHome();
+    const common = ['--home', home, '--port', '0', '--provisioning-delay-ms', '0', '--no-run-workloads', '--store', db.url];
+    const a = await procs.up(common);
+    const b = await procs.up(common);
+    const token = (await readFile(join(home, 'token'), 'utf8')).trim();
+    const ca = await readFile(join(home, 'ca.pem'), 'utf8');
+    const call: ArmCall = (method, p, o = {}) =>
+      httpsRequest(new URL(p, a.url).toString(), ca, method, { ...o, token: o.token === undefined ? token : o.token });
+    const sub = (await call('GET', '/subscriptions?api-version=2020-01-01')).body.value[0].subscriptionId;
+    expect((await call('PUT', `/subscriptions/${sub}/resourcegroups/two-rg?api-version=2021-04-01`, { body: { location: 'westus' } })).status).toBe(201);
+    const clusterPath = managedClusterPath(sub, 'two-rg', 'two');
+    expect((await putManagedCluster(call, clusterPath, clusterBody())).operation.status).toBe('Succeeded');
+    const kubeconfig = await clusterCredential(call, clusterPath, 'admin');
+    const viaA = kubeApi(kubeconfig);
+    const viaB = kubeApi(kubeconfig.replace(a.url, b.url));
+    const issued = await viaA('POST', '/api/v1/namespaces/default/serviceaccounts/default/token', { body: { spec: {} } });
+    const asAccount = { token: issued.body.status.token };
+    const listThroughB = async () => (await viaB('GET', '/api/v1/namespaces/default/configmaps', asAccount)).status;
+    expect(await listThroughB()).toBe(403);
+
+    const rbac = '/apis/rbac.authorization.k8s.io/v1/namespaces/default';
+    expect(
+      (await viaA('POST', `${rbac}/roles`, { body: { metadata: { name: 'cm' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }] } }))
+        .status,
+    ).toBe(201);
+    const bound = await viaA('POST', `${rbac}/rolebindings`, {
+      body: {
+        metadata: { name: 'cm' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cm' },
+        subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'default' }],
+      },
+    });
+    expect(bound.status).toBe(201);
+    let since = Date.now();
+    await eventually('B to allow the list', async () => ((await listThroughB()) === 200 ? true : undefined), 5000);
+    expect(Date.now() - since).toBeLessThan(2000);
+
+    expect((await viaA('DELETE', `${rbac}/rolebindings/cm`)).status).toBe(200);
+    since = Date.now();
+    await eventually('B to refuse the list', async () => ((await listThroughB()) === 403 ? true : undefined), 5000);
+    expect(Date.now() - since).toBeLessThan(2000);
   });
 });

@@ -65,30 +65,95 @@ function subjectIs(subject: Subject, account: ServiceAccountRef): boolean {
   }
 }
 
+/** A cluster's RBAC objects at one moment, indexed for the questions each request asks. */
+interface RbacSnapshot {
+  clusterBindings: Binding[];
+  /** RoleBindings by namespace. */
+  roleBindings: Map<string, Binding[]>;
+  clusterRoles: Map<string, PolicyRule[]>;
+  /** Roles by `<namespace>/<name>`. */
+  roles: Map<string, PolicyRule[]>;
+}
+
+/** How long a snapshot serves with no change seen here: another `berth up` on the same store may have changed RBAC. */
+const SNAPSHOT_TTL_MS = 1000;
+const RBAC_KEYS = new Set([CLUSTER_ROLES.key, CLUSTER_ROLE_BINDINGS.key, ROLES.key, ROLE_BINDINGS.key]);
+const rulesOf = (role: KubeObject) => ((role as { rules?: PolicyRule[] }).rules ?? []) as PolicyRule[];
+
+/**
+ * Every request of a service account is judged against its cluster's bindings
+ * and roles; reading and parsing them each time would cost more than the
+ * request. A snapshot per cluster is read once, and dropped as soon as this
+ * process writes one of them (before the write is answered), or after a second.
+ */
+class RbacSnapshots {
+  private readonly byCluster = new Map<string, { takenAt: number; snapshot: Promise<RbacSnapshot> }>();
+
+  constructor(private readonly store: KubeObjectStore) {
+    store.on('change', (change) => {
+      if (RBAC_KEYS.has(change.resource.key)) this.byCluster.delete(change.clusterId);
+    });
+  }
+
+  of(clusterId: string): Promise<RbacSnapshot> {
+    const now = Date.now();
+    const held = this.byCluster.get(clusterId);
+    if (held && now - held.takenAt < SNAPSHOT_TTL_MS) return held.snapshot;
+    // Clusters deleted meanwhile leave no change event: old snapshots go when the next one is taken.
+    for (const [id, entry] of this.byCluster) if (now - entry.takenAt >= SNAPSHOT_TTL_MS) this.byCluster.delete(id);
+    const entry = { takenAt: now, snapshot: this.read(clusterId) };
+    this.byCluster.set(clusterId, entry);
+    entry.snapshot.catch(() => {
+      if (this.byCluster.get(clusterId) === entry) this.byCluster.delete(clusterId);
+    });
+    return entry.snapshot;
+  }
+
+  private async read(clusterId: string): Promise<RbacSnapshot> {
+    const [clusterBindings, roleBindings, clusterRoles, roles] = await Promise.all(
+      [CLUSTER_ROLE_BINDINGS, ROLE_BINDINGS, CLUSTER_ROLES, ROLES].map(async (t) => (await this.store.list(clusterId, t)).items),
+    );
+    const snapshot: RbacSnapshot = {
+      clusterBindings,
+      roleBindings: new Map(),
+      clusterRoles: new Map(clusterRoles.map((r) => [r.metadata.name!, rulesOf(r)])),
+      roles: new Map(roles.map((r) => [`${r.metadata.namespace}/${r.metadata.name}`, rulesOf(r)])),
+    };
+    for (const binding of roleBindings) {
+      const namespace = binding.metadata.namespace!;
+      snapshot.roleBindings.set(namespace, [...(snapshot.roleBindings.get(namespace) ?? []), binding]);
+    }
+    return snapshot;
+  }
+}
+
+const snapshotsByStore = new WeakMap<KubeObjectStore, RbacSnapshots>();
+
+function rbacSnapshot(store: KubeObjectStore, clusterId: string): Promise<RbacSnapshot> {
+  let snapshots = snapshotsByStore.get(store);
+  if (!snapshots) {
+    snapshots = new RbacSnapshots(store);
+    snapshotsByStore.set(store, snapshots);
+  }
+  return snapshots.of(clusterId);
+}
+
 /** The rules a service account holds in a namespace (ClusterRoleBindings' and that namespace's RoleBindings'), or with none, cluster-wide. */
 export async function rulesHeld(store: KubeObjectStore, clusterId: string, account: ServiceAccountRef, namespace: string | undefined): Promise<PolicyRule[]> {
-  const bindings: Array<{ binding: Binding; namespace?: string }> = (await store.list(clusterId, CLUSTER_ROLE_BINDINGS)).items.map((binding) => ({ binding }));
-  if (namespace !== undefined) {
-    for (const binding of (await store.list(clusterId, ROLE_BINDINGS, namespace)).items) bindings.push({ binding, namespace });
-  }
-  const rules: PolicyRule[] = [];
-  for (const { binding, namespace: bindingNamespace } of bindings) {
-    if (binding.subjects?.some((s) => subjectIs(s, account))) rules.push(...(await roleRules(store, clusterId, binding.roleRef, bindingNamespace)));
-  }
-  return rules;
+  const snapshot = await rbacSnapshot(store, clusterId);
+  const bindings: Array<{ binding: Binding; namespace?: string }> = snapshot.clusterBindings.map((binding) => ({ binding }));
+  if (namespace !== undefined) for (const binding of snapshot.roleBindings.get(namespace) ?? []) bindings.push({ binding, namespace });
+  return bindings
+    .filter(({ binding }) => binding.subjects?.some((s) => subjectIs(s, account)))
+    .flatMap(({ binding, namespace: where }) => roleRules(snapshot, binding.roleRef, where));
 }
 
 /** The rules of the role a binding names: a ClusterRoleBinding may only name a ClusterRole; a RoleBinding also a Role of its own namespace. */
-async function roleRules(store: KubeObjectStore, clusterId: string, roleRef: Binding['roleRef'], namespace: string | undefined): Promise<PolicyRule[]> {
+function roleRules(snapshot: RbacSnapshot, roleRef: Binding['roleRef'], namespace: string | undefined): PolicyRule[] {
   const { kind, name } = roleRef ?? {};
   if (!name) return [];
-  const role =
-    kind === 'ClusterRole'
-      ? await store.get(clusterId, CLUSTER_ROLES, '', name)
-      : kind === 'Role' && namespace !== undefined
-        ? await store.get(clusterId, ROLES, namespace, name)
-        : undefined;
-  return ((role as { rules?: PolicyRule[] } | undefined)?.rules ?? []) as PolicyRule[];
+  if (kind === 'ClusterRole') return snapshot.clusterRoles.get(name) ?? [];
+  return kind === 'Role' && namespace !== undefined ? (snapshot.roles.get(`${namespace}/${name}`) ?? []) : [];
 }
 
 /**
@@ -146,7 +211,7 @@ export async function grantsNotHeld(store: KubeObjectStore, clusterId: string, a
     const ref = (obj as Binding).roleRef;
     const bind = { verb: 'bind', group: RBAC, resource: ref?.kind === 'Role' ? 'roles' : 'clusterroles', namespace, name: ref?.name };
     if (await serviceAccountMay(store, clusterId, account, bind)) return [];
-    rules = await roleRules(store, clusterId, ref, namespace);
+    rules = roleRules(await rbacSnapshot(store, clusterId), ref, namespace);
   } else return [];
   const held = await rulesHeld(store, clusterId, account, namespace);
   return grantsOf(rules)
