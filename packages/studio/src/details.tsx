@@ -3,7 +3,7 @@ import { BerthRestError, type BerthClient, type ComputeResource, type ComputeUpd
 import { certificateProblems } from './certificate-check.js';
 import { kubeconfigCode, removeCode, scaleCode, updateCode, type Scope } from './code.js';
 import { certificateExpiry, endpointOf, failureReason, formatTime, inProgress, purposeLabel, tlsLabel, vmSizeLabel } from './format.js';
-import { Dialog, Field, Problems, useInterval, ViewAsCode, WriteButton } from './ui.js';
+import { Dialog, Field, FormActions, Problems, useInterval, ViewAsCode, WriteButton } from './ui.js';
 import { checkTls } from '@berth/compute-rules';
 import { byField, validateScale, type FieldProblems } from './validation.js';
 import { serverProblems, type ClusterSummary } from './wizard.js';
@@ -269,12 +269,9 @@ function ScaleDialog(props: DialogProps & { compute: ComputeResource }) {
         </Field>
         <p className="hint">The VM size ({aks.agentVmSize}) cannot change (R11).</p>
         <ViewAsCode code={scaleCode(props.scope, props.name, nodes)} />
-        <div className="actions">
+        <FormActions onCancel={props.onClose}>
           <button type="submit">Scale</button>
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        </FormActions>
       </form>
     </Dialog>
   );
@@ -405,12 +402,9 @@ function UpdateDialog(props: DialogProps & { compute: ComputeResource }) {
         <ViewAsCode
           code={updateCode(props.scope, props.name, { loadBalancerType: lb, loadBalancerSubnet: subnet, tls, leafDomainLabel: label, cname }, body)}
         />
-        <div className="actions">
+        <FormActions onCancel={props.onClose}>
           <button type="submit">Update</button>
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        </FormActions>
       </form>
     </Dialog>
   );
@@ -438,14 +432,11 @@ function RemoveDialog(props: DialogProps & { action: 'Detach' | 'Delete' }) {
         </p>
         <Problems problems={error ? [error] : undefined} />
         <ViewAsCode code={removeCode(props.scope, props.name, props.action)} />
-        <div className="actions">
+        <FormActions onCancel={props.onClose}>
           <button type="submit" className={props.action === 'Delete' ? 'danger' : undefined}>
             {props.action}
           </button>
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        </FormActions>
       </form>
     </Dialog>
   );

@@ -1,9 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { BerthClient, Subscription, WorkspaceResource } from '@berth/sdk';
 import { canWrite, whyReadOnly, type Role } from './api.js';
-import { Dialog, Field, Problems, WriteButton } from './ui.js';
+import { Dialog, Field, FormActions, Problems, RegionOptions, WriteButton } from './ui.js';
 import { navigate, type Route } from './router.js';
-import { listRegions } from '@berth/catalog';
 
 interface Group {
   name: string;
@@ -192,22 +191,15 @@ function NewWorkspace(props: { client: BerthClient; subscription: string; group:
         <Field label="Workspace location">
           {(a11y) => (
             <select {...a11y} value={location} onChange={(e) => setLocation(e.target.value)}>
-              {listRegions().map((r) => (
-                <option key={r.name} value={r.name}>
-                  {r.displayName}
-                </option>
-              ))}
+              <RegionOptions />
             </select>
           )}
         </Field>
-        <div className="actions">
+        <FormActions onCancel={() => props.onClose()}>
           <button type="submit" disabled={busy}>
             Create workspace
           </button>
-          <button type="button" onClick={() => props.onClose()}>
-            Cancel
-          </button>
-        </div>
+        </FormActions>
       </form>
     </Dialog>
   );

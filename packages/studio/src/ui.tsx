@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { listRegions } from '@berth/catalog';
 import type { CodeView } from './code.js';
 
 /** A labelled control with its problems (announced, and tied to the control by aria-describedby) and a hint. */
@@ -151,4 +152,29 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): { value?: 
     };
   }, [...deps, n]);
   return { ...state, reload: () => setN((x) => x + 1) };
+}
+
+/** A form's last row: its submit button (the child), then Cancel. */
+export function FormActions(props: { onCancel: () => void; children: ReactNode }) {
+  return (
+    <div className="actions">
+      {props.children}
+      <button type="button" onClick={props.onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+/** The catalog's regions as a select's options, by display name. */
+export function RegionOptions() {
+  return (
+    <>
+      {listRegions().map((r) => (
+        <option key={r.name} value={r.name}>
+          {r.displayName}
+        </option>
+      ))}
+    </>
+  );
 }

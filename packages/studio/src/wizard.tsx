@@ -1,10 +1,10 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { addressInRanges, isIPv4 } from '@berth/arm';
-import { listRegions, listVmSizes, supportedKubernetesVersions, findVmSize } from '@berth/catalog';
+import { listVmSizes, supportedKubernetesVersions, findVmSize } from '@berth/catalog';
 import { BerthRestError, type BerthClient, type ComputeResource, type ErrorDetail, type WorkspaceResource } from '@berth/sdk';
 import { attachCode, createCode, type Scope } from './code.js';
 import { certificateProblems } from './certificate-check.js';
-import { Field, Problems, ViewAsCode, WriteButton } from './ui.js';
+import { Field, FormActions, Problems, RegionOptions, ViewAsCode, WriteButton } from './ui.js';
 import {
   attachDefinition,
   byField,
@@ -294,11 +294,7 @@ export function CreateNew(props: FormProps) {
       <Field label="Location" problems={shown('location')}>
         {(a11y) => (
           <select {...a11y} value={form.location} onChange={(e) => set({ location: e.target.value })}>
-            {listRegions().map((r) => (
-              <option key={r.name} value={r.name}>
-                {r.displayName}
-              </option>
-            ))}
+            <RegionOptions />
           </select>
         )}
       </Field>
@@ -376,14 +372,11 @@ export function CreateNew(props: FormProps) {
       <LoadBalancerFields form={form} set={set} shown={shown} />
       <TlsFields form={form} set={set} shown={shown} />
       <ViewAsCode code={createCode(props.scope, form, body)} />
-      <div className="actions">
+      <FormActions onCancel={props.onCancel}>
         <WriteButton type="submit" allowed={props.allowed} why={props.why} busy={busy}>
           Create
         </WriteButton>
-        <button type="button" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      </FormActions>
     </form>
   );
 }
@@ -495,14 +488,11 @@ export function UseExisting(props: FormProps) {
       <LoadBalancerFields form={form} set={set} shown={shown} />
       <TlsFields form={form} set={set} shown={shown} />
       <ViewAsCode code={attachCode(props.scope, form, body)} />
-      <div className="actions">
+      <FormActions onCancel={props.onCancel}>
         <WriteButton type="submit" allowed={props.allowed} why={props.why} busy={busy}>
           Attach
         </WriteButton>
-        <button type="button" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      </FormActions>
     </form>
   );
 }
