@@ -174,3 +174,14 @@ export async function waitForOperation(berth: TestBerth, statusUrl: string, time
 export function credential(token: string): TokenCredential {
   return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
 }
+
+/** A policy assignment's body: Azure's built-in "Not allowed resource types" forbidding public IP addresses (R10). */
+export function noPublicIpPolicy(displayName?: string) {
+  return {
+    properties: {
+      ...(displayName ? { displayName } : {}),
+      policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749',
+      parameters: { listOfResourceTypesNotAllowed: { value: ['Microsoft.Network/publicIPAddresses'] } },
+    },
+  };
+}

@@ -137,20 +137,14 @@ describe('the berth CLI', () => {
     const sub = JSON.parse((await runBerth(['group', 'show', '-n', 'myresourcegroup', '--query', 'id'], env())).stdout).split('/')[2];
     const token = (await readFile(join(home, 'token'), 'utf8')).trim();
     const ca = await readFile(join(home, 'ca.pem'), 'utf8');
-    const { httpsRequest } = await import('../../../test-support/berth.js');
+    const { httpsRequest, noPublicIpPolicy } = await import('../../../test-support/berth.js');
     const policy = await httpsRequest(
       `${up.url}/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments/no-public-ip?api-version=2022-06-01`,
       ca,
       'PUT',
       {
         token,
-        body: {
-          properties: {
-            displayName: 'No public IPs',
-            policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749',
-            parameters: { listOfResourceTypesNotAllowed: { value: ['Microsoft.Network/publicIPAddresses'] } },
-          },
-        },
+        body: noPublicIpPolicy('No public IPs'),
       },
     );
     expect(policy.status).toBe(201);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadOrCreateCa, loadOrCreateServerCertificate } from '@berth/pki';
-import { httpsRequest, startTestBerth, waitForOperation, type TestBerth } from '../../../test-support/berth.js';
+import { httpsRequest, noPublicIpPolicy, startTestBerth, waitForOperation, type TestBerth } from '../../../test-support/berth.js';
 import { FaultProxy, type Fault } from '../../../test-support/fault-proxy.js';
 import { freePort, type ArmCall } from '../../../test-support/kube.js';
 import { spawnBerthUp, type BerthProcess } from '../../../test-support/process.js';
@@ -173,12 +173,7 @@ describe('faults of the cloud and of the clusters during install', () => {
     const sub = berth.subscriptionId;
     await setUpWorkspaces(berth.request, sub, [['rg', 'policy-ws']]);
     const policy = await berth.request('PUT', `/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments/no-public-ip?api-version=2022-06-01`, {
-      body: {
-        properties: {
-          policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749',
-          parameters: { listOfResourceTypesNotAllowed: { value: ['Microsoft.Network/publicIPAddresses'] } },
-        },
-      },
+      body: noPublicIpPolicy(),
     });
     expect(policy.status, policy.text).toBe(201);
     const started = Date.now();

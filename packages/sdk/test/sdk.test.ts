@@ -14,7 +14,7 @@ import {
   Workspace,
 } from '@berth/sdk';
 import { ConnectionSettingsError, resolveConnection, workspaceFromConfig } from '@berth/sdk/node';
-import { startTestBerth, type TestBerth } from '../../../test-support/berth.js';
+import { noPublicIpPolicy, startTestBerth, type TestBerth } from '../../../test-support/berth.js';
 
 describe('@berth/sdk', () => {
   let berth: TestBerth;
@@ -85,13 +85,7 @@ describe('@berth/sdk', () => {
       'PUT',
       `/subscriptions/${ws.subscriptionId}/providers/Microsoft.Authorization/policyAssignments/deny-ip?api-version=2022-06-01`,
       {
-        body: {
-          properties: {
-            displayName: 'Deny public IPs',
-            policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749',
-            parameters: { listOfResourceTypesNotAllowed: { value: ['Microsoft.Network/publicIPAddresses'] } },
-          },
-        },
+        body: noPublicIpPolicy('Deny public IPs'),
       },
     );
     expect(policy.status).toBe(201);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startTestBerth, type TestBerth } from '../../../test-support/berth.js';
+import { noPublicIpPolicy, startTestBerth, type TestBerth } from '../../../test-support/berth.js';
 import { ensureStudioBuilt, launchChromium, openStudio, setUpWorkspace, signIn, signInLink, testCertificates, type StudioPage } from './browser.js';
 
 describe('Studio: create, scale and detach a compute in Chromium', () => {
@@ -173,12 +173,7 @@ describe('Studio: create, scale and detach a compute in Chromium', () => {
     const { page } = studio;
     const sub = berth.subscriptionId;
     const policy = await berth.request('PUT', `/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments/no-public-ip?api-version=2022-06-01`, {
-      body: {
-        properties: {
-          policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/6c112d4e-5bc7-47ae-a041-ea2d9dccd749',
-          parameters: { listOfResourceTypesNotAllowed: { value: ['Microsoft.Network/publicIPAddresses'] } },
-        },
-      },
+      body: noPublicIpPolicy(),
     });
     expect(policy.status, policy.text).toBe(201);
     await page.getByRole('button', { name: 'New', exact: true }).click();
