@@ -1,10 +1,10 @@
-import type { OperationStatus } from '@berth/sdk';
+import { currentStep, type PollerState } from '@berth/sdk';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /**
- * Shows a long-running operation's progress on stderr: a spinner line on a
- * terminal, plain lines otherwise (one per state change and every 10 s).
+ * Shows a long-running operation's progress on stderr, with the step it is in: a spinner
+ * line on a terminal, plain lines otherwise (one per step and every 10 s).
  */
 export class Progress {
   private frame = 0;
@@ -14,16 +14,18 @@ export class Progress {
 
   constructor(private readonly what: string) {}
 
-  update(status: OperationStatus | { status: string }, elapsedMs: number): void {
+  update(state: PollerState, elapsedMs: number): void {
     const seconds = Math.round(elapsedMs / 1000);
-    const text = `${this.what}: ${status.status} (${seconds}s)`;
+    const step = currentStep(state);
+    const shown = step ? `${state.status}: ${step}` : state.status;
+    const text = `${this.what}: ${shown} (${seconds}s)`;
     if (this.tty) {
       process.stderr.write(`\r\x1b[2K${FRAMES[this.frame++ % FRAMES.length]} ${text}`);
       return;
     }
-    if (status.status !== this.lastState || Date.now() - this.lastLine >= 10_000) {
+    if (shown !== this.lastState || Date.now() - this.lastLine >= 10_000) {
       process.stderr.write(`${text}\n`);
-      this.lastState = status.status;
+      this.lastState = shown;
       this.lastLine = Date.now();
     }
   }

@@ -134,6 +134,9 @@ describe.each(testStores())('crash safety on %s', (store) => {
     }
     expect(status).toBe('Succeeded');
     expect((await call(second, 'GET', wsPath)).body.properties.provisioningState).toBe('Succeeded');
+    // Its record of steps survives the crash: the one step, ended by the process that finished it.
+    const { operations, endTime } = (await call(second, 'GET', statusPath)).body;
+    expect(operations).toEqual([{ name: 'provision', status: 'Succeeded', startTime: expect.any(String), endTime }]);
   });
 });
 

@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { ArmError, type ArmErrorDetail } from '@berth/arm';
-import { claimOperations, findActiveOperation, getOperation, insertOperation, renewLeases, saveOperation, type Db, type OperationRow } from '@berth/store';
+import {
+  claimOperations,
+  findActiveOperation,
+  getOperation,
+  insertOperation,
+  renewLeases,
+  saveOperation,
+  type Db,
+  type OperationRow,
+  type OperationStepRecord,
+} from '@berth/store';
 import { WorkQueue } from '@berth/work-queue';
 
 /** What one step of an operation decided. */
@@ -57,6 +67,15 @@ export interface BeginOptions {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The record of an operation's steps once it moves on to `next`, or ends, at `now`: the current step ends with it. */
+function stepsAfter(steps: string, now: string, change: { next: string } | { end: 'Succeeded' | 'Failed' }): string {
+  const record = JSON.parse(steps) as OperationStepRecord[];
+  const current = record.at(-1);
+  if (current?.status === 'InProgress') Object.assign(current, { endTime: now, status: 'next' in change ? 'Succeeded' : change.end });
+  if ('next' in change) record.push({ name: change.next, startTime: now, status: 'InProgress' });
+  return JSON.stringify(record);
+}
 
 /** The queue key of the regular look for due rows, whoever wrote them. */
 const POLL = 'poll';
@@ -146,6 +165,7 @@ export class OperationsEngine {
       error: null,
       start_time: now,
       end_time: null,
+      steps: JSON.stringify([{ name: options.step, startTime: now, status: 'InProgress' } satisfies OperationStepRecord]),
     };
     await insertOperation(trx ?? this.db, row);
     if (!trx) this.kick();
@@ -258,11 +278,13 @@ export class OperationsEngine {
       const afterMs = result.afterMs ?? 0;
       const data = result.data === undefined ? operation.data : JSON.stringify(result.data);
       const continueNow = afterMs <= 0 && !this.stopping;
+      const moves = result.next !== operation.step;
       const update = {
         step: result.next,
         data,
-        attempt: result.next === operation.step ? operation.attempt : 0,
+        attempt: moves ? 0 : operation.attempt,
         next_run_at: iso(Date.now() + afterMs),
+        ...(moves ? { steps: stepsAfter(operation.steps, iso(Date.now()), { next: result.next }) } : {}),
         ...(continueNow ? {} : { lease_owner: null, lease_until: null }),
       };
       if (!(await saveOperation(this.db, operation.id, this.owner, update))) {
@@ -293,10 +315,12 @@ export class OperationsEngine {
   }
 
   private async finish(operation: OperationRow, status: 'Succeeded' | 'Failed', error?: ArmErrorDetail): Promise<void> {
+    const now = iso(Date.now());
     await saveOperation(this.db, operation.id, this.owner, {
       status,
       error: error ? JSON.stringify(error) : null,
-      end_time: iso(Date.now()),
+      end_time: now,
+      steps: stepsAfter(operation.steps, now, { end: status }),
       lease_owner: null,
       lease_until: null,
     });

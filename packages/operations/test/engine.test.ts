@@ -77,6 +77,32 @@ describe.each(testStores())('the operations engine on %s', (kind: StoreKind) => 
     expect(runs).toEqual(['one#1', 'two#1', 'two#2']);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(done.lease_owner).toBeNull();
+    // Its record of steps: each once (the retry is the same step), in order, each ended by the next.
+    const steps = JSON.parse(done.steps) as Array<{ name: string; status: string; startTime: string; endTime: string }>;
+    expect(steps.map((st) => `${st.name}:${st.status}`)).toEqual(['one:Succeeded', 'two:Succeeded']);
+    expect(steps[0].startTime).toBe(done.start_time);
+    expect(steps[0].endTime).toBe(steps[1].startTime);
+    expect(steps[1].endTime).toBe(done.end_time);
+    // A step begins when the one before ends: its wait and its retry are part of it.
+    expect(Date.parse(steps[1].endTime) - Date.parse(steps[1].startTime)).toBeGreaterThanOrEqual(100);
+  });
+
+  it('records the step an operation failed in', async () => {
+    const s = await store();
+    const e = engine(s, {
+      kind: 'Test/run',
+      async run({ step }) {
+        if (step === 'one') return { next: 'two' };
+        return { failed: { code: 'Refused', message: 'no' } };
+      },
+    });
+    e.start();
+    const op = await begin(e);
+    const failed = await until('the operation to fail', async () => {
+      const row = await e.get(op.id);
+      return row?.status === 'Failed' ? row : undefined;
+    });
+    expect(JSON.parse(failed.steps).map((st: { name: string; status: string }) => `${st.name}:${st.status}`)).toEqual(['one:Succeeded', 'two:Failed']);
   });
 
   it('two engines on one database share the operations, and each step runs once', async () => {

@@ -1,5 +1,5 @@
 import { BerthPoller, type PollerState } from './poller.js';
-import { ArmRestClient, type RestResponse } from './rest-client.js';
+import { ArmRestClient, type OperationStatus, type RestResponse } from './rest-client.js';
 import type {
   AksComputeSecrets,
   ComputeDefinition,
@@ -234,6 +234,26 @@ export class BerthClient {
         abortSignal: options.abortSignal,
       })
     ).body;
+  }
+
+  /**
+   * The operation in progress on a compute (a create, attach, update, detach or delete), to follow its steps
+   * (`getOperationState().steps`) when it was started elsewhere; undefined when none is. Its result is the
+   * final operation status: read the compute itself for what the operation made.
+   */
+  async getComputeOperation(
+    subscriptionId: string,
+    resourceGroup: string,
+    workspace: string,
+    name: string,
+    options: OperationOptions = {},
+  ): Promise<BerthPoller<OperationStatus> | undefined> {
+    const res = await this.rest.request<ComputeResource>('GET', this.computePath(subscriptionId, resourceGroup, workspace, name), {
+      query: { 'api-version': ML_API_VERSION },
+      abortSignal: options.abortSignal,
+    });
+    const statusUrl = res.headers['azure-asyncoperation'];
+    return statusUrl ? BerthPoller.forOperationStatus(statusUrl, this.rest, { resolveOnUnsuccessful: true }) : undefined;
   }
 
   listComputes(subscriptionId: string, resourceGroup: string, workspace: string, options: OperationOptions = {}): PagedAsyncIterableIterator<ComputeResource> {

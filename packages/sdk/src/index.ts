@@ -5,6 +5,7 @@ export type { ErrorDetail } from './errors.js';
 export { BerthClient, ML_API_VERSION, warningsOf } from './berth-client.js';
 export type { BerthClientOptions, OperationOptions, PagedAsyncIterableIterator } from './berth-client.js';
 export { BerthPoller } from './poller.js';
+export { currentStep, operationStepLabel } from './operation-steps.js';
 export type { BerthPollerOptions, OperationStatusReader, OperationStatusResponse, PollerState, PollUntilDoneOptions, ProgressListener } from './poller.js';
 export type * from './models.js';
 export { Workspace } from './workspace.js';

@@ -12,6 +12,7 @@ export type {
   ComputePatch as ComputeUpdate,
   ComputePut as ComputeDefinition,
   LoadBalancerType,
+  OperationStep,
   ResourceGroup,
   SslConfiguration,
   Subscription,

@@ -9,6 +9,8 @@ export interface PollerState {
   resourceUrl?: string;
   status: string;
   error?: { code: string; message: string };
+  /** The operation's steps so far, the current one last, as its last status listed them. */
+  steps?: OperationStatus['operations'];
 }
 
 export interface PollUntilDoneOptions {
@@ -134,7 +136,7 @@ export class BerthPoller<T> {
     }
     const { body, headers } = await this.options.readStatus(this.state.statusUrl, options.abortSignal);
     this.retryAfterInMs = retryAfterInMs(headers['retry-after']);
-    this.state = { ...this.state, status: body.status, ...(body.error ? { error: body.error } : {}) };
+    this.state = { ...this.state, status: body.status, ...(body.error ? { error: body.error } : {}), ...(body.operations ? { steps: body.operations } : {}) };
     for (const l of this.listeners) l(this.getOperationState(), Date.now() - this.started);
     if (this.isDone && (this.succeeded || this.options.resolveOnUnsuccessful) && this.options.readResult) {
       this.result = await this.options.readResult(body, options.abortSignal);

@@ -1,5 +1,6 @@
 import { createTransport } from '#transport';
 import { BerthRestError, type ErrorDetail } from './errors.js';
+import type { OperationStep } from './models.js';
 import type { Transport } from './transport.js';
 
 /** Where Berth is and how to prove who you are. */
@@ -32,6 +33,8 @@ export interface OperationStatus {
   startTime?: string;
   endTime?: string;
   error?: ErrorDetail;
+  /** Berth's steps of the operation, the current one last (other services may send none). */
+  operations?: OperationStep[];
 }
 
 /** JSON over HTTPS to Berth's ARM API, with the bearer token, through this runtime's transport. */

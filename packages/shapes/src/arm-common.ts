@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
 /** ARM's tag limits: at most 50 tags, names up to 512 characters and values up to 256, no control characters. */
 export const Tags = Type.Record(Type.String(), Type.String({ maxLength: 256, pattern: '^[^\\u0000-\\u001f\\u007f]*$' }), {
@@ -23,11 +23,19 @@ export const ArmErrorDetail = Type.Object({
 
 export const ArmErrorResponse = Type.Object({ error: ArmErrorDetail });
 
+const OperationState = Type.Union([Type.Literal('InProgress'), Type.Literal('Succeeded'), Type.Literal('Failed'), Type.Literal('Canceled')]);
+
+/** One step of a long-running operation, as its status lists them. */
+export const OperationStep = Type.Object({ name: Type.String(), status: OperationState, startTime: Type.String(), endTime: Type.Optional(Type.String()) });
+export type OperationStep = Static<typeof OperationStep>;
+
+/** ARM's operation status (common-types `OperationStatusResult`); `operations` lists the steps gone through, the current one last. */
 export const OperationStatus = Type.Object({
   id: Type.String(),
   name: Type.String(),
-  status: Type.Union([Type.Literal('InProgress'), Type.Literal('Succeeded'), Type.Literal('Failed'), Type.Literal('Canceled')]),
+  status: OperationState,
   startTime: Type.String(),
   endTime: Type.Optional(Type.String()),
   error: Type.Optional(ArmErrorDetail),
+  operations: Type.Optional(Type.Array(OperationStep)),
 });

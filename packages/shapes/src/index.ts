@@ -1,4 +1,4 @@
-export { ArmErrorDetail, ArmErrorResponse, Location, OperationStatus, Tags } from './arm-common.js';
+export { ArmErrorDetail, ArmErrorResponse, Location, OperationStatus, OperationStep, Tags } from './arm-common.js';
 export { ResourceGroup, ResourceGroupList, ResourceGroupName, ResourceGroupParams, ResourceGroupPatch, ResourceGroupPut } from './resource-group.js';
 export { ManagedServiceIdentityInput, Sku, Workspace, WorkspaceList, WorkspacePatch, WorkspacePut } from './workspace.js';
 export {

@@ -1,7 +1,7 @@
 export { isPostgresUrl, isUniqueViolation, openStore } from './connect.js';
 export type { Db, Store } from './connect.js';
 export type { Database } from './tables/database.js';
-export type { OperationRow, NewOperation, OperationUpdate } from './tables/operations.table.js';
+export type { OperationRow, NewOperation, OperationUpdate, OperationStepRecord } from './tables/operations.table.js';
 export type { ResourceRow, NewResource } from './tables/resources.table.js';
 export type { SubscriptionRow } from './tables/subscriptions.table.js';
 export type { TokenRow } from './tables/tokens.table.js';

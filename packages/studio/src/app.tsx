@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { ComputeResource } from '@berth/sdk';
 import { canWrite, clientFor, currentSession, roleIn, signOut, whyReadOnly, type Session } from './api.js';
 import { ComputeTable } from './compute-table.js';
-import { ComputeDetails } from './details.js';
+import { ComputeDetails, type FollowedOperation } from './details.js';
 import { hrefOf, navigate, useRoute, type Route } from './router.js';
 import { SignIn } from './sign-in.js';
 import { TopBar } from './top-bar.js';
@@ -50,7 +50,7 @@ function Shell(props: { session: Session; route: Route; onSignedOut: () => void 
   const role = route.subscription ? roleIn(session, route.subscription) : undefined;
   const allowed = canWrite(role);
   const why = whyReadOnly(role);
-  const [started, setStarted] = useState<{ compute: string; operation: string }>();
+  const [started, setStarted] = useState<{ compute: string; operation: FollowedOperation }>();
   const scope =
     route.subscription && route.group && route.workspace ? { subscription: route.subscription, group: route.group, workspace: route.workspace } : undefined;
   return (

@@ -1,5 +1,15 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { BerthRestError, type BerthClient, type ComputeResource, type ComputeUpdate, type ErrorDetail, type SslConfiguration } from '@berth/sdk';
+import {
+  BerthRestError,
+  type BerthClient,
+  type BerthPoller,
+  type ComputeResource,
+  type ComputeUpdate,
+  type ErrorDetail,
+  type PollerState,
+  type SslConfiguration,
+  operationStepLabel,
+} from '@berth/sdk';
 import { certificateProblems } from './certificate-check.js';
 import { kubeconfigCode, removeCode, scaleCode, updateCode, type Scope } from './code.js';
 import { certificateExpiry, endpointOf, failureReason, formatTime, inProgress, purposeLabel, tlsLabel, vmSizeLabel } from './format.js';
@@ -8,12 +18,17 @@ import { checkTls } from '@berth/compute-rules';
 import { byField, validateScale, type FieldProblems } from './validation.js';
 import { serverProblems, type ClusterSummary } from './wizard.js';
 
-/** What the page has seen of the operation in progress, in order, with when. */
-interface Step {
-  label: string;
-  at: string;
-  outcome?: 'ok' | 'failed';
+/** An operation the page follows: what the user asked for, and its poller (the steps are in its state). */
+export interface FollowedOperation {
+  what: string;
+  poller: Pick<BerthPoller<unknown>, 'poll' | 'isDone' | 'getOperationState'>;
 }
+
+const STEP_OUTCOMES: Record<string, { text: string; className: string }> = {
+  Succeeded: { text: 'done', className: 'ok' },
+  Failed: { text: 'failed', className: 'failed' },
+  InProgress: { text: 'in progress', className: 'running' },
+};
 
 const API = { 'api-version': '2024-08-01' };
 
@@ -24,74 +39,70 @@ export function ComputeDetails(props: {
   allowed: boolean;
   why: string;
   onGone: () => void;
-  /** The operation the wizard just started on this compute ('Create' or 'Attach'): followed from the start, even if it ends before the page loads. */
-  started?: string;
+  /** The operation the wizard just started on this compute: followed from the start, even if it ends before the page loads. */
+  started?: FollowedOperation;
 }) {
   const { client, scope, name } = props;
   const [compute, setCompute] = useState<ComputeResource>();
   const [cluster, setCluster] = useState<ClusterSummary | null>();
   const [error, setError] = useState<string>();
   const [dialog, setDialog] = useState<'scale' | 'update' | 'detach' | 'delete'>();
-  const [steps, setSteps] = useState<Step[]>([]);
+  const [followed, setFollowed] = useState<FollowedOperation | undefined>(props.started);
+  const [opState, setOpState] = useState<PollerState | undefined>(props.started?.poller.getOperationState());
   const [notice, setNotice] = useState<string>();
-  const seen = useRef(new Set<string>());
-  /** What the operation followed is: creating or attaching shows the cluster's steps; scale, update and removal do not. */
-  const kind = useRef<string | undefined>(props.started);
+  /** The operation followed, for `load` (state would be a render late). */
+  const following = useRef<FollowedOperation | undefined>(props.started);
+  /** Whether the compute was seen: a 404 then means it was removed (detached or deleted), and the page goes back to the list. */
+  const seen = useRef(false);
 
-  const observe = useCallback((label: string, outcome?: Step['outcome']) => {
-    if (seen.current.has(label)) return;
-    seen.current.add(label);
-    setSteps((s) => [...s, { label, at: new Date().toISOString(), outcome }]);
+  const follow = useCallback((operation: FollowedOperation | undefined) => {
+    following.current = operation;
+    setFollowed(operation);
+    setOpState(operation?.poller.getOperationState());
   }, []);
 
   const load = useCallback(async () => {
     try {
       const c = await client.getCompute(scope.subscription, scope.group, scope.workspace, name);
+      seen.current = true;
       setCompute(c);
       setError(undefined);
-      const state = c.properties.provisioningState;
-      let mc: ClusterSummary | null = null;
       if (c.properties.resourceId) {
-        mc = await client.rest.request<ClusterSummary>('GET', c.properties.resourceId, { query: API }).then(
-          (r) => r.body,
-          () => null,
+        setCluster(
+          await client.rest.request<ClusterSummary>('GET', c.properties.resourceId, { query: API }).then(
+            (r) => r.body,
+            () => null,
+          ),
         );
-        setCluster(mc);
       }
-      if (inProgress(state) || seen.current.size > 0) {
-        if (seen.current.size === 0) observe(`${state === 'Creating' ? 'Creating' : state === 'Deleting' ? 'Removing' : 'Updating'}: operation started`);
-        const provisioning = state === 'Creating' || kind.current === 'Create' || kind.current === 'Attach';
-        if (provisioning && mc?.properties.provisioningState === 'Succeeded') {
-          observe(c.properties.isAttachedCompute ? 'Cluster found' : 'Cluster created');
-          observe('Credentials obtained');
-        }
-        if (state !== 'Deleting' && (c.properties.properties.systemServices.length > 0 || state === 'Succeeded')) observe('Components installed');
-        if (state === 'Succeeded') observe('Ready: Succeeded', 'ok');
-        if (state === 'Failed') observe(`Failed: ${failureReason(c) ?? 'no reason given'}`, 'failed');
+      // An operation started elsewhere (another tab, the CLI): the compute's GET names it.
+      if (inProgress(c.properties.provisioningState) && (!following.current || following.current.poller.isDone)) {
+        const poller = await client.getComputeOperation(scope.subscription, scope.group, scope.workspace, name);
+        if (poller) follow({ what: operationName(c.properties.provisioningState), poller });
+      }
+      const operation = following.current;
+      if (operation && !operation.poller.isDone) {
+        await operation.poller.poll();
+        setOpState(operation.poller.getOperationState());
       }
     } catch (err) {
       if (err instanceof BerthRestError && err.statusCode === 404) {
-        if (seen.current.size > 0) props.onGone();
+        if (seen.current) props.onGone();
         else setError(`No compute named '${name}' in workspace ${scope.workspace}.`);
       } else setError((err as Error).message);
     }
-  }, [client, scope.subscription, scope.group, scope.workspace, name, observe, props]);
+  }, [client, scope.subscription, scope.group, scope.workspace, name, follow, props]);
 
   useEffect(() => {
-    if (props.started) observe(`${props.started}: operation started`);
     void load();
-    // Only on the first load: `started` is what led here.
   }, [load]);
   const running = !!compute && inProgress(compute.properties.provisioningState);
-  useInterval(() => void load(), 700, running || (steps.length > 0 && !steps.some((s) => s.outcome)));
+  useInterval(() => void load(), 700, running || (!!followed && !followed.poller.isDone));
 
-  const started = (what: string) => {
-    seen.current = new Set();
-    kind.current = what;
-    setSteps([]);
-    setNotice(what);
+  const started = (operation: FollowedOperation) => {
+    follow(operation);
+    setNotice(operation.what);
     setDialog(undefined);
-    observe(`${what}: operation started`);
     void load();
   };
 
@@ -149,16 +160,10 @@ export function ComputeDetails(props: {
       {notice && <p role="status">{notice} started.</p>}
       <section aria-labelledby="op-heading" className="operation">
         <h2 id="op-heading">Operation</h2>
-        {steps.length === 0 ? (
+        {!followed || !opState ? (
           <p>No operation in progress; the last one ended {formatTime(p.modifiedOn)}.</p>
         ) : (
-          <ol aria-live="polite">
-            {steps.map((s) => (
-              <li key={s.label} className={s.outcome}>
-                {s.label} <time dateTime={s.at}>{formatTime(s.at)}</time>
-              </li>
-            ))}
-          </ol>
+          <OperationSteps what={followed.what} state={opState} />
         )}
       </section>
       <section aria-labelledby="props-heading">
@@ -222,24 +227,48 @@ export function ComputeDetails(props: {
           <code>{kubeconfigCode(scope, name).cli}</code>
         </pre>
       </details>
-      {dialog === 'scale' && <ScaleDialog {...props} compute={compute} onClose={() => setDialog(undefined)} onStarted={() => started('Scale')} />}
-      {dialog === 'update' && <UpdateDialog {...props} compute={compute} onClose={() => setDialog(undefined)} onStarted={() => started('Update')} />}
+      {dialog === 'scale' && <ScaleDialog {...props} compute={compute} onClose={() => setDialog(undefined)} onStarted={started} />}
+      {dialog === 'update' && <UpdateDialog {...props} compute={compute} onClose={() => setDialog(undefined)} onStarted={started} />}
       {(dialog === 'detach' || dialog === 'delete') && (
-        <RemoveDialog
-          {...props}
-          action={dialog === 'detach' ? 'Detach' : 'Delete'}
-          onClose={() => setDialog(undefined)}
-          onStarted={() => {
-            seen.current = new Set(['removing']);
-            started(dialog === 'detach' ? 'Detach' : 'Delete');
-          }}
-        />
+        <RemoveDialog {...props} action={dialog === 'detach' ? 'Detach' : 'Delete'} onClose={() => setDialog(undefined)} onStarted={started} />
       )}
     </main>
   );
 }
 
-type DialogProps = Parameters<typeof ComputeDetails>[0] & { onClose: () => void; onStarted: () => void };
+type DialogProps = Parameters<typeof ComputeDetails>[0] & { onClose: () => void; onStarted: (operation: FollowedOperation) => void };
+
+/** What to call an operation the page did not start, from the compute's provisioning state. */
+function operationName(provisioningState: string): string {
+  return provisioningState === 'Creating' ? 'Create' : provisioningState === 'Deleting' ? 'Removal' : 'Update';
+}
+
+/** The operation's steps as Berth reports them (each with when it ended, or began while running), then its outcome. */
+function OperationSteps(props: { what: string; state: PollerState }) {
+  const { state } = props;
+  const steps = state.steps ?? [];
+  const outcome = state.status === 'Succeeded' ? 'Succeeded' : state.status === 'Failed' || state.status === 'Canceled' ? state.status : undefined;
+  return (
+    <>
+      <p>
+        {props.what}: {outcome ? outcome.toLowerCase() : 'in progress'}
+      </p>
+      <ol aria-live="polite">
+        {steps.map((step) => {
+          const shown = STEP_OUTCOMES[step.status] ?? STEP_OUTCOMES.InProgress;
+          const at = step.endTime ?? step.startTime;
+          return (
+            <li key={`${step.name} ${step.startTime}`} className={shown.className}>
+              {operationStepLabel(step.name)}: {shown.text} <time dateTime={at}>{formatTime(at)}</time>
+            </li>
+          );
+        })}
+        {outcome === 'Succeeded' && <li className="ok">Ready: Succeeded</li>}
+        {outcome && outcome !== 'Succeeded' && <li className="failed">{`${outcome}: ${state.error?.message ?? 'no reason given'}`}</li>}
+      </ol>
+    </>
+  );
+}
 
 function ScaleDialog(props: DialogProps & { compute: ComputeResource }) {
   const aks = props.compute.properties.properties;
@@ -254,10 +283,10 @@ function ScaleDialog(props: DialogProps & { compute: ComputeResource }) {
           e.preventDefault();
           if (validation.details.length) return;
           try {
-            await props.client.beginUpdateCompute(props.scope.subscription, props.scope.group, props.scope.workspace, props.name, {
+            const poller = await props.client.beginUpdateCompute(props.scope.subscription, props.scope.group, props.scope.workspace, props.name, {
               properties: { properties: { agentCount: Number(nodes) } },
             });
-            props.onStarted();
+            props.onStarted({ what: 'Scale', poller });
           } catch (err) {
             setServer(serverProblems(err));
           }
@@ -337,8 +366,8 @@ function UpdateDialog(props: DialogProps & { compute: ComputeResource }) {
           e.preventDefault();
           if (blocked) return;
           try {
-            await props.client.beginUpdateCompute(props.scope.subscription, props.scope.group, props.scope.workspace, props.name, body);
-            props.onStarted();
+            const poller = await props.client.beginUpdateCompute(props.scope.subscription, props.scope.group, props.scope.workspace, props.name, body);
+            props.onStarted({ what: 'Update', poller });
           } catch (err) {
             setServer(serverProblems(err));
           }
@@ -418,8 +447,8 @@ function RemoveDialog(props: DialogProps & { action: 'Detach' | 'Delete' }) {
         onSubmit={async (e) => {
           e.preventDefault();
           try {
-            await props.client.beginDeleteCompute(props.scope.subscription, props.scope.group, props.scope.workspace, props.name, props.action);
-            props.onStarted();
+            const poller = await props.client.beginDeleteCompute(props.scope.subscription, props.scope.group, props.scope.workspace, props.name, props.action);
+            props.onStarted({ what: props.action, poller });
           } catch (err) {
             setError((err as Error).message);
           }

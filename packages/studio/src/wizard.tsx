@@ -3,6 +3,7 @@ import { addressInRanges, isIPv4 } from '@berth/arm';
 import { listVmSizes, supportedKubernetesVersions, findVmSize } from '@berth/catalog';
 import { BerthRestError, type BerthClient, type ComputeResource, type ErrorDetail, type WorkspaceResource } from '@berth/sdk';
 import { attachCode, createCode, type Scope } from './code.js';
+import type { FollowedOperation } from './details.js';
 import { certificateProblems } from './certificate-check.js';
 import { Field, FormActions, Problems, RegionOptions, ViewAsCode, WriteButton } from './ui.js';
 import {
@@ -89,7 +90,7 @@ export function Wizard(props: {
   location: string;
   allowed: boolean;
   why: string;
-  onDone: (name: string, operation: 'Create' | 'Attach') => void;
+  onDone: (name: string, operation: FollowedOperation) => void;
   onCancel: () => void;
 }) {
   const [mode, setMode] = useState<'create' | 'attach'>('create');
@@ -283,8 +284,8 @@ export function CreateNew(props: FormProps) {
       noValidate
       aria-label="Create new"
       onSubmit={submit(validation.details.length > 0, async () => {
-        await props.client.beginCreateCompute(props.scope.subscription, props.scope.group, props.scope.workspace, form.name.trim(), body);
-        props.onDone(form.name.trim(), 'Create');
+        const poller = await props.client.beginCreateCompute(props.scope.subscription, props.scope.group, props.scope.workspace, form.name.trim(), body);
+        props.onDone(form.name.trim(), { what: 'Create', poller });
       })}
     >
       <Problems problems={shown('form')} />
@@ -418,8 +419,8 @@ export function UseExisting(props: FormProps) {
       noValidate
       aria-label="Use existing"
       onSubmit={submit(validation.details.length > 0, async () => {
-        await props.client.beginAttachCompute(props.scope.subscription, props.scope.group, props.scope.workspace, form.name.trim(), body);
-        props.onDone(form.name.trim(), 'Attach');
+        const poller = await props.client.beginAttachCompute(props.scope.subscription, props.scope.group, props.scope.workspace, form.name.trim(), body);
+        props.onDone(form.name.trim(), { what: 'Attach', poller });
       })}
     >
       <Problems problems={shown('form')} />

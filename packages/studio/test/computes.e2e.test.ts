@@ -113,8 +113,18 @@ describe('Studio: create, scale and detach a compute in Chromium', () => {
     await page.getByRole('heading', { name: 'devaks' }).waitFor();
     await page.locator('.props .badge', { hasText: 'Succeeded' }).waitFor({ timeout: 30_000 });
     await page.getByText('Ready: Succeeded').waitFor();
-    await page.getByText(/Cluster created/).waitFor();
-    await page.getByText(/Components installed/).waitFor();
+    await page.getByText('Create: succeeded').waitFor();
+    // The steps Berth went through, as the operation's status lists them, each done.
+    const steps = await page.locator('.operation li').allInnerTexts();
+    expect(steps.map((step) => step.split(': ')[0])).toEqual([
+      'Create the Kubernetes cluster',
+      'Wait for the cluster to be provisioned',
+      'Get the cluster credentials',
+      'Install the components (azureml-fe, TLS, load balancer)',
+      'Wait for the front end to be ready',
+      'Ready',
+    ]);
+    expect(steps.slice(0, -1).every((step) => /: done \S/.test(step))).toBe(true);
     await page.getByText('1 (ready)').waitFor();
     await page.getByRole('link', { name: 'Berth Studio' }).click();
     const row = page.getByRole('row', { name: /devaks/ });
@@ -135,6 +145,8 @@ describe('Studio: create, scale and detach a compute in Chromium', () => {
     await dialog.getByRole('button', { name: 'Scale' }).click();
     await page.locator('.props dd', { hasText: /^5$/ }).waitFor({ timeout: 30_000 });
     await page.locator('.props .badge', { hasText: 'Succeeded' }).waitFor({ timeout: 30_000 });
+    await page.getByText('Scale: succeeded').waitFor();
+    await page.locator('.operation li.ok', { hasText: 'Scale the node pool: done' }).waitFor();
     const compute = (
       await berth.request(
         'GET',
@@ -207,6 +219,43 @@ describe('Studio: create, scale and detach a compute in Chromium', () => {
       .locator('.field', { has: page.getByLabel('Compute name') })
       .getByText(/A compute named 'taken' already exists in this workspace/)
       .waitFor();
+    expect(studio.errors).toEqual([]);
+  });
+});
+
+describe('Studio: an operation started elsewhere', () => {
+  let berth: TestBerth;
+  let browser: Browser;
+  let studio: StudioPage;
+
+  beforeAll(async () => {
+    ensureStudioBuilt();
+    // Provisioning that takes 3 s: the page opens while the operation runs.
+    berth = await startTestBerth({ provisioningDelayMs: 3_000 });
+    browser = await launchChromium();
+    await setUpWorkspace(berth, 'ml-rg', 'ws1');
+    studio = await openStudio(browser);
+    await signIn(studio.page, await signInLink(berth));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await berth?.close();
+  });
+
+  it('shows its steps as they happen, then its outcome', async () => {
+    const { page } = studio;
+    const put = await berth.request(
+      'PUT',
+      `/subscriptions/${berth.subscriptionId}/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ws1/computes/apiaks?api-version=2022-10-01`,
+      { body: { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1, agentVmSize: 'Standard_D2_v2' } } } },
+    );
+    expect(put.status, put.text).toBe(201);
+    await page.goto(`${berth.url}/studio/computes/apiaks?subscription=${berth.subscriptionId}&group=ml-rg&workspace=ws1`);
+    await page.getByText('Create: in progress').waitFor();
+    await page.locator('.operation li', { hasText: 'Wait for the cluster to be provisioned: in progress' }).waitFor();
+    await page.locator('.operation li.ok', { hasText: 'Create the Kubernetes cluster: done' }).waitFor();
+    await page.getByText('Ready: Succeeded').waitFor({ timeout: 30_000 });
+    await page.locator('.operation li.ok', { hasText: 'Wait for the front end to be ready: done' }).waitFor();
     expect(studio.errors).toEqual([]);
   });
 });

@@ -3,10 +3,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ArmError, type ArmErrorDetail } from '@berth/arm';
 import { bodyCodec, type OperationRow } from '@berth/store';
-import { ArmErrorDetail as ArmErrorDetailShape, OperationStatus } from '@berth/shapes';
+import { ArmErrorDetail as ArmErrorDetailShape, OperationStatus, OperationStep } from '@berth/shapes';
 import { baseUrl } from '../arm-http.js';
 
 const operationErrors = bodyCodec(ArmErrorDetailShape, 'operation error');
+const operationSteps = bodyCodec(Type.Array(OperationStep), 'operation steps');
 
 const Params = Type.Object({ subscriptionId: Type.String(), namespace: Type.String(), location: Type.String(), operationId: Type.String() });
 
@@ -48,6 +49,7 @@ export async function operationStatusRoutes(parent: FastifyInstance): Promise<vo
         startTime: op.start_time,
         ...(op.end_time ? { endTime: op.end_time } : {}),
         ...(op.error ? { error: operationErrors.parse(op.error) } : {}),
+        operations: operationSteps.parse(op.steps),
       };
     },
   );

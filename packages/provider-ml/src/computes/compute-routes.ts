@@ -54,6 +54,9 @@ export interface ComputeRouteOptions {
  */
 const CLAIM_ATTEMPTS = 3;
 
+/** The provisioning states of a compute while an operation changes it. */
+const IN_PROGRESS = new Set(['Creating', 'Updating', 'Deleting']);
+
 /** ARM's `Warning` header, one entry per warning (RFC 7234 code 299). */
 function warn(reply: FastifyReply, warnings: string[]): void {
   if (warnings.length > 0) reply.header('Warning', warnings.map((w) => `299 - "${w.replace(/"/g, "'")}"`).join(', '));
@@ -109,7 +112,12 @@ export function computeRoutes(options: ComputeRouteOptions) {
     });
 
     app.get(one, { config: { access: 'read' }, schema: { params: ComputeParams, response: { 200: ComputeBody } } }, async (request, reply) => {
-      const { row } = await computeRow(request.params);
+      const { row, body } = await computeRow(request.params);
+      // A compute being changed names its operation, so a client that opens it mid-way can follow its steps.
+      if (IN_PROGRESS.has(body.properties.provisioningState)) {
+        const active = await engine.active(body.id);
+        if (active) reply.header('Azure-AsyncOperation', operationUrls(request, active, NAMESPACE, body.location).status);
+      }
       // Stored through the compute schema, so the stored bytes are the response.
       return reply.type('application/json; charset=utf-8').send(row.body as unknown as ComputeBody);
     });

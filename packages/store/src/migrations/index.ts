@@ -5,6 +5,7 @@ import * as resourceSecrets from './2026-11-29_resource-secrets.js';
 import * as tokenExpiry from './2026-12-07_token-expiry.js';
 import * as servicePrincipals from './2026-12-07b_service-principals.js';
 import * as studioSessions from './2026-12-07c_studio-sessions.js';
+import * as operationSteps from './2026-12-07d_operation-steps.js';
 
 /** Migrations in order; names are date-prefixed so they sort (a letter after the date orders a day's second one). */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-07_token-expiry': tokenExpiry,
   '2026-12-07b_service-principals': servicePrincipals,
   '2026-12-07c_studio-sessions': studioSessions,
+  '2026-12-07d_operation-steps': operationSteps,
 };
 
 export const migrationProvider: MigrationProvider = {

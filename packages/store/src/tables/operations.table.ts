@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
 
 /** A long-running operation, saved after every step so a restart resumes it. */
 export interface OperationsTable {
@@ -19,6 +19,16 @@ export interface OperationsTable {
   error: string | null;
   start_time: string;
   end_time: string | null;
+  /** JSON `OperationStepRecord[]`: the steps gone through, in order; the last is the current one while InProgress. */
+  steps: ColumnType<string, string | undefined, string>;
+}
+
+/** One step an operation went through. Waits and retries within a step are the same step. */
+export interface OperationStepRecord {
+  name: string;
+  startTime: string;
+  endTime?: string;
+  status: 'InProgress' | 'Succeeded' | 'Failed';
 }
 export type OperationRow = Selectable<OperationsTable>;
 export type NewOperation = Insertable<OperationsTable>;
