@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { runBerth } from '../../../test-support/process.js';
-import type { TestBerth } from '../../../test-support/berth.js';
+import { startTestBerth, type TestBerth } from '../../../test-support/berth.js';
 
 const studioDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -67,6 +67,20 @@ export async function signInLink(berth: TestBerth, token?: string): Promise<stri
 export async function signIn(page: Page, link: string): Promise<void> {
   await page.goto(link);
   await page.getByRole('heading', { name: 'Inference clusters' }).waitFor();
+}
+
+/** A test Berth with the workspace ml-rg/ws1, Debian's Chromium, and a page signed in with the admin's `berth studio` link. */
+export async function signedInStudio(options: { provisioningDelayMs: number }): Promise<{ berth: TestBerth; browser: Browser; studio: StudioPage }> {
+  ensureStudioBuilt();
+  const berth = await startTestBerth(options);
+  const browser = await launchChromium().catch(async (err) => {
+    await berth.close();
+    throw err;
+  });
+  await setUpWorkspace(berth, 'ml-rg', 'ws1');
+  const studio = await openStudio(browser);
+  await signIn(studio.page, await signInLink(berth));
+  return { berth, browser, studio };
 }
 
 /** A resource group and a workspace, through the REST API. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { noPublicIpPolicy, startTestBerth, type TestBerth } from '../../../test-support/berth.js';
-import { ensureStudioBuilt, launchChromium, openStudio, setUpWorkspace, signIn, signInLink, testCertificates, type StudioPage } from './browser.js';
+import { noPublicIpPolicy, type TestBerth } from '../../../test-support/berth.js';
+import { signedInStudio, testCertificates, type StudioPage } from './browser.js';
 
 describe('Studio: create, scale and detach a compute in Chromium', () => {
   let berth: TestBerth;
@@ -10,12 +10,7 @@ describe('Studio: create, scale and detach a compute in Chromium', () => {
   let studio: StudioPage;
 
   beforeAll(async () => {
-    ensureStudioBuilt();
-    berth = await startTestBerth({ provisioningDelayMs: 300 });
-    browser = await launchChromium();
-    await setUpWorkspace(berth, 'ml-rg', 'ws1');
-    studio = await openStudio(browser);
-    await signIn(studio.page, await signInLink(berth));
+    ({ berth, browser, studio } = await signedInStudio({ provisioningDelayMs: 300 }));
   });
   afterAll(async () => {
     await browser?.close();
@@ -229,13 +224,8 @@ describe('Studio: an operation started elsewhere', () => {
   let studio: StudioPage;
 
   beforeAll(async () => {
-    ensureStudioBuilt();
     // Provisioning that takes 3 s: the page opens while the operation runs.
-    berth = await startTestBerth({ provisioningDelayMs: 3_000 });
-    browser = await launchChromium();
-    await setUpWorkspace(berth, 'ml-rg', 'ws1');
-    studio = await openStudio(browser);
-    await signIn(studio.page, await signInLink(berth));
+    ({ berth, browser, studio } = await signedInStudio({ provisioningDelayMs: 3_000 }));
   });
   afterAll(async () => {
     await browser?.close();
