@@ -78,6 +78,9 @@ interface RbacSnapshot {
 /** How long a snapshot serves with no change seen here: another `berth up` on the same store may have changed RBAC. */
 const SNAPSHOT_TTL_MS = 1000;
 const RBAC_KEYS = new Set([CLUSTER_ROLES.key, CLUSTER_ROLE_BINDINGS.key, ROLES.key, ROLE_BINDINGS.key]);
+/** What every authenticated caller may do (system:basic-user, bound to system:authenticated): ask what it may do. */
+const BASIC_USER: PolicyRule = { verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] };
+
 const rulesOf = (role: KubeObject) => ((role as { rules?: PolicyRule[] }).rules ?? []) as PolicyRule[];
 
 /**
@@ -138,14 +141,18 @@ function rbacSnapshot(store: KubeObjectStore, clusterId: string): Promise<RbacSn
   return snapshots.of(clusterId);
 }
 
-/** The rules a service account holds in a namespace (ClusterRoleBindings' and that namespace's RoleBindings'), or with none, cluster-wide. */
+/**
+ * The rules a service account holds in a namespace (system:basic-user's, ClusterRoleBindings' and that
+ * namespace's RoleBindings'), or with none, cluster-wide.
+ */
 export async function rulesHeld(store: KubeObjectStore, clusterId: string, account: ServiceAccountRef, namespace: string | undefined): Promise<PolicyRule[]> {
   const snapshot = await rbacSnapshot(store, clusterId);
   const bindings: Array<{ binding: Binding; namespace?: string }> = snapshot.clusterBindings.map((binding) => ({ binding }));
   if (namespace !== undefined) for (const binding of snapshot.roleBindings.get(namespace) ?? []) bindings.push({ binding, namespace });
-  return bindings
+  const bound = bindings
     .filter(({ binding }) => binding.subjects?.some((s) => subjectIs(s, account)))
     .flatMap(({ binding, namespace: where }) => roleRules(snapshot, binding.roleRef, where));
+  return [BASIC_USER, ...bound];
 }
 
 /** The rules of the role a binding names: a ClusterRoleBinding may only name a ClusterRole; a RoleBinding also a Role of its own namespace. */

@@ -88,11 +88,8 @@ async function routeToVerb(call: KubeCall, target: ResourceTarget, method: strin
   const write = !['GET', 'HEAD'].includes(method);
   // A namespaced kind's path without a namespace (/api/v1/configmaps) lists and watches across namespaces, nothing more.
   if (write && type.namespaced && target.namespace === undefined) throw notAllowed();
-  // Every caller may ask what it may do (Kubernetes grants it to all authenticated users).
-  if (type === REVIEWS || type === RULES_REVIEWS) {
-    if (method !== 'POST' || name !== undefined) throw notAllowed();
-    return type === REVIEWS ? reviewAccess(call) : reviewRules(call);
-  }
+  const review = type === REVIEWS || type === RULES_REVIEWS;
+  if (review && (method !== 'POST' || name !== undefined)) throw notAllowed();
   await authorize(call.store, call.clusterId, call.caller, type, {
     verb: verbOf(call, method, name),
     group: type.group,
@@ -102,6 +99,7 @@ async function routeToVerb(call: KubeCall, target: ResourceTarget, method: strin
     namespace: namespace ?? (type === NAMESPACES ? name : undefined),
     name,
   });
+  if (review) return type === REVIEWS ? reviewAccess(call) : reviewRules(call);
   if (name === undefined) {
     switch (method) {
       case 'GET':

@@ -50,8 +50,6 @@ export async function reviewAccess(call: KubeCall): Promise<unknown> {
 }
 
 const EVERYTHING: PolicyRule = { verbs: ['*'], apiGroups: ['*'], resources: ['*'] };
-/** What every authenticated caller may do (system:basic-user): ask what it may do. */
-const BASIC_USER: PolicyRule = { verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] };
 /** What every authenticated caller may read outside resources (system:discovery and system:public-info-viewer). */
 const DISCOVERY = {
   verbs: ['get'],
@@ -69,7 +67,7 @@ export async function reviewRules(call: KubeCall): Promise<unknown> {
   const spec = (body.spec ?? {}) as { namespace?: string };
   if (!spec.namespace) throw invalid(RULES_REVIEWS, '', [{ field: 'spec.namespace', message: 'Required value: a namespace is required' }]);
   const { caller } = call;
-  const rules = caller.serviceAccount ? [BASIC_USER, ...(await rulesHeld(call.store, call.clusterId, caller.serviceAccount, spec.namespace))] : [EVERYTHING];
+  const rules = caller.serviceAccount ? await rulesHeld(call.store, call.clusterId, caller.serviceAccount, spec.namespace) : [EVERYTHING];
   call.reply.code(201);
   return {
     kind: 'SelfSubjectRulesReview',
