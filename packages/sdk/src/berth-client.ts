@@ -228,12 +228,14 @@ export class BerthClient {
   }
 
   async getCompute(subscriptionId: string, resourceGroup: string, workspace: string, name: string, options: OperationOptions = {}): Promise<ComputeResource> {
-    return (
-      await this.rest.request<ComputeResource>('GET', this.computePath(subscriptionId, resourceGroup, workspace, name), {
-        query: { 'api-version': ML_API_VERSION },
-        abortSignal: options.abortSignal,
-      })
-    ).body;
+    return (await this.readCompute(subscriptionId, resourceGroup, workspace, name, options)).body;
+  }
+
+  private readCompute(subscriptionId: string, resourceGroup: string, workspace: string, name: string, options: OperationOptions) {
+    return this.rest.request<ComputeResource>('GET', this.computePath(subscriptionId, resourceGroup, workspace, name), {
+      query: { 'api-version': ML_API_VERSION },
+      abortSignal: options.abortSignal,
+    });
   }
 
   /**
@@ -248,11 +250,7 @@ export class BerthClient {
     name: string,
     options: OperationOptions = {},
   ): Promise<BerthPoller<OperationStatus> | undefined> {
-    const res = await this.rest.request<ComputeResource>('GET', this.computePath(subscriptionId, resourceGroup, workspace, name), {
-      query: { 'api-version': ML_API_VERSION },
-      abortSignal: options.abortSignal,
-    });
-    const statusUrl = res.headers['azure-asyncoperation'];
+    const statusUrl = (await this.readCompute(subscriptionId, resourceGroup, workspace, name, options)).headers['azure-asyncoperation'];
     return statusUrl ? BerthPoller.forOperationStatus(statusUrl, this.rest, { resolveOnUnsuccessful: true }) : undefined;
   }
 
