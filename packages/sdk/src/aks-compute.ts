@@ -1,4 +1,4 @@
-import { checkComputePut, computeNameProblem } from '@berth/compute-rules';
+import { checkComputePut, computeNameProblem, provisioningInProgress } from '@berth/compute-rules';
 import type { OperationOptions } from './berth-client.js';
 import { BerthRestError, OperationFailedError, type ErrorDetail } from './errors.js';
 import type { AksComputeSecrets, ClusterPurpose as Purpose, ComputeDefinition, ComputeResource, LoadBalancerType, SslConfiguration } from './models.js';
@@ -313,7 +313,7 @@ export class ComputeTarget {
       }
     }
     await this.refresh(options);
-    while (['Creating', 'Updating', 'Deleting'].includes(this.provisioningState ?? '')) {
+    while (provisioningInProgress(this.provisioningState)) {
       print('.');
       await sleep(1000, options.abortSignal);
       await this.refresh(options);

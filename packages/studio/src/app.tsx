@@ -7,7 +7,7 @@ import { hrefOf, navigate, useRoute, type Route } from './router.js';
 import { SignIn } from './sign-in.js';
 import { TopBar } from './top-bar.js';
 import { Problems, useInterval, WriteButton } from './ui.js';
-import { inProgress } from './format.js';
+import { provisioningInProgress } from '@berth/compute-rules';
 import { Wizard } from './wizard.js';
 
 export function App() {
@@ -128,7 +128,7 @@ function ListPage(props: {
     setComputes(undefined);
     void load();
   }, [client, scope.subscription, scope.group, scope.workspace]);
-  const running = !!computes?.some((c) => inProgress(c.properties.provisioningState));
+  const running = !!computes?.some((c) => provisioningInProgress(c.properties.provisioningState));
   useInterval(() => void load(), 1000, running);
   useInterval(() => void load(), 15_000, !running);
   return (

@@ -12,9 +12,9 @@ import {
 } from '@berth/sdk';
 import { certificateProblems } from './certificate-check.js';
 import { kubeconfigCode, removeCode, scaleCode, updateCode, type Scope } from './code.js';
-import { certificateExpiry, endpointOf, failureReason, formatTime, inProgress, purposeLabel, tlsLabel, vmSizeLabel } from './format.js';
+import { certificateExpiry, endpointOf, failureReason, formatTime, purposeLabel, tlsLabel, vmSizeLabel } from './format.js';
 import { Dialog, Field, FormActions, Problems, useInterval, ViewAsCode, WriteButton } from './ui.js';
-import { checkTls } from '@berth/compute-rules';
+import { checkTls, provisioningInProgress } from '@berth/compute-rules';
 import { byField, validateScale, type FieldProblems } from './validation.js';
 import { serverProblems, type ClusterSummary } from './wizard.js';
 
@@ -76,7 +76,7 @@ export function ComputeDetails(props: {
         );
       }
       // An operation started elsewhere (another tab, the CLI): the compute's GET names it.
-      if (inProgress(c.properties.provisioningState) && (!following.current || following.current.poller.isDone)) {
+      if (provisioningInProgress(c.properties.provisioningState) && (!following.current || following.current.poller.isDone)) {
         const poller = await client.getComputeOperation(scope.subscription, scope.group, scope.workspace, name);
         if (poller) follow({ what: operationName(c.properties.provisioningState), poller });
       }
@@ -96,7 +96,7 @@ export function ComputeDetails(props: {
   useEffect(() => {
     void load();
   }, [load]);
-  const running = !!compute && inProgress(compute.properties.provisioningState);
+  const running = !!compute && provisioningInProgress(compute.properties.provisioningState);
   useInterval(() => void load(), 700, running || (!!followed && !followed.poller.isDone));
 
   const started = (operation: FollowedOperation) => {

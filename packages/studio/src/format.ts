@@ -34,8 +34,6 @@ export function tlsLabel(c: ComputeResource): string {
   return 'Off';
 }
 
-export const inProgress = (state: string) => ['Creating', 'Updating', 'Deleting'].includes(state);
-
 /** notAfter of a PEM certificate, read from its DER (the second UTCTime/GeneralizedTime of its validity), without a parser library. */
 export function certificateExpiry(pem: string | undefined): Date | undefined {
   if (!pem) return undefined;

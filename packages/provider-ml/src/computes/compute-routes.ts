@@ -12,6 +12,7 @@ import {
   checkTls,
   comparableSpec,
   computeNameProblem,
+  provisioningInProgress,
   purposeProblems,
   tlsWithInternalLoadBalancer,
   type ComputeSpec,
@@ -53,9 +54,6 @@ export interface ComputeRouteOptions {
  * transaction is retried; the retry reads what the winner committed).
  */
 const CLAIM_ATTEMPTS = 3;
-
-/** The provisioning states of a compute while an operation changes it. */
-const IN_PROGRESS = new Set(['Creating', 'Updating', 'Deleting']);
 
 /** ARM's `Warning` header, one entry per warning (RFC 7234 code 299). */
 function warn(reply: FastifyReply, warnings: string[]): void {
@@ -114,7 +112,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
     app.get(one, { config: { access: 'read' }, schema: { params: ComputeParams, response: { 200: ComputeBody } } }, async (request, reply) => {
       const { row, body } = await computeRow(request.params);
       // A compute being changed names its operation, so a client that opens it mid-way can follow its steps.
-      if (IN_PROGRESS.has(body.properties.provisioningState)) {
+      if (provisioningInProgress(body.properties.provisioningState)) {
         const active = await engine.active(body.id);
         if (active) reply.header('Azure-AsyncOperation', operationUrls(request, active, NAMESPACE, body.location).status);
       }
