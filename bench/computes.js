@@ -7,11 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
-import { parse as parseYaml } from 'yaml';
-import { pool, startBerth } from './lib.js';
+import { armOf, pool, startBerth } from './lib.js';
 
-const ML_API = 'api-version=2022-10-01';
-const AKS_API = 'api-version=2024-08-01';
 const DEVTEST = { clusterPurpose: 'DevTest', agentCount: 1, agentVmSize: 'Standard_D2_v2' };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -23,59 +20,6 @@ function median(values) {
 }
 
 const ms = (value) => Math.round(value);
-
-/** ARM calls on one `berth up`: groups, a workspace, managed clusters and computes, each awaited by polling its operation. */
-async function armOf(berth) {
-  const sub = (await berth.call('GET', '/subscriptions?api-version=2020-01-01')).body.value[0].subscriptionId;
-  const group = (rg) => `/subscriptions/${sub}/resourcegroups/${rg}?api-version=2021-04-01`;
-  const clusterPath = (rg, name) => `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`;
-  const workspacePath = `/subscriptions/${sub}/resourceGroups/bench/providers/Microsoft.MachineLearningServices/workspaces/bench-ws`;
-  const computePath = (name) => `${workspacePath}/computes/${name}`;
-
-  /** Polls an Azure-AsyncOperation URL every few milliseconds (not the Retry-After a client honours) until the operation ends. */
-  async function finished(put, what) {
-    const status = new URL(put.headers['azure-asyncoperation']);
-    for (;;) {
-      const op = await berth.call('GET', status.pathname + status.search);
-      if (op.body.status === 'Succeeded') return;
-      if (op.body.status !== 'InProgress') throw new Error(`${what}: ${JSON.stringify(op.body)}`);
-      await sleep(5);
-    }
-  }
-
-  async function put(path, body, what) {
-    const res = await berth.call('PUT', path, body);
-    if (res.status !== 201) throw new Error(`PUT ${what}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res;
-  }
-
-  for (const rg of ['bench', 'bench-clusters']) {
-    const res = await berth.call('PUT', group(rg), { location: 'westus' });
-    if (res.status !== 201) throw new Error(`resource group ${rg}: ${res.status}`);
-  }
-  await finished(await put(`${workspacePath}?${ML_API}`, { location: 'westus' }, 'workspace'), 'workspace');
-
-  return {
-    async createCluster(name) {
-      const body = { location: 'westus', properties: { agentPoolProfiles: [{ name: 'nodepool1', count: 1, vmSize: 'Standard_D2_v2', mode: 'System' }] } };
-      await finished(await put(`${clusterPath('bench-clusters', name)}?${AKS_API}`, body, name), name);
-      return clusterPath('bench-clusters', name);
-    },
-    /** PUTs a compute; resolves with the PUT's answer once the compute's operation has succeeded. */
-    async compute(name, properties) {
-      const res = await put(`${computePath(name)}?${ML_API}`, { properties: { computeType: 'AKS', ...properties } }, name);
-      await finished(res, name);
-      return res;
-    },
-    submitCompute: (name, properties) => put(`${computePath(name)}?${ML_API}`, { properties: { computeType: 'AKS', ...properties } }, name),
-    finished,
-    async adminKubeconfig(name) {
-      const res = await berth.call('POST', `${computePath(name)}/listKeys?${ML_API}`);
-      const config = parseYaml(res.body.adminKubeConfig);
-      return { server: config.clusters[0].cluster.server, token: config.users[0].user.token };
-    },
-  };
-}
 
 /** Resident memory of a process, in MiB, from /proc. */
 function rssMiB(pid) {

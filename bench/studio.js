@@ -12,12 +12,11 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { berthBin, pool, startBerth } from './lib.js';
+import { armOf, berthBin, ML_API, pool, startBerth } from './lib.js';
 
-const ML_API = 'api-version=2022-10-01';
 const COMPUTES = Number(process.env.BENCH_STUDIO_COMPUTES ?? 500);
 const dist = fileURLToPath(new URL('../packages/studio/dist/', import.meta.url));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const DEVTEST = { clusterPurpose: 'DevTest', agentCount: 1, agentVmSize: 'Standard_D2_v2' };
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -53,26 +52,12 @@ export async function studio() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   try {
-    const sub = (await berth.call('GET', '/subscriptions?api-version=2020-01-01')).body.value[0].subscriptionId;
-    await berth.call('PUT', `/subscriptions/${sub}/resourcegroups/bench?api-version=2021-04-01`, { location: 'westus' });
-    const ws = `/subscriptions/${sub}/resourceGroups/bench/providers/Microsoft.MachineLearningServices/workspaces/bench-ws`;
-    await berth.call('PUT', `${ws}?${ML_API}`, { location: 'westus' });
-    while ((await berth.call('GET', `${ws}?${ML_API}`)).body.properties.provisioningState !== 'Succeeded') await sleep(20);
-    const computes = `${ws}/computes`;
-    const provisioned = async (name) => {
-      let compute;
-      do {
-        await sleep(50);
-        compute = (await berth.call('GET', `${computes}/${name}?${ML_API}`)).body;
-      } while (compute.properties.provisioningState === 'Creating');
-      return compute;
-    };
+    const arm = await armOf(berth);
+    const sub = arm.subscriptionId;
+    const computes = `${arm.workspacePath}/computes`;
     const create = async (name) => {
-      const created = await berth.call('PUT', `${computes}/${name}?${ML_API}`, {
-        properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1, agentVmSize: 'Standard_D2_v2' } },
-      });
-      if (created.status !== 201) throw new Error(`compute ${name}: ${created.status} ${JSON.stringify(created.body)}`);
-      return provisioned(name);
+      await arm.compute(name, { properties: DEVTEST });
+      return (await berth.call('GET', `${arm.computePath(name)}?${ML_API}`)).body;
     };
     const nameOf = (i) => `aks-${String(i).padStart(3, '0')}`;
     const real = await create(nameOf(0));
