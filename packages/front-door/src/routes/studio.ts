@@ -59,6 +59,15 @@ function sessionCookie(value: string, maxAgeS: number): string {
 const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
 
 /**
+ * The Studio's paths (decoded): its pages and the files of its build are plain names, so anything
+ * else — dot segments, hidden files, backslashes, encoded bytes, empty segments — is a 404 before the
+ * file system is asked (send refuses `..` with a 403 the error handler would turn into a 500).
+ */
+const STUDIO_PATH = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*)?$/;
+const MAX_STUDIO_PATH = 256;
+const isStudioPath = (path: string) => path.length <= MAX_STUDIO_PATH && STUDIO_PATH.test(path);
+
+/**
  * The Studio: its static files under /studio/ (from an encapsulated @fastify/static, index.html for
  * every page path), `/` redirecting there, and its sign-in. `berth studio` asks for a one-time code
  * bound to its caller's token; the page exchanges the code (or a pasted token) for a session whose
@@ -75,6 +84,7 @@ export function studioRoutes(options: { root?: string } = {}) {
     await app.register(async (files) => {
       if (root) await files.register(fastifyStatic, { root, serve: false });
       const serve = async (path: string, reply: FastifyReply) => {
+        if (!isStudioPath(path)) return reply.callNotFound();
         reply.headers(SECURITY_HEADERS);
         if (!root) {
           return reply
