@@ -1,51 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { ArmError, idKey, parseScope, type ParsedScope } from '@berth/arm';
+import { ArmError, builtInRoleOfGuid, builtInRoles as builtInRoleCatalog, idKey, parseScope, type BuiltInRole, type ParsedScope } from '@berth/arm';
 import { findServicePrincipalByObjectId, getResource, getSubscription, isUniqueViolation, resourceRepository, type Db } from '@berth/store';
 import { RoleAssignment, type RoleDefinition } from '@berth/shapes';
 import { requireResourceGroup } from './resource-groups-store.js';
-import type { Grant, Role } from './roles.js';
+import { roles, type Grant, type Role } from './roles.js';
 
 export const AUTHORIZATION_NAMESPACE = 'Microsoft.Authorization';
 export const ROLE_ASSIGNMENT_TYPE = 'Microsoft.Authorization/roleAssignments';
 export const ROLE_DEFINITION_TYPE = 'Microsoft.Authorization/roleDefinitions';
 export const roleAssignments = resourceRepository(ROLE_ASSIGNMENT_TYPE, RoleAssignment);
 
-/** The built-in roles Berth knows, with Azure's own GUIDs so clients that hard-code them work. */
-export const builtInRoles: Record<Role, { guid: string; description: string; actions: string[]; notActions: string[] }> = {
-  Owner: {
-    guid: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
-    description: 'Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.',
-    actions: ['*'],
-    notActions: [],
-  },
-  Contributor: {
-    guid: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
-    description:
-      'Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC, manage assignments in Azure Blueprints, or share image galleries.',
-    actions: ['*'],
-    notActions: [
-      'Microsoft.Authorization/*/Delete',
-      'Microsoft.Authorization/*/Write',
-      'Microsoft.Authorization/elevateAccess/Action',
-      'Microsoft.Blueprint/blueprintAssignments/write',
-      'Microsoft.Blueprint/blueprintAssignments/delete',
-      'Microsoft.Compute/galleries/share/action',
-      'Microsoft.Purview/consents/write',
-      'Microsoft.Purview/consents/delete',
-    ],
-  },
-  Reader: {
-    guid: 'acdd72a7-3d3a-4c5b-8b10-59c35b3b8b6b',
-    description: 'View all resources, but does not allow you to make any changes.',
-    actions: ['*/read'],
-    notActions: [],
-  },
-};
-
-const roleByGuid = new Map(Object.entries(builtInRoles).map(([role, def]) => [def.guid, role as Role]));
+/** The built-in roles, by name, from `@berth/arm`'s catalog (Azure's own GUIDs, so clients that hard-code them work). */
+export const builtInRoles = Object.fromEntries(
+  roles.map((role) => {
+    const def = builtInRoleCatalog.find((r) => r.roleName === role);
+    if (!def) throw new Error(`The built-in role catalog has no '${role}'.`);
+    return [role, def];
+  }),
+) as Record<Role, BuiltInRole>;
 
 export function roleOfGuid(guid: string): Role | undefined {
-  return roleByGuid.get(guid.toLowerCase());
+  const name = builtInRoleOfGuid(guid)?.roleName;
+  return roles.find((role) => role === name);
 }
 
 /** A built-in role's definition as seen from `scope` (its id is under the scope, as ARM answers). */
@@ -60,7 +36,7 @@ export function roleDefinition(scope: string, role: Role): RoleDefinition {
       type: 'BuiltInRole',
       description: def.description,
       assignableScopes: ['/'],
-      permissions: [{ actions: def.actions, notActions: def.notActions, dataActions: [], notDataActions: [] }],
+      permissions: [{ actions: [...def.actions], notActions: [...def.notActions], dataActions: [], notDataActions: [] }],
     },
   };
 }

@@ -10,7 +10,7 @@ const RG_API = 'api-version=2021-04-01';
 const ML_API = 'api-version=2022-10-01';
 const OWNER = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
 const CONTRIBUTOR = 'b24988ac-6180-42a0-ab88-20f7382dd24c';
-const READER = 'acdd72a7-3d3a-4c5b-8b10-59c35b3b8b6b';
+const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
 
 interface Created {
   appId: string;

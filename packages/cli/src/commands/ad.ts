@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { builtInRoles } from '@berth/arm';
 import { CliContext, type GlobalOptions } from '../cli-context.js';
 import { CliError } from '../errors.js';
 import { outputFormats } from '../output.js';
@@ -43,7 +44,7 @@ function servicePrincipalCommand(): Command {
           'With --role and --scopes it gets that role at those scopes (role assignments); without them it gets no role. Only an Owner of every scope can do this.',
       )
       .option('-n, --name <name>', 'display name, unique (default: berth-sp-<date-time>)')
-      .addOption(new Option('--role <role>', 'role on the --scopes (default: none)').choices(['Reader', 'Contributor', 'Owner']))
+      .addOption(new Option('--role <role>', 'role on the --scopes (default: none)').choices(builtInRoles.map((r) => r.roleName)))
       .option(
         '--scopes <scopes...>',
         'scopes the role applies at, space-separated: /subscriptions/<id>[/resourceGroups/<g>[/providers/<namespace>/<type>/<name>]] ...',

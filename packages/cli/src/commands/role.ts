@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { resourceScopeOf } from '@berth/arm';
+import { builtInRoleOfGuid, builtInRoles, resourceScopeOf } from '@berth/arm';
 import { CliContext, withGlobalOptions, type GlobalOptions } from '../cli-context.js';
 import { CliError } from '../errors.js';
 
 const API = '2022-04-01';
 const AUTHORIZATION = 'providers/Microsoft.Authorization';
 
-/** The built-in roles, by their Azure GUIDs (the same in every subscription). */
-const ROLE_GUIDS: Record<string, string> = {
-  Owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
-  Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
-  Reader: 'acdd72a7-3d3a-4c5b-8b10-59c35b3b8b6b',
-};
-const ROLE_NAMES = new Map(Object.entries(ROLE_GUIDS).map(([name, guid]) => [guid, name]));
+/** The built-in roles, by their Azure GUIDs (the same in every subscription), from the one catalog in `@berth/arm`. */
+const ROLE_GUIDS: Record<string, string> = Object.fromEntries(builtInRoles.map((r) => [r.roleName, r.guid]));
 
 interface Assignment {
   id: string;
@@ -41,7 +36,7 @@ function flatten(a: Assignment) {
     principalId: a.properties.principalId,
     principalType: a.properties.principalType,
     roleDefinitionId: a.properties.roleDefinitionId,
-    roleDefinitionName: ROLE_NAMES.get(guid) ?? guid,
+    roleDefinitionName: builtInRoleOfGuid(guid)?.roleName ?? guid,
     scope: a.properties.scope,
     type: a.type,
     createdOn: a.properties.createdOn,
