@@ -24,6 +24,11 @@ export interface Principal {
   name: string;
   /** The id role assignments name it by: a service principal's object id; none for Berth tokens. */
   principalId?: string;
+  /**
+   * How the credentials it makes record their creator (`@berth/store`'s `servicePrincipalCreator` or `tokenCreator`):
+   * they are revoked with it, and it manages the principals it made while they have no role.
+   */
+  creatorId?: string;
   grants: readonly Grant[];
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Db, ServicePrincipalInfo } from '@berth/store';
+import { servicePrincipalCreator, type Db, type ServicePrincipalInfo } from '@berth/store';
 import { assignedGrants } from './role-assignments-store.js';
 import { grantsOfRoleMap, hashToken, roleMaps, type Grant, type Principal } from './roles.js';
 
@@ -13,7 +13,7 @@ export async function servicePrincipalGrants(db: Db, sp: ServicePrincipalInfo): 
 
 /** The principal a service principal's requests run as. */
 export async function servicePrincipalPrincipal(db: Db, sp: ServicePrincipalInfo): Promise<Principal> {
-  return { name: sp.display_name, principalId: sp.object_id, grants: await servicePrincipalGrants(db, sp) };
+  return { name: sp.display_name, principalId: sp.object_id, creatorId: servicePrincipalCreator(sp.object_id), grants: await servicePrincipalGrants(db, sp) };
 }
 
 /** A new client secret (40 characters, 240 bits); only its hash is stored. */

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { ArmError } from '@berth/arm';
-import { findServicePrincipalByObjectId, findStudioSession, findToken, getSubscription } from '@berth/store';
+import { findServicePrincipalByObjectId, findStudioSession, findToken, getSubscription, tokenCreator } from '@berth/store';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { accessKinds, type Access } from '../access.js';
 import { canWrite, grantsOfRoleMap, hashToken, roleAt, roleMaps, type Principal } from '../roles.js';
@@ -110,10 +110,11 @@ export const auth = fp(
 
     /** A Berth token's principal; undefined when it is unknown, revoked or expired. */
     async function loadPrincipal(token: string, now: number): Promise<Principal | undefined> {
-      const row = await findToken(app.berth.db, hashToken(token));
+      const hash = hashToken(token);
+      const row = await findToken(app.berth.db, hash);
       const expiresAt = row?.expires_at ? Date.parse(row.expires_at) : Infinity;
       if (!row || expiresAt <= now) return undefined;
-      const principal = { name: row.name, grants: grantsOfRoleMap(roleMaps.parse(row.roles)) };
+      const principal = { name: row.name, creatorId: tokenCreator(hash), grants: grantsOfRoleMap(roleMaps.parse(row.roles)) };
       remember(token, principal, expiresAt, now);
       return principal;
     }
@@ -249,7 +250,7 @@ export const auth = fp(
         const tokenExpiry = token?.expires_at ? Date.parse(token.expires_at) : Infinity;
         if (!token || tokenExpiry <= now) throw sessionEnded();
         entry = {
-          principal: { name: token.name, grants: grantsOfRoleMap(roleMaps.parse(token.roles)) },
+          principal: { name: token.name, creatorId: tokenCreator(row.token_hash), grants: grantsOfRoleMap(roleMaps.parse(token.roles)) },
           tokenHash: row.token_hash,
           csrf: row.csrf,
           expiresAt: row.expires_at,

@@ -6,6 +6,7 @@ import { ArmError, idKey } from '@berth/arm';
 import {
   deleteResourceTree,
   deleteServicePrincipal,
+  deleteTokensMadeBy,
   findServicePrincipal,
   getSubscription,
   insertServicePrincipal,
@@ -13,6 +14,7 @@ import {
   listServicePrincipals,
   listSubscriptions,
   replaceServicePrincipalSecret,
+  servicePrincipalCreator,
   type ServicePrincipalInfo,
 } from '@berth/store';
 import type { RoleAssignment } from '@berth/shapes';
@@ -24,6 +26,8 @@ import { parseScope, type ParsedScope } from '@berth/arm';
 import { invalidScope, scopeString } from '../scopes.js';
 
 const YEAR_MS = 365 * 86_400_000;
+/** `/subscriptions/{id}` as a scope path: `subscriptions`, the id. */
+const SUBSCRIPTION_SCOPE_LENGTH = 2;
 
 const DisplayName = Type.String({ minLength: 1, maxLength: 120, pattern: '^[A-Za-z0-9][A-Za-z0-9 ._-]*$' });
 const Years = Type.Integer({ minimum: 1, maximum: 100, description: 'How many years the secret is valid (default 1).' });
@@ -52,8 +56,27 @@ const PrincipalInfo = Type.Object({
 const Created = Type.Intersect([PrincipalInfo, Type.Object({ password: Type.String() })]);
 const Credential = Type.Object({ appId: Type.String(), password: Type.String(), tenant: Type.String(), passwordExpiresAt: Type.String() });
 
-/** Service principals are credentials: only a caller that is an Owner somewhere manages them, and only if it owns every scope they hold a role at. */
-function manages(principal: Principal, grants: readonly Grant[]): boolean {
+/**
+ * Service principals are credentials: only an Owner of every scope a principal holds a role at manages it.
+ * One with no role gives no scope to judge by, so only its creator or an Owner at a subscription (or above)
+ * manages it; an Owner of one resource group cannot take over every principal that has no role yet.
+ * Principals from before creators were recorded have none: only subscription Owners manage them.
+ */
+function manages(principal: Principal, row: Pick<ServicePrincipalInfo, 'created_by'>, grants: readonly Grant[]): boolean {
+  if (grants.length === 0) {
+    return (
+      (row.created_by !== null && row.created_by === principal.creatorId) ||
+      principal.grants.some((g) => g.role === 'Owner' && g.scope.length <= SUBSCRIPTION_SCOPE_LENGTH)
+    );
+  }
+  return ownsScopes(
+    principal,
+    grants.map((g) => g.scope),
+  );
+}
+
+/** Whether the caller may create a principal with these grants: an Owner of each of them, or for none, an Owner somewhere (who becomes its creator). */
+function mayCreate(principal: Principal, grants: readonly Grant[]): boolean {
   return (
     principal.grants.some((g) => g.role === 'Owner') &&
     ownsScopes(
@@ -109,7 +132,7 @@ export async function servicePrincipalRoutes(parent: FastifyInstance): Promise<v
     new ArmError(
       404,
       'ServicePrincipalNotFound',
-      `No service principal '${id.slice(0, 64)}' that you manage. \`berth ad sp list\` shows the ones you can manage (an Owner of every subscription they have a role on).`,
+      `No service principal '${id.slice(0, 64)}' that you manage. \`berth ad sp list\` shows the ones you can manage: an Owner of every scope a principal has a role at manages it; one with no role, its creator or an Owner of a subscription.`,
     );
 
   /** The principal `id` names, if the caller manages it; else 404, whether or not it exists. */
@@ -117,7 +140,7 @@ export async function servicePrincipalRoutes(parent: FastifyInstance): Promise<v
     const row = await findServicePrincipal(db, id);
     if (!row) throw notFound(id);
     const assignments = await allRoleAssignments(db);
-    if (!manages(principal, grantsOf(row, assignments))) throw notFound(id);
+    if (!manages(principal, row, grantsOf(row, assignments))) throw notFound(id);
     return row;
   }
 
@@ -133,7 +156,7 @@ export async function servicePrincipalRoutes(parent: FastifyInstance): Promise<v
     }
     const parsed = scopes.map(scopeOf);
     if (
-      !manages(
+      !mayCreate(
         principal,
         parsed.map((p) => ({ scope: p.path, role: role! })),
       )
@@ -161,6 +184,7 @@ export async function servicePrincipalRoutes(parent: FastifyInstance): Promise<v
       roles: '{}',
       tenant,
       created_at: createdAt,
+      created_by: principal.creatorId ?? null,
     };
     try {
       await insertServicePrincipal(db, row);
@@ -190,7 +214,7 @@ export async function servicePrincipalRoutes(parent: FastifyInstance): Promise<v
       return {
         value: rows.flatMap((row) => {
           const grants = grantsOf(row, assignments);
-          return manages(request.principal!, grants) ? [info(row, grants)] : [];
+          return manages(request.principal!, row, grants) ? [info(row, grants)] : [];
         }),
       };
     },
@@ -223,6 +247,8 @@ export async function servicePrincipalRoutes(parent: FastifyInstance): Promise<v
     for (const a of await allRoleAssignments(db)) {
       if (a.properties.principalId.toLowerCase() === row.object_id) await deleteResourceTree(db, idKey(a.id));
     }
+    // So do the Berth tokens it minted (and those they minted), which would outlive it otherwise; the auth cache drops them within a second.
+    await deleteTokensMadeBy(db, servicePrincipalCreator(row.object_id));
     return reply.code(204).send();
   });
 }

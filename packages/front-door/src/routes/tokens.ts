@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ArmError } from '@berth/arm';
-import { deleteTokensNamed, getSubscription, insertToken, listTokens } from '@berth/store';
+import { creatorExists, deleteTokensMadeBy, deleteTokensNamed, getSubscription, insertToken, listTokens } from '@berth/store';
 import { hashToken, newToken, owns, roleMaps, roles } from '../roles.js';
 import { nowIso } from '../arm-http.js';
 
@@ -75,7 +75,17 @@ export async function tokenRoutes(parent: FastifyInstance): Promise<void> {
       roles: JSON.stringify({ [scope]: request.body.role }),
       created_at: createdAt,
       expires_at: expiresAt,
+      created_by: principal.creatorId ?? null,
     });
+    // Its maker may have been deleted (revoking what it made) since this request was authorized from the cache: then this token goes too.
+    if (principal.creatorId !== undefined && !(await creatorExists(db, principal.creatorId))) {
+      await deleteTokensMadeBy(db, principal.creatorId);
+      throw new ArmError(
+        401,
+        'InvalidAuthenticationToken',
+        'The credential this request was made with has been revoked or its service principal deleted; no token was created.',
+      );
+    }
     return reply.code(201).send({ token, name, role: request.body.role, subscription: scope, createdAt, expiresAt });
   });
 

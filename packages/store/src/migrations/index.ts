@@ -6,6 +6,8 @@ import * as tokenExpiry from './2026-12-07_token-expiry.js';
 import * as servicePrincipals from './2026-12-07b_service-principals.js';
 import * as studioSessions from './2026-12-07c_studio-sessions.js';
 import * as operationSteps from './2026-12-07d_operation-steps.js';
+import * as credentialCreators from './2026-12-08a_credential-creators.js';
+import * as readerRoleGuid from './2026-12-08d_reader-role-guid.js';
 
 /** Migrations in order; names are date-prefixed so they sort (a letter after the date orders a day's second one). */
 const migrations: Record<string, Migration> = {
@@ -16,6 +18,8 @@ const migrations: Record<string, Migration> = {
   '2026-12-07b_service-principals': servicePrincipals,
   '2026-12-07c_studio-sessions': studioSessions,
   '2026-12-07d_operation-steps': operationSteps,
+  '2026-12-08a_credential-creators': credentialCreators,
+  '2026-12-08d_reader-role-guid': readerRoleGuid,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -4,7 +4,7 @@ import type { NewServicePrincipal, ServicePrincipalRow } from '../tables/service
 /** A service principal without its secret hash: what lists and lookups for display hand out. */
 export type ServicePrincipalInfo = Omit<ServicePrincipalRow, 'secret_hash'>;
 
-const INFO_COLUMNS = ['app_id', 'object_id', 'display_name', 'secret_expires_at', 'roles', 'tenant', 'created_at'] as const;
+const INFO_COLUMNS = ['app_id', 'object_id', 'display_name', 'secret_expires_at', 'roles', 'tenant', 'created_at', 'created_by'] as const;
 
 export async function insertServicePrincipal(db: Db, row: NewServicePrincipal): Promise<void> {
   await db.insertInto('service_principals').values(row).execute();

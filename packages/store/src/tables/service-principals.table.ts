@@ -16,6 +16,8 @@ export interface ServicePrincipalsTable {
   /** The tenant id the principal belongs to. */
   tenant: string;
   created_at: string;
+  /** Who made it (`sp:<object id>` or `token:<hash>`): it may manage the principal while it has no role; `null` for principals from before. */
+  created_by: string | null;
 }
 export type ServicePrincipalRow = Selectable<ServicePrincipalsTable>;
 export type NewServicePrincipal = Insertable<ServicePrincipalsTable>;
