@@ -30,6 +30,7 @@ import { servicePrincipalRoutes } from './routes/service-principals.js';
 import { roleAssignmentRoutes } from './routes/role-assignments.js';
 import { studioRoutes } from './routes/studio.js';
 import { loadTokenKeys } from './token-keys.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 
 /** One resource type a provider serves, as `GET /subscriptions/{s}/providers/{namespace}` lists it. */
 export interface ResourceTypeMetadata {
@@ -97,6 +98,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   limitConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);
   app.decorate('berth', options.context);
   app.decorate('tokenKeys', await loadTokenKeys(options.tokenSigningKey));
+  app.decorate('signInThrottle', new SignInThrottle(limits));
   // curl and others send `Content-Type: application/json` with no body on DELETE and POST actions; ARM accepts that.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');

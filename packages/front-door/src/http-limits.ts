@@ -2,15 +2,17 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { ArmError } from '@berth/arm';
+import { defaultSignInLimits, type SignInLimits } from './sign-in-throttle.js';
 
-export interface HttpLimits {
+/** What guards the HTTPS port, failed sign-ins included (see sign-in-throttle.ts). */
+export interface HttpLimits extends SignInLimits {
   /** A request's headers and body must arrive within this time; slow senders are cut (default 30 s). */
   requestTimeoutMs: number;
   /** Open connections one client address may hold; more are closed at once (default 512). */
   maxConnectionsPerAddress: number;
 }
 
-export const defaultHttpLimits: HttpLimits = { requestTimeoutMs: 30_000, maxConnectionsPerAddress: 512 };
+export const defaultHttpLimits: HttpLimits = { requestTimeoutMs: 30_000, maxConnectionsPerAddress: 512, ...defaultSignInLimits };
 
 /** Longest request target served; ARM's own front door refuses longer URLs too. */
 const MAX_URL_LENGTH = 8192;

@@ -32,6 +32,18 @@ export function upCommand(): Command {
       512,
     )
     .option(
+      '--failed-sign-ins-per-client <n>',
+      'failed sign-ins (wrong client secret) one client id may make per minute at the token endpoints; past them it gets 429 with Retry-After',
+      parseInteger('--failed-sign-ins-per-client', 1, 100_000),
+      10,
+    )
+    .option(
+      '--failed-sign-ins-per-address <n>',
+      'failed sign-ins one client address (an IPv6 /64) may make per minute at the token endpoints and the Studio sign-in (raise it behind a proxy: every client then shares its address)',
+      parseInteger('--failed-sign-ins-per-address', 1, 100_000),
+      60,
+    )
+    .option(
       '--container-service-endpoint <url>',
       "ContainerService API for the clusters Berth creates and attaches (default: the local cloud at this URL); Berth signs in to it with @azure/identity's DefaultAzureCredential (AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID, a managed identity or az login; AZURE_AUTHORITY_HOST for a self-hosted cloud)",
     )
@@ -97,6 +109,8 @@ also served on a loopback port, listed in the Service's berth.dev/local-endpoint
         publicUrl?: string;
         requestTimeoutMs: number;
         maxConnectionsPerAddress: number;
+        failedSignInsPerClient: number;
+        failedSignInsPerAddress: number;
         controlPlaneAddress: string[];
         frontEndImage: string;
         cloudappZone: string;
@@ -119,7 +133,12 @@ also served on a loopback port, listed in the Service's berth.dev/local-endpoint
           resyncIntervalMs: opts.resyncIntervalMs,
           publicUrl: opts.publicUrl,
           runWorkloads: opts.runWorkloads,
-          limits: { requestTimeoutMs: opts.requestTimeoutMs, maxConnectionsPerAddress: opts.maxConnectionsPerAddress },
+          limits: {
+            requestTimeoutMs: opts.requestTimeoutMs,
+            maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
+            failedSignInsPerClient: opts.failedSignInsPerClient,
+            failedSignInsPerAddress: opts.failedSignInsPerAddress,
+          },
         });
         process.stdout.write(`Berth is ready at ${server.url}\n`);
         await new Promise<void>((resolvePromise) => {

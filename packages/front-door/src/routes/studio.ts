@@ -131,10 +131,18 @@ export function studioRoutes(options: { root?: string } = {}) {
       async (request, reply) => {
         const body = request.body as { code?: string; token?: string };
         const now = Date.now();
+        // Per address only: a code or token is the whole secret, with no client id that names what is guessed at.
+        const wait = app.signInThrottle.retryAfterS(request.ip);
+        if (wait > 0) {
+          throw new ArmError(429, 'TooManyRequests', `Too many failed sign-ins from this address. Try again in ${wait} seconds.`, {
+            headers: { 'Retry-After': String(wait) },
+          });
+        }
         let tokenHash: string;
         if (body.code !== undefined) {
           const row = await takeStudioCode(db, sha256(body.code));
           if (!row || Date.parse(row.expires_at) <= now) {
+            app.signInThrottle.failed(request.ip);
             throw new ArmError(
               401,
               'InvalidSignInCode',
@@ -148,6 +156,7 @@ export function studioRoutes(options: { root?: string } = {}) {
         const token = await findToken(db, tokenHash);
         const tokenExpiry = token?.expires_at ? Date.parse(token.expires_at) : Infinity;
         if (!token || tokenExpiry <= now) {
+          app.signInThrottle.failed(request.ip);
           throw new ArmError(
             401,
             'InvalidAuthenticationToken',

@@ -8,9 +8,10 @@ import { secretMatches } from '../service-principals.js';
 /** A refusal in OAuth 2.0's shape (RFC 6749 §5.2), which MSAL and the Azure CLI read; not an ARM error. */
 class OAuthError extends Error {
   constructor(
-    readonly statusCode: 400 | 401,
-    readonly error: 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope',
+    readonly statusCode: 400 | 401 | 429,
+    readonly error: 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope' | 'temporarily_unavailable',
     readonly description: string,
+    readonly retryAfterS?: number,
   ) {
     super(description);
   }
@@ -116,6 +117,7 @@ export async function tokenServiceRoutes(parent: FastifyInstance): Promise<void>
   });
 
   function sendOAuthError(reply: FastifyReply, err: OAuthError) {
+    if (err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS));
     return reply.code(err.statusCode).header('cache-control', 'no-store').send({ error: err.error, error_description: err.description });
   }
 
@@ -152,7 +154,19 @@ export async function tokenServiceRoutes(parent: FastifyInstance): Promise<void>
   );
   app.get('/discovery/keys', { config: publicAccess, schema: hidden({ response: { 200: Jwks } }) }, async () => app.tokenKeys.jwks);
 
-  async function issue(tenantParam: string, fields: Record<string, string>, reply: FastifyReply) {
+  async function issue(tenantParam: string, fields: Record<string, string>, address: string, reply: FastifyReply) {
+    // Only a GUID can name a client: any other client id fails, and counts against the address alone.
+    const clientId = fields.client_id !== undefined && GUID.test(fields.client_id) ? fields.client_id : undefined;
+    const wait = app.signInThrottle.retryAfterS(address, clientId);
+    if (wait > 0) {
+      // What Entra answers a client that asks too often: 429, `temporarily_unavailable`, and when to come back.
+      throw new OAuthError(
+        429,
+        'temporarily_unavailable',
+        `Too many failed sign-ins from this client or address. Try again in ${wait} seconds, with the right client secret (reset it with berth ad sp credential reset --id <appId>).`,
+        wait,
+      );
+    }
     if (fields.grant_type === undefined)
       throw new OAuthError(400, 'invalid_request', "The request has no 'grant_type'; Berth issues tokens for grant_type=client_credentials.");
     if (fields.grant_type !== 'client_credentials') {
@@ -175,20 +189,22 @@ export async function tokenServiceRoutes(parent: FastifyInstance): Promise<void>
         `Berth issues no tokens for '${aud.slice(0, 200)}'. Ask for one of: ${acceptedAudiences(base).join(', ')} (scope '<resource>/.default').`,
       );
     }
-    const sp = GUID.test(fields.client_id) ? await findServicePrincipalCredential(db, fields.client_id) : undefined;
+    const sp = clientId !== undefined ? await findServicePrincipalCredential(db, clientId) : undefined;
     const valid =
       sp !== undefined &&
       secretMatches(fields.client_secret, sp.secret_hash) &&
       Date.parse(sp.secret_expires_at) > Date.now() &&
       (tenant === ADFS_TENANT || tenant === sp.tenant.toLowerCase());
     if (!valid) {
-      // One answer for an unknown client, a wrong or expired secret and another tenant: no oracle.
+      // One answer for an unknown client, a wrong or expired secret and another tenant: no oracle (unknown client ids are throttled alike).
+      app.signInThrottle.failed(address, clientId);
       throw new OAuthError(
         401,
         'invalid_client',
         'The client id or client secret is not valid (or the secret has expired). Check them, or reset the secret: berth ad sp credential reset --id <appId>.',
       );
     }
+    app.signInThrottle.succeeded(sp.app_id);
     const accessToken = await signAccessToken(app.tokenKeys, {
       aud,
       iss: issuerFor(base, tenant),
@@ -206,10 +222,14 @@ export async function tokenServiceRoutes(parent: FastifyInstance): Promise<void>
       .send({ token_type: 'Bearer' as const, expires_in: TOKEN_LIFETIME_S - 1, ext_expires_in: TOKEN_LIFETIME_S - 1, access_token: accessToken });
   }
 
-  const tokenSchema = hidden({ params: TenantParams, body: TokenForm, response: { 200: TokenResponse, 400: OAuthErrorBody, 401: OAuthErrorBody } });
+  const tokenSchema = hidden({
+    params: TenantParams,
+    body: TokenForm,
+    response: { 200: TokenResponse, 400: OAuthErrorBody, 401: OAuthErrorBody, 429: OAuthErrorBody },
+  });
   for (const url of ['/:tenant/oauth2/token', '/:tenant/oauth2/v2.0/token']) {
     app.post(url, { config: publicAccess, schema: tokenSchema }, async (request, reply) =>
-      issue((request.params as { tenant: string }).tenant, request.body as Record<string, string>, reply),
+      issue((request.params as { tenant: string }).tenant, request.body as Record<string, string>, request.ip, reply),
     );
   }
 }
