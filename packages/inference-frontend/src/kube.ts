@@ -82,7 +82,8 @@ function fromKubeconfig(path: string): KubeAccess {
     cert: b64(user['client-certificate-data']) ?? (user['client-certificate'] ? readFileSync(user['client-certificate']) : undefined),
     key: b64(user['client-key-data']) ?? (user['client-key'] ? readFileSync(user['client-key']) : undefined),
     insecure: cluster['insecure-skip-tls-verify'] === true,
-    token: fixed ? () => fixed : user.tokenFile ? fileToken(user.tokenFile) : () => undefined,
+    // As in client-go, a token file (re-read as it rotates) wins over a literal token.
+    token: user.tokenFile ? fileToken(user.tokenFile) : fixed ? () => fixed : () => undefined,
   };
 }
 

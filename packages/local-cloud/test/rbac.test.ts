@@ -254,14 +254,12 @@ describe('service-account tokens', () => {
   const box = new SecretBox(randomBytes(32));
   const robot = { namespace: 'team', name: 'robot' };
 
-  it('name their account, are worthless on another cluster, and stop working when they expire', () => {
-    expect(identityOfToken(box, 'c1', serviceAccountToken(box, 'c1', robot))).toEqual({ role: 'serviceaccount', serviceAccount: robot });
-    expect(identityOfToken(box, 'c2', serviceAccountToken(box, 'c1', robot))).toBeUndefined();
-    expect(identityOfToken(box, 'c1', serviceAccountToken(box, 'c1', robot, new Date(Date.now() + 60_000)))).toEqual({
-      role: 'serviceaccount',
-      serviceAccount: robot,
-    });
-    expect(identityOfToken(box, 'c1', serviceAccountToken(box, 'c1', robot, new Date(Date.now() - 1000)))).toBeUndefined();
+  it('name their account and what they are bound to, are worthless on another cluster, and stop working when they expire', () => {
+    const binding = { account: robot, accountUid: 'uid-1', object: { kind: 'Pod' as const, name: 'p', uid: 'uid-2' } };
+    const inAMinute = new Date(Date.now() + 60_000);
+    expect(identityOfToken(box, 'c1', serviceAccountToken(box, 'c1', binding, inAMinute))).toEqual({ role: 'serviceaccount', serviceAccount: robot, binding });
+    expect(identityOfToken(box, 'c2', serviceAccountToken(box, 'c1', binding, inAMinute))).toBeUndefined();
+    expect(identityOfToken(box, 'c1', serviceAccountToken(box, 'c1', binding, new Date(Date.now() - 1000)))).toBeUndefined();
   });
 });
 

@@ -54,7 +54,7 @@ export function kubeApiRoutes(options: KubeApiOptions) {
     // Callers are checked in onRequest, before Fastify reads a body: a refused caller's body is never read nor parsed.
     app.addHook('onRequest', async (request) => {
       const { clusterId } = request.params as { clusterId: string };
-      callers.set(request, await authenticate(box, clusters, clusterId, request));
+      callers.set(request, await authenticate(box, clusters, store, clusterId, request));
     });
 
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -48,12 +48,128 @@ function isBase64(value: unknown): boolean {
   return typeof value === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0;
 }
 
+/** Kubernetes' words for a value that is no DNS-1123 label (apimachinery's IsDNS1123Label). */
+const DNS_LABEL_MESSAGE =
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+const CONFIG_KEY_MESSAGE =
+  "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
+
+const invalidValue = (field: string, value: unknown, detail: string): StatusCause => ({
+  field,
+  message: `Invalid value: ${JSON.stringify(value)}: ${detail}`,
+});
+
+function dnsLabelCauses(value: string, field: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  if (value.length > 63) causes.push(invalidValue(field, value, 'must be no more than 63 characters'));
+  if (!DNS_LABEL.test(value)) causes.push(invalidValue(field, value, DNS_LABEL_MESSAGE));
+  return causes;
+}
+
+/** A ConfigMap's or Secret's key becomes a file name in the volumes that hold it (apimachinery's IsConfigMapKey). */
+function configKeyCauses(key: string, field: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  if (key.length > 253) causes.push(invalidValue(field, key, 'must be no more than 253 characters'));
+  if (!CONFIG_KEY.test(key)) causes.push(invalidValue(field, key, CONFIG_KEY_MESSAGE));
+  if (key === '.' || key === '..') causes.push(invalidValue(field, key, `must not be '${key}'`));
+  else if (key.startsWith('..')) causes.push(invalidValue(field, key, "must not start with '..'"));
+  return causes;
+}
+
+/** A path the kubelet lays out under a volume: relative, with no `..` element (Kubernetes' validateLocalDescendingPath). */
+function descendingPathCauses(path: string, field: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  if (path.startsWith('/')) causes.push(invalidValue(field, path, 'must be a relative path'));
+  if (path.split('/').includes('..')) causes.push(invalidValue(field, path, "must not contain '..'"));
+  return causes;
+}
+
+/** An item's path in a ConfigMap or Secret volume: also not starting with `..`, which the kubelet keeps for itself (validateLocalNonReservedPath). */
+function itemPathCauses(path: string, field: string): StatusCause[] {
+  const causes = descendingPathCauses(path, field);
+  if (path.startsWith('..') && !path.startsWith('../')) causes.push(invalidValue(field, path, "must not start with '..'"));
+  return causes;
+}
+
+function itemsCauses(items: unknown, field: string): StatusCause[] {
+  if (items === undefined || items === null) return [];
+  if (!Array.isArray(items)) return [{ field, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a list of objects' }];
+  return items.flatMap((item: any, i: number): StatusCause[] => {
+    const at = `${field}[${i}]`;
+    if (!isPlainObject(item)) return [{ field: at, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be an object' }];
+    const causes: StatusCause[] = [];
+    if (!item.key || typeof item.key !== 'string') causes.push({ field: `${at}.key`, reason: 'FieldValueRequired', message: 'Required value' });
+    if (!item.path || typeof item.path !== 'string') causes.push({ field: `${at}.path`, reason: 'FieldValueRequired', message: 'Required value' });
+    else causes.push(...itemPathCauses(item.path, `${at}.path`));
+    return causes;
+  });
+}
+
+/** A volume's name (a folder of the pod's) and the paths of the files it lays out. */
+function volumeCauses(volume: any, field: string): StatusCause[] {
+  if (!isPlainObject(volume)) return [{ field, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be an object' }];
+  const causes: StatusCause[] = [];
+  if (!volume.name || typeof volume.name !== 'string') causes.push({ field: `${field}.name`, reason: 'FieldValueRequired', message: 'Required value' });
+  else causes.push(...dnsLabelCauses(volume.name, `${field}.name`));
+  for (const kind of ['configMap', 'secret']) {
+    if (isPlainObject(volume[kind])) causes.push(...itemsCauses(volume[kind].items, `${field}.${kind}.items`));
+  }
+  const sources = isPlainObject(volume.projected) ? volume.projected.sources : undefined;
+  if (Array.isArray(sources)) {
+    sources.forEach((source: any, i: number) => {
+      for (const kind of ['configMap', 'secret']) {
+        if (isPlainObject(source) && isPlainObject(source[kind]))
+          causes.push(...itemsCauses(source[kind].items, `${field}.projected.sources[${i}].${kind}.items`));
+      }
+    });
+  }
+  return causes;
+}
+
+/** A container's mounts name the pod's volumes; a subPath stays inside its volume. */
+function volumeMountCauses(mounts: unknown, volumeNames: Set<string>, field: string): StatusCause[] {
+  if (mounts === undefined || mounts === null) return [];
+  if (!Array.isArray(mounts) || !mounts.every(isPlainObject))
+    return [{ field, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a list of objects' }];
+  return mounts.flatMap((mount: any, i: number): StatusCause[] => {
+    const at = `${field}[${i}]`;
+    const causes: StatusCause[] = [];
+    if (!mount.name || typeof mount.name !== 'string') causes.push({ field: `${at}.name`, reason: 'FieldValueRequired', message: 'Required value' });
+    else if (!volumeNames.has(mount.name))
+      causes.push({ field: `${at}.name`, reason: 'FieldValueNotFound', message: `Not found: ${JSON.stringify(mount.name)}` });
+    if (!mount.mountPath || typeof mount.mountPath !== 'string')
+      causes.push({ field: `${at}.mountPath`, reason: 'FieldValueRequired', message: 'Required value' });
+    if (mount.subPath !== undefined && mount.subPath !== '') {
+      // Kubernetes names the field without the mount's index: `volumeMounts.subPath`.
+      if (typeof mount.subPath !== 'string')
+        causes.push({ field: `${field}.subPath`, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a string' });
+      else causes.push(...descendingPathCauses(mount.subPath, `${field}.subPath`));
+    }
+    return causes;
+  });
+}
+
 function podSpecCauses(spec: any, field: string): StatusCause[] {
   const causes: StatusCause[] = [];
   const containers = spec?.containers;
   if (!Array.isArray(containers) || containers.length === 0) {
     causes.push({ field: `${field}.containers`, reason: 'FieldValueRequired', message: 'Required value' });
     return causes;
+  }
+  const volumeNames = new Set<string>();
+  const volumes = spec.volumes;
+  if (volumes !== undefined && volumes !== null && !Array.isArray(volumes)) {
+    causes.push({ field: `${field}.volumes`, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a list of objects' });
+  } else {
+    (volumes ?? []).forEach((volume: any, i: number) => {
+      causes.push(...volumeCauses(volume, `${field}.volumes[${i}]`));
+      const name = volume?.name;
+      if (typeof name !== 'string' || !name) return;
+      if (volumeNames.has(name))
+        causes.push({ field: `${field}.volumes[${i}].name`, reason: 'FieldValueDuplicate', message: `Duplicate value: ${JSON.stringify(name)}` });
+      volumeNames.add(name);
+    });
   }
   containers.forEach((c: any, i: number) => {
     const at = `${field}.containers[${i}]`;
@@ -67,6 +183,7 @@ function podSpecCauses(spec: any, field: string): StatusCause[] {
       causes.push({ field: `${at}.ports`, reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a list of objects' });
     }
     causes.push(...resourcesCauses(c.resources, `${at}.resources`));
+    causes.push(...volumeMountCauses(c.volumeMounts, volumeNames, `${at}.volumeMounts`));
   });
   return causes;
 }
@@ -107,6 +224,7 @@ function configMapCauses(obj: KubeObject): StatusCause[] {
       continue;
     }
     for (const [k, v] of Object.entries(map)) {
+      causes.push(...configKeyCauses(k, `${field}[${k}]`));
       if (typeof v !== 'string') causes.push({ field: `${field}[${k}]`, message: 'Invalid value: must be a string' });
     }
   }
@@ -246,9 +364,11 @@ function normalizeSecret(obj: KubeObject, causes: StatusCause[]): void {
   }
   const data: Record<string, string> = { ...((obj.data as Record<string, string>) ?? {}) };
   for (const [k, v] of Object.entries(data)) {
+    causes.push(...configKeyCauses(k, `data[${k}]`));
     if (!isBase64(v)) causes.push({ field: `data[${k}]`, message: 'Invalid value: must be base64-encoded' });
   }
   for (const [k, v] of Object.entries((obj.stringData as Record<string, unknown>) ?? {})) {
+    if (!(k in data)) causes.push(...configKeyCauses(k, `data[${k}]`));
     data[k] = Buffer.from(String(v), 'utf8').toString('base64');
   }
   delete obj.stringData;

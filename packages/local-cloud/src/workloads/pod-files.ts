@@ -1,5 +1,5 @@
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, posix } from 'node:path';
+import { mkdir, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import type { KubeObject } from '../kube/kube-object.js';
 
 /** The in-cluster path where Kubernetes mounts a pod's service-account token, CA and namespace. */
@@ -12,7 +12,42 @@ export class ContainerConfigError extends Error {}
 export interface PodSources {
   configMap(name: string): Promise<KubeObject | undefined>;
   secret(name: string): Promise<KubeObject | undefined>;
-  serviceAccount: { token: string; caPem: string };
+}
+
+/** The service-account files of a pod: its token (bound to the pod, rewritten before it expires) and the CA of its cluster's API. */
+export interface ServiceAccountFiles {
+  token: string;
+  caPem: string;
+}
+
+/**
+ * A path inside the pod's folder, or a ContainerConfigError when the parts
+ * lead out of it (an absolute part, `..`). Admission refuses such names
+ * already; every path the kubelet writes or removes goes through this too.
+ */
+export function under(podDir: string, ...parts: string[]): string {
+  const root = resolve(podDir);
+  const path = resolve(root, ...parts);
+  const rel = relative(root, path);
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    throw new ContainerConfigError(`path ${JSON.stringify(parts.join('/'))} leads out of the pod's folder`);
+  }
+  return path;
+}
+
+/** A volume's folder, `<podDir>/volumes/<name>`: one level down, whatever the name holds. */
+function volumeDir(podDir: string, name: string): string {
+  const root = under(podDir, 'volumes');
+  const dir = under(root, name);
+  if (dirname(dir) !== root) throw new ContainerConfigError(`volume name ${JSON.stringify(name)} is not a folder name`);
+  return dir;
+}
+
+/** Throws unless a folder the kubelet is about to write into really lies in the pod's folder (no link the pod made leads elsewhere). */
+async function assertReallyUnder(podDir: string, dir: string): Promise<void> {
+  const [root, real] = await Promise.all([realpath(podDir), realpath(dir)]);
+  if (real !== root && !real.startsWith(`${root}${sep}`))
+    throw new ContainerConfigError(`folder ${JSON.stringify(relative(podDir, dir))} leads out of the pod's folder`);
 }
 
 interface KeyToPath {
@@ -99,43 +134,49 @@ async function volumeFiles(volume: VolumeSource, sources: PodSources): Promise<F
   return new Map();
 }
 
-/** Writes a volume's files, each atomically (a reader sees the old or the new content, never half), and removes files no longer in it. */
-async function writeVolume(dir: string, files: Files, mode: number): Promise<void> {
+/**
+ * Writes a volume's files into `<podDir>/<folder>`, each atomically (a reader sees the old or the new content,
+ * never half), and removes files no longer in it. Every path is checked to lie in the pod's folder.
+ */
+async function writeVolume(podDir: string, dir: string, files: Files, mode: number): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  await assertReallyUnder(podDir, dir);
   for (const [name, content] of files) {
-    const path = join(
-      dir,
-      ...posix
-        .normalize(name)
-        .split('/')
-        .filter((p) => p !== '..'),
-    );
+    const path = under(dir, name);
+    if (path === dir) throw new ContainerConfigError(`file name ${JSON.stringify(name)} names no file`);
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await assertReallyUnder(podDir, dirname(path));
     await writeFile(`${path}.tmp`, content, { mode });
     await rename(`${path}.tmp`, path);
   }
-  const wanted = new Set([...files.keys()].map((n) => n.split('/')[0]));
-  for (const entry of await readdir(dir)) if (!wanted.has(entry)) await rm(join(dir, entry), { recursive: true, force: true });
+  const wanted = new Set([...files.keys()].map((n) => posix.normalize(n).split('/')[0]));
+  for (const entry of await readdir(dir)) if (!wanted.has(entry)) await rm(under(dir, entry), { recursive: true, force: true });
 }
 
 /**
  * A pod's volumes as folders under its private directory, `volumes/<name>`, and
  * the service-account files; written again whenever what they hold changes.
  */
-export async function writePodVolumes(podDir: string, pod: KubeObject, sources: PodSources): Promise<void> {
+export async function writePodVolumes(podDir: string, pod: KubeObject, sources: PodSources, serviceAccount: ServiceAccountFiles): Promise<void> {
   const volumes = ((pod.spec as { volumes?: VolumeSource[] }).volumes ?? []) as VolumeSource[];
   for (const volume of volumes) {
     const mode = volume.configMap?.defaultMode ?? volume.secret?.defaultMode ?? 0o644;
     // Owner-readable whatever the mode: the process runs as Berth's user, and others must not read a Secret.
-    if (!volume.emptyDir) await writeVolume(join(podDir, 'volumes', volume.name), await volumeFiles(volume, sources), (mode & 0o700) | 0o400);
-    else await mkdir(join(podDir, 'volumes', volume.name), { recursive: true, mode: 0o700 });
+    const dir = volumeDir(podDir, volume.name);
+    if (!volume.emptyDir) await writeVolume(podDir, dir, await volumeFiles(volume, sources), (mode & 0o700) | 0o400);
+    else await mkdir(dir, { recursive: true, mode: 0o700 });
   }
+  await writeServiceAccountFiles(podDir, pod, serviceAccount);
+}
+
+/** The `serviceaccount` folder (token, CA, namespace): with the volumes, and again whenever the token is renewed. */
+export async function writeServiceAccountFiles(podDir: string, pod: KubeObject, serviceAccount: ServiceAccountFiles): Promise<void> {
   const account = new Map([
-    ['token', text(sources.serviceAccount.token)],
-    ['ca.crt', text(sources.serviceAccount.caPem)],
+    ['token', text(serviceAccount.token)],
+    ['ca.crt', text(serviceAccount.caPem)],
     ['namespace', text(pod.metadata.namespace)],
   ]);
-  await writeVolume(join(podDir, 'serviceaccount'), account, 0o400);
+  await writeVolume(podDir, under(podDir, 'serviceaccount'), account, 0o400);
 }
 
 /** Whether a pod's volumes read this ConfigMap or Secret. */
@@ -153,11 +194,11 @@ export function mountsSource(pod: KubeObject, kind: 'ConfigMap' | 'Secret', name
  * service-account mount. Longest first, so a mount inside another wins.
  */
 export function pathMap(podDir: string, mounts: VolumeMount[]): Array<[string, string]> {
-  const pairs: Array<[string, string]> = mounts.map((m) => [
-    posix.normalize(m.mountPath).replace(/\/$/, ''),
-    join(podDir, 'volumes', m.name, ...(m.subPath ? [m.subPath] : [])),
-  ]);
-  pairs.push([SERVICE_ACCOUNT_PATH, join(podDir, 'serviceaccount')]);
+  const pairs: Array<[string, string]> = mounts.map((m) => {
+    const volume = volumeDir(podDir, m.name);
+    return [posix.normalize(m.mountPath).replace(/\/$/, ''), m.subPath ? under(volume, m.subPath) : volume];
+  });
+  pairs.push([SERVICE_ACCOUNT_PATH, under(podDir, 'serviceaccount')]);
   return pairs.sort((a, b) => b[0].length - a[0].length);
 }
 

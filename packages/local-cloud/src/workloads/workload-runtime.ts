@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { SecretBox } from '@berth/pki';
 import { listKubeClusters, type Db } from '@berth/store';
-import { WorkQueue } from '@berth/work-queue';
-import { serviceAccountToken, type ServiceAccountRef } from '../kube/credentials.js';
+import { WorkQueue, type ReconcileResult } from '@berth/work-queue';
+import { podServiceAccountName, serviceAccountToken, type ServiceAccountRef } from '../kube/credentials.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import type { KubeObjectStore, ObjectChange } from '../kube/object-store.js';
 import { resourceTypeByKey } from '../kube/resource-types.js';
@@ -21,6 +21,7 @@ import {
   mountsSource,
   pathMap,
   writePodVolumes,
+  writeServiceAccountFiles,
   type ContainerEnvSpec,
   type PodSources,
   type VolumeMount,
@@ -30,6 +31,10 @@ import { isRunnable } from './runnable.js';
 const PODS = resourceTypeByKey('core/pods');
 const CONFIGMAPS = resourceTypeByKey('core/configmaps');
 const SECRETS = resourceTypeByKey('core/secrets');
+const SERVICE_ACCOUNTS = resourceTypeByKey('core/serviceaccounts');
+
+/** How long a pod's service-account token lives, as the kubelet asks for (1 hour); it is renewed at 80% of that. */
+export const POD_TOKEN_LIFETIME_MS = 3600_000;
 
 /** How long processes get to stop when `berth up` stops, whatever their pods' grace periods. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -45,6 +50,8 @@ interface PodRun {
   graceMs: number;
   /** The volumes could not be written yet (a ConfigMap or Secret is missing): written again when one appears. */
   volumesPending: boolean;
+  /** When the pod's token is due for renewal (undefined until one is written). */
+  tokenRenewAt?: number;
   stopped: boolean;
 }
 
@@ -79,13 +86,14 @@ export interface WorkloadRuntimeOptions {
   dir: string;
   /** Where the clusters' Services are served locally: what pods' service variables name. */
   loadBalancers: LocalLoadBalancers;
+  /** How long pods' service-account tokens live (POD_TOKEN_LIFETIME_MS). */
+  podTokenLifetimeMs?: number;
   log?: { warn(obj: object, msg: string): void };
 }
 
 /** The service account a pod runs as: its `serviceAccountName` (or the older `serviceAccount`), else `default`. */
 function serviceAccountOf(pod: KubeObject): ServiceAccountRef {
-  const spec = pod.spec as { serviceAccountName?: string; serviceAccount?: string };
-  return { namespace: pod.metadata.namespace!, name: spec.serviceAccountName || spec.serviceAccount || 'default' };
+  return { namespace: pod.metadata.namespace!, name: podServiceAccountName(pod.spec) };
 }
 
 /**
@@ -99,6 +107,8 @@ export class WorkloadRuntime {
   private readonly pods = new Map<string, PodRun>();
   private readonly addresses = new LoopbackAddresses();
   private readonly statusQueue: WorkQueue;
+  /** Per pod, renews its token before it expires. */
+  private readonly tokenQueue: WorkQueue;
   private readonly onChange = (change: ObjectChange) => this.observe(change);
   private root = '';
   private apiUrl = '';
@@ -109,6 +119,11 @@ export class WorkloadRuntime {
       debounceMs: 10,
       backoff: { baseMs: 100, maxMs: 5000 },
       onError: (key, err) => options.log?.warn({ err, key }, 'pod status write failed; retrying'),
+    });
+    this.tokenQueue = new WorkQueue({
+      reconcile: (key) => this.renewToken(key),
+      backoff: { baseMs: 1000, maxMs: 30_000 },
+      onError: (key, err) => options.log?.warn({ err: String(err), key }, 'could not renew a pod token; retrying'),
     });
   }
 
@@ -132,6 +147,7 @@ export class WorkloadRuntime {
     this.options.store.off('change', this.onChange);
     await Promise.all([...this.pods.keys()].map((key) => this.stopPod(key, SHUTDOWN_GRACE_MS)));
     await this.statusQueue.shutdown();
+    await this.tokenQueue.shutdown();
     if (this.root) await rm(this.root, { recursive: true, force: true });
   }
 
@@ -189,17 +205,52 @@ export class WorkloadRuntime {
 
   private sources(clusterId: string, pod: KubeObject): PodSources {
     const namespace = pod.metadata.namespace!;
-    const { store, box, caPem } = this.options;
+    const { store } = this.options;
     return {
       configMap: (name) => store.get(clusterId, CONFIGMAPS, namespace, name),
       secret: (name) => store.get(clusterId, SECRETS, namespace, name),
-      serviceAccount: { token: serviceAccountToken(box, clusterId, serviceAccountOf(pod)), caPem },
     };
+  }
+
+  /**
+   * A token of the pod's service account bound to the pod (it stops working when either goes), as the kubelet
+   * requests one; sets when to renew it: at 80% of its lifetime, as the kubelet does.
+   */
+  private async podToken(run: PodRun, pod: KubeObject): Promise<string> {
+    const account = serviceAccountOf(pod);
+    const sa = await this.options.store.get(run.clusterId, SERVICE_ACCOUNTS, account.namespace, account.name);
+    if (!sa) throw new ContainerConfigError(`serviceaccount "${account.name}" not found`);
+    const lifetimeMs = this.options.podTokenLifetimeMs ?? POD_TOKEN_LIFETIME_MS;
+    const now = Date.now();
+    const token = serviceAccountToken(
+      this.options.box,
+      run.clusterId,
+      { account, accountUid: sa.metadata.uid!, object: { kind: 'Pod', name: pod.metadata.name!, uid: run.uid } },
+      new Date(now + lifetimeMs),
+    );
+    run.tokenRenewAt = now + lifetimeMs * 0.8;
+    this.tokenQueue.add(podKey(run.clusterId, account.namespace, pod.metadata.name!), { delayMs: run.tokenRenewAt - now });
+    return token;
+  }
+
+  /** Writes a new token into the pod's service-account files and kubeconfig when the old one is due for renewal. */
+  private async renewToken(key: string): Promise<ReconcileResult | void> {
+    const run = this.pods.get(key);
+    if (!run || run.stopped || run.tokenRenewAt === undefined) return;
+    if (Date.now() < run.tokenRenewAt) return { requeueAfterMs: run.tokenRenewAt - Date.now() };
+    const [clusterId, namespace, name] = key.split('/');
+    const pod = await this.options.store.get(clusterId, PODS, namespace, name);
+    if (!pod || pod.metadata.uid !== run.uid) return;
+    const token = await this.podToken(run, pod);
+    await writeServiceAccountFiles(run.dir, pod, { token, caPem: this.options.caPem });
+    await writeFile(join(run.dir, 'kubeconfig'), this.kubeconfig(clusterId, token, run.dir), { mode: 0o600 });
   }
 
   private async writeVolumes(run: PodRun, pod: KubeObject): Promise<void> {
     try {
-      await writePodVolumes(run.dir, pod, this.sources(run.clusterId, pod));
+      const token = await this.podToken(run, pod);
+      await writePodVolumes(run.dir, pod, this.sources(run.clusterId, pod), { token, caPem: this.options.caPem });
+      await writeFile(join(run.dir, 'kubeconfig'), this.kubeconfig(run.clusterId, token, run.dir), { mode: 0o600 });
       run.volumesPending = false;
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
@@ -229,7 +280,6 @@ export class WorkloadRuntime {
     await mkdir(join(dir, 'logs'), { recursive: true, mode: 0o700 });
     await mkdir(join(dir, 'home'), { recursive: true, mode: 0o700 });
     const kubeconfigPath = join(dir, 'kubeconfig');
-    await writeFile(kubeconfigPath, this.kubeconfig(clusterId, pod), { mode: 0o600 });
     // Written once here, again when what they hold changes (sourceChanged); a missing source is retried at each container start.
     await this.writeVolumes(run, pod).catch((err) => {
       if (!(err instanceof ContainerConfigError)) throw err;
@@ -311,8 +361,11 @@ export class WorkloadRuntime {
     return env;
   }
 
-  /** How a workload reaches its cluster's API: the local API's `/clusters/<id>` URL, Berth's CA, the service-account token. */
-  private kubeconfig(clusterId: string, pod: KubeObject): string {
+  /**
+   * How a workload reaches its cluster's API: the local API's `/clusters/<id>` URL, Berth's CA, the pod's token,
+   * and its token file, which clients that re-read it (kubectl, the front end) follow as it is renewed.
+   */
+  private kubeconfig(clusterId: string, token: string, dir: string): string {
     return stringify({
       apiVersion: 'v1',
       kind: 'Config',
@@ -322,7 +375,7 @@ export class WorkloadRuntime {
           cluster: { server: `${this.apiUrl}/clusters/${clusterId}`, 'certificate-authority-data': Buffer.from(this.options.caPem).toString('base64') },
         },
       ],
-      users: [{ name: 'service-account', user: { token: serviceAccountToken(this.options.box, clusterId, serviceAccountOf(pod)) } }],
+      users: [{ name: 'service-account', user: { token, tokenFile: join(dir, 'serviceaccount', 'token') } }],
       contexts: [{ name: 'in-cluster', context: { cluster: 'in-cluster', user: 'service-account' } }],
       'current-context': 'in-cluster',
     });

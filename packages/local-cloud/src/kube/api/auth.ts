@@ -8,6 +8,7 @@ import { identityOfToken, serviceAccountUser, type ServiceAccountRef } from '../
 import type { KubeObjectStore } from '../object-store.js';
 import type { ResourceType } from '../resource-types.js';
 import { accessDenied, escalationRefused, forbidden, KubeError, unauthorized } from '../status.js';
+import { bindingHolds } from './bound-objects.js';
 import { grantsNotHeld, serviceAccountMay, type ResourceAccess } from './rbac.js';
 
 /** Who is calling: the cluster they may call, with which credential's role, and for a workload, its service account. */
@@ -18,23 +19,31 @@ export interface Caller {
 }
 
 /**
- * Checks a caller's bearer token for the cluster, then the cluster's authorized
- * IP ranges. Throws the Status to answer when either refuses.
+ * Checks a caller's bearer token for the cluster (for a service account's, that
+ * what it is bound to still exists), then the cluster's authorized IP ranges.
+ * Throws the Status to answer when either refuses.
  */
-export async function authenticate(box: SecretBox, clusters: ClusterDirectory, clusterId: string, request: FastifyRequest): Promise<Caller> {
+export async function authenticate(
+  box: SecretBox,
+  clusters: ClusterDirectory,
+  store: KubeObjectStore,
+  clusterId: string,
+  request: FastifyRequest,
+): Promise<Caller> {
   // The token first: it is a MAC of the cluster id, so an unknown id answers 401 like a wrong token and ids cannot be probed.
   const match = /^Bearer\s+(\S+)$/i.exec(String(request.headers.authorization ?? ''));
   const identity = match ? identityOfToken(box, clusterId, match[1]) : undefined;
   if (!identity) throw unauthorized();
   const settings = await clusters.get(clusterId);
   if (!settings) throw new KubeError(404, 'NotFound', `no cluster "${clusterId}" here`);
+  if (identity.binding && !(await bindingHolds(store, clusterId, identity.binding))) throw unauthorized();
   // Workloads call from inside the cluster, which authorized ranges do not restrict (AKS lets its own nodes' traffic in).
   if (identity.role !== 'serviceaccount' && settings.authorizedIPRanges.length > 0 && !addressInRanges(request.ip, settings.authorizedIPRanges)) {
     throw forbidden(
       `the API server of cluster "${settings.clusterName}" only accepts requests from its authorized IP ranges (${settings.authorizedIPRanges.join(', ')}); ${request.ip} is not in them`,
     );
   }
-  return { settings, ...identity };
+  return { settings, role: identity.role, ...(identity.serviceAccount ? { serviceAccount: identity.serviceAccount } : {}) };
 }
 
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);

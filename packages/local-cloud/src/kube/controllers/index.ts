@@ -9,6 +9,7 @@ import { EndpointSliceController } from './endpoint-slices.js';
 import { SchedulingEventCleaner } from './events.js';
 import { createDefaultClusterRoles } from './default-cluster-roles.js';
 import { createSystemNamespaces } from './namespaces.js';
+import { createDefaultServiceAccounts, DEFAULT_SERVICE_ACCOUNT } from './service-accounts.js';
 import { NodeController } from './nodes.js';
 import { controllerOf, isUnschedulable, podSpecOf, type RunsForReal } from './pod-lifecycle.js';
 import { PodScheduler } from './pods-scheduler.js';
@@ -57,6 +58,8 @@ export class SimulatedControllers {
   private readonly eventQueue: WorkQueue;
   /** Keyed by `<clusterId>/<namespace>`. */
   private readonly endpointQueue: WorkQueue;
+  /** Keyed by cluster: every namespace's `default` ServiceAccount. */
+  private readonly serviceAccountQueue: WorkQueue;
   private readonly onChange = (change: ObjectChange) => this.observe(change);
 
   constructor(
@@ -107,15 +110,20 @@ export class SimulatedControllers {
       const [clusterId, namespace] = key.split('/');
       return this.endpointSlices.reconcile(clusterId, namespace);
     });
+    this.serviceAccountQueue = queue('serviceaccounts', (clusterId) => this.withSettings(clusterId, () => createDefaultServiceAccounts(store, clusterId)));
   }
 
   private get queues(): WorkQueue[] {
-    return [this.nodeQueue, this.deploymentQueue, this.placementQueue, this.serviceQueue, this.eventQueue, this.endpointQueue];
+    return [this.nodeQueue, this.deploymentQueue, this.placementQueue, this.serviceQueue, this.eventQueue, this.endpointQueue, this.serviceAccountQueue];
   }
 
   async start(): Promise<void> {
     this.store.on('change', this.onChange);
-    for (const row of await listKubeClusters(this.db)) this.nodeQueue.add(row.cluster_id);
+    for (const row of await listKubeClusters(this.db)) {
+      this.nodeQueue.add(row.cluster_id);
+      // Clusters made before namespaces had their `default` account get it now.
+      this.serviceAccountQueue.add(row.cluster_id);
+    }
   }
 
   async stop(): Promise<void> {
@@ -123,9 +131,10 @@ export class SimulatedControllers {
     await Promise.all(this.queues.map((q) => q.shutdown()));
   }
 
-  /** Creates the cluster's namespaces and default ClusterRoles and makes its nodes match the agent pool; idempotent. */
+  /** Creates the cluster's namespaces, their `default` ServiceAccounts and the default ClusterRoles, and makes its nodes match the agent pool; idempotent. */
   async bootstrap(clusterId: string, settings: ClusterSettings): Promise<void> {
     await createSystemNamespaces(this.store, clusterId);
+    await createDefaultServiceAccounts(this.store, clusterId);
     await createDefaultClusterRoles(this.store, clusterId);
     await this.nodes.reconcile(clusterId, settings);
   }
@@ -183,6 +192,12 @@ export class SimulatedControllers {
         break;
       case 'core/nodes':
         this.nodeQueue.add(clusterId);
+        break;
+      case 'core/namespaces':
+        this.serviceAccountQueue.add(clusterId);
+        break;
+      case 'core/serviceaccounts':
+        if (change.type === 'DELETED' && name === DEFAULT_SERVICE_ACCOUNT) this.serviceAccountQueue.add(clusterId);
         break;
     }
   }
