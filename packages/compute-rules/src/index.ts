@@ -5,3 +5,5 @@ export { provisioningInProgress } from './provisioning-state.js';
 export { checkTls, tlsWithInternalLoadBalancer } from './tls-rules.js';
 export type { TlsCheck } from './tls-rules.js';
 export type { AksNetworkingConfiguration, ComputeRequest, SslConfiguration } from './compute-request.js';
+export { clusterActions, permits } from './linked-authorization.js';
+export type { ClusterAction } from './linked-authorization.js';

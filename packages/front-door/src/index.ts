@@ -13,3 +13,4 @@ export type { ResourceGroupBody } from './resource-groups-store.js';
 export { canWrite, hashToken, newToken, roleAt, roleFor, roles } from './roles.js';
 export type { Grant, Principal, Role, RoleMap, ScopePath } from './roles.js';
 export { requestScope } from './scopes.js';
+export { permissionsAt } from './permissions.js';

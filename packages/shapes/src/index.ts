@@ -31,3 +31,4 @@ export {
   RoleDefinition,
   RoleDefinitionList,
 } from './role-assignment.js';
+export { Permission, PermissionList } from './permission.js';

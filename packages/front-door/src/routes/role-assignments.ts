@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ArmError, idKey } from '@berth/arm';
 import { deleteResourceTree } from '@berth/store';
-import { RoleAssignment, RoleAssignmentList, RoleAssignmentName, RoleAssignmentPut, RoleDefinition, RoleDefinitionList } from '@berth/shapes';
+import { PermissionList, RoleAssignment, RoleAssignmentList, RoleAssignmentName, RoleAssignmentPut, RoleDefinition, RoleDefinitionList } from '@berth/shapes';
 import { requireApiVersion } from '../plugins/api-version.js';
 import { roles, scopeContains, type Role } from '../roles.js';
 import {
@@ -19,6 +19,7 @@ import {
 } from '../role-assignments-store.js';
 import { parseScope, type ParsedScope } from '@berth/arm';
 import { invalidScope } from '../scopes.js';
+import { permissionsAt } from '../permissions.js';
 
 /** 2015-07-01 is the oldest version az and the SDKs still send for roleDefinitions; @azure/arm-authorization 9 sends 2022-04-01. */
 const MINIMUM_API_VERSION = '2015-07-01';
@@ -126,6 +127,7 @@ const notFound = (name: string) => new ArmError(404, 'RoleAssignmentNotFound', `
 /**
  * ARM role assignments and the built-in role definitions (Owner, Contributor, Reader) at subscription,
  * resource group and resource scope. Reading needs a role at the scope; creating and deleting, Owner.
+ * The caller's own permissions at a resource group or resource: anyone signed in.
  */
 export async function roleAssignmentRoutes(parent: FastifyInstance): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
@@ -219,6 +221,16 @@ export async function roleAssignmentRoutes(parent: FastifyInstance): Promise<voi
         return roleDefinition(scope.canonical, role);
       },
     );
+
+    // ARM lists permissions at resource group and resource scope. Each caller sees only its own, computed from
+    // its grants and nothing stored, so anyone signed in may ask, and the answer says nothing of whether the scope exists.
+    if (prefix !== scopeRoutes[0].prefix) {
+      app.get(
+        `${prefix}/providers/${AUTHORIZATION_NAMESPACE}/permissions`,
+        { config: { access: 'signed-in' }, schema: { params: ScopeParams, response: { 200: PermissionList } } },
+        async (request) => ({ value: permissionsAt(request.principal!, scopeOfParams(request.params as ScopeParams).path) }),
+      );
+    }
   }
 
   // The built-in definitions are the same everywhere: readable at the root by anyone signed in.

@@ -10,8 +10,10 @@ import { findVmSize } from '@berth/catalog';
 import {
   checkComputePut,
   checkTls,
+  clusterActions,
   comparableSpec,
   computeNameProblem,
+  isManagedClusterId,
   provisioningInProgress,
   purposeProblems,
   tlsWithInternalLoadBalancer,
@@ -21,6 +23,7 @@ import { AksComputeSecrets, ComputeBody, ComputeList, ComputeNodeList, ComputePa
 import { ML_API_VERSIONS } from '../workspaces/workspace-routes.js';
 import { COMPUTE_TYPE, computes, NAMESPACE, workspaces } from '../repositories.js';
 import { attachProblems } from './attach-checks.js';
+import { computeActions, requireLinkedAccess } from './linked-authorization.js';
 import { alreadyAttached, attachedCompute, claimCluster, claimLeafDomain } from './compute-markers.js';
 import {
   ATTACH_COMPUTE,
@@ -129,6 +132,22 @@ export function computeRoutes(options: ComputeRouteOptions) {
         const ws = await workspaceOf(params);
         const id = `${ws.id}/computes/${params.computeName}`;
         const check = checkComputePut(request.body, ws.location);
+        // A created compute's cluster lives in the workspace's group, under a name derived from the compute's id.
+        const clusterId =
+          check.spec.mode === 'attach'
+            ? check.spec.resourceId
+            : resourceId(params.subscriptionId, parseResourceId(ws.id)!.resourceGroup, 'Microsoft.ContainerService', [
+                ['managedClusters', `${params.computeName}-${createHash('sha256').update(idKey(id)).digest('hex').slice(0, 13)}`],
+              ]);
+        // Before anything about the cluster is read (whether it exists, who holds it); an id that is none gets its 400 below.
+        if (clusterId && isManagedClusterId(clusterId)) {
+          requireLinkedAccess(request.principal, {
+            action: computeActions.write,
+            computeId: id,
+            clusterId,
+            clusterAction: check.spec.mode === 'attach' ? clusterActions.credentials : clusterActions.write,
+          });
+        }
         if (!nameProblem) {
           const existing = await getResource(db, idKey(id));
           if (existing) return answerExisting(request, reply, existing, check.spec);
@@ -148,12 +167,6 @@ export function computeRoutes(options: ComputeRouteOptions) {
 
         const spec = check.spec;
         const now = nowIso();
-        const clusterId =
-          spec.mode === 'attach'
-            ? spec.resourceId!
-            : resourceId(params.subscriptionId, parseResourceId(ws.id)!.resourceGroup, 'Microsoft.ContainerService', [
-                ['managedClusters', `${params.computeName}-${createHash('sha256').update(idKey(id)).digest('hex').slice(0, 13)}`],
-              ]);
         const location = spec.mode === 'attach' ? attachedCluster!.location : spec.location;
         const pools = attachedCluster?.agentPoolProfiles ?? [];
         const body: ComputeBody = {
@@ -174,7 +187,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
             computeType: 'AKS',
             computeLocation: location,
             description: spec.description,
-            resourceId: clusterId,
+            resourceId: clusterId!,
             provisioningState: 'Creating',
             provisioningErrors: null,
             isAttachedCompute: spec.mode === 'attach',
@@ -194,7 +207,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
             },
           },
         };
-        const parts = parseResourceId(clusterId)!;
+        const parts = parseResourceId(clusterId!)!;
         const data: ComputeOpData = { idKey: idKey(id), subscriptionId: params.subscriptionId, clusterGroup: parts.resourceGroup, clusterName: parts.names[0] };
         let op: OperationRow;
         for (let attempt = 1; ; attempt++) {
@@ -203,7 +216,7 @@ export function computeRoutes(options: ComputeRouteOptions) {
             op = await db.transaction().execute(async (trx) => {
               await computes.insert(trx, { id, parentId: ws.id, body, now });
               await runtime.secrets.put(idKey(id), 'request', comparableSpec(spec), trx);
-              await claimCluster(trx, id, clusterId, now);
+              await claimCluster(trx, id, clusterId!, now);
               await storeTls(trx, id, spec.ssl, location, now);
               return engine.begin(
                 {
@@ -274,6 +287,16 @@ export function computeRoutes(options: ComputeRouteOptions) {
       { config: { access: 'write' }, schema: { params: ComputeParams, body: ComputePatch, response: { 200: ComputeBody } } },
       async (request, reply) => {
         const { row, body } = await computeRow(request.params);
+        const change = request.body.properties.properties ?? {};
+        const p = body.properties.properties;
+        const count = change.agentCount ?? change.scaleSettings?.maxNodeCount;
+        const scaleTo = count !== undefined && count !== p.agentCount ? count : undefined;
+        requireLinkedAccess(request.principal, {
+          action: computeActions.write,
+          computeId: body.id,
+          clusterId: body.properties.resourceId,
+          clusterAction: scaleTo !== undefined ? clusterActions.write : clusterActions.credentials,
+        });
         const active = await engine.active(body.id);
         if (active)
           throw new ArmError(
@@ -281,8 +304,6 @@ export function computeRoutes(options: ComputeRouteOptions) {
             'OperationInProgress',
             `The compute '${body.name}' is ${body.properties.provisioningState.toLowerCase()}; wait for that operation to finish, then retry.`,
           );
-        const change = request.body.properties.properties ?? {};
-        const p = body.properties.properties;
         const problems: ArmErrorDetail[] = [];
         const T = 'properties.properties';
         if (change.agentVmSize !== undefined && change.agentVmSize.toLowerCase() !== p.agentVmSize.toLowerCase()) {
@@ -292,8 +313,6 @@ export function computeRoutes(options: ComputeRouteOptions) {
             message: `The VM size of a cluster cannot change (R11): it is ${p.agentVmSize}. Create a new compute with the size you want.`,
           });
         }
-        const count = change.agentCount ?? change.scaleSettings?.maxNodeCount;
-        const scaleTo = count !== undefined && count !== p.agentCount ? count : undefined;
         if (scaleTo !== undefined) {
           if (body.properties.isAttachedCompute) {
             const cluster = parseResourceId(body.properties.resourceId);
@@ -387,6 +406,12 @@ export function computeRoutes(options: ComputeRouteOptions) {
       const compute = await computes.get(db, idKey(`${ws.id}/computes/${request.params.computeName}`));
       if (!compute) return reply.code(204).send();
       const { row, body } = compute;
+      requireLinkedAccess(request.principal, {
+        action: computeActions.delete,
+        computeId: body.id,
+        clusterId: body.properties.resourceId,
+        clusterAction: action === 'Delete' ? clusterActions.delete : clusterActions.credentials,
+      });
       if (action === 'Delete' && body.properties.isAttachedCompute) {
         throw new ArmError(
           400,
@@ -424,7 +449,13 @@ export function computeRoutes(options: ComputeRouteOptions) {
     });
 
     app.post(`${one}/listKeys`, { config: { access: 'write' }, schema: { params: ComputeParams, response: { 200: AksComputeSecrets } } }, async (request) => {
-      const { row } = await computeRow(request.params);
+      const { row, body } = await computeRow(request.params);
+      requireLinkedAccess(request.principal, {
+        action: computeActions.listKeys,
+        computeId: body.id,
+        clusterId: body.properties.resourceId,
+        clusterAction: clusterActions.credentials,
+      });
       const [admin, user] = await Promise.all([runtime.secrets.get(row.id_key, 'adminKubeConfig'), runtime.secrets.get(row.id_key, 'userKubeConfig')]);
       if (!admin)
         throw new ArmError(
@@ -436,7 +467,13 @@ export function computeRoutes(options: ComputeRouteOptions) {
     });
 
     app.post(`${one}/listNodes`, { config: { access: 'write' }, schema: { params: ComputeParams, response: { 200: ComputeNodeList } } }, async (request) => {
-      const { row } = await computeRow(request.params);
+      const { row, body } = await computeRow(request.params);
+      requireLinkedAccess(request.principal, {
+        action: computeActions.listNodes,
+        computeId: body.id,
+        clusterId: body.properties.resourceId,
+        clusterAction: clusterActions.credentials,
+      });
       const admin = await runtime.secrets.get(row.id_key, 'adminKubeConfig');
       if (!admin)
         throw new ArmError(
