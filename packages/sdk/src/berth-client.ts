@@ -1,3 +1,4 @@
+import { armPath, pathSegment } from './arm-path.js';
 import { BerthPoller, type PollerState } from './poller.js';
 import { ArmRestClient, type OperationStatus, type RestResponse } from './rest-client.js';
 import type {
@@ -6,6 +7,7 @@ import type {
   ComputeNode,
   ComputeResource,
   ComputeUpdate,
+  Permission,
   ResourceGroup,
   Subscription,
   WorkspaceResource,
@@ -14,6 +16,7 @@ import type {
 export const ML_API_VERSION = '2022-10-01';
 const GROUPS_API_VERSION = '2021-04-01';
 const SUBSCRIPTIONS_API_VERSION = '2020-01-01';
+const AUTHORIZATION_API_VERSION = '2022-04-01';
 
 export interface OperationOptions {
   abortSignal?: AbortSignal;
@@ -71,7 +74,7 @@ export class BerthClient {
   }
 
   async createResourceGroup(subscriptionId: string, name: string, location: string, options: OperationOptions = {}): Promise<ResourceGroup> {
-    const res = await this.rest.request<ResourceGroup>('PUT', `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`, {
+    const res = await this.rest.request<ResourceGroup>('PUT', armPath`/subscriptions/${subscriptionId}/resourcegroups/${name}`, {
       query: { 'api-version': GROUPS_API_VERSION },
       body: { location },
       abortSignal: options.abortSignal,
@@ -80,7 +83,7 @@ export class BerthClient {
   }
 
   async getResourceGroup(subscriptionId: string, name: string, options: OperationOptions = {}): Promise<ResourceGroup> {
-    const res = await this.rest.request<ResourceGroup>('GET', `/subscriptions/${subscriptionId}/resourcegroups/${encodeURIComponent(name)}`, {
+    const res = await this.rest.request<ResourceGroup>('GET', armPath`/subscriptions/${subscriptionId}/resourcegroups/${name}`, {
       query: { 'api-version': GROUPS_API_VERSION },
       abortSignal: options.abortSignal,
     });
@@ -88,11 +91,11 @@ export class BerthClient {
   }
 
   workspacePath(subscriptionId: string, resourceGroup: string, workspace: string): string {
-    return `/subscriptions/${subscriptionId}/resourceGroups/${encodeURIComponent(resourceGroup)}/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(workspace)}`;
+    return armPath`/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}`;
   }
 
   computePath(subscriptionId: string, resourceGroup: string, workspace: string, compute: string): string {
-    return `${this.workspacePath(subscriptionId, resourceGroup, workspace)}/computes/${encodeURIComponent(compute)}`;
+    return this.workspacePath(subscriptionId, resourceGroup, workspace) + armPath`/computes/${compute}`;
   }
 
   private poller<T>(res: RestResponse<T>, resourceUrl: string | undefined): BerthPoller<T> {
@@ -141,7 +144,7 @@ export class BerthClient {
   }
 
   listWorkspaces(subscriptionId: string, resourceGroup?: string, options: OperationOptions = {}): PagedAsyncIterableIterator<WorkspaceResource> {
-    const base = resourceGroup ? `/subscriptions/${subscriptionId}/resourceGroups/${encodeURIComponent(resourceGroup)}` : `/subscriptions/${subscriptionId}`;
+    const base = resourceGroup ? armPath`/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}` : armPath`/subscriptions/${subscriptionId}`;
     return paged(
       () =>
         this.rest.request('GET', `${base}/providers/Microsoft.MachineLearningServices/workspaces`, {
@@ -252,6 +255,27 @@ export class BerthClient {
   ): Promise<BerthPoller<OperationStatus> | undefined> {
     const statusUrl = (await this.readCompute(subscriptionId, resourceGroup, workspace, name, options)).headers['azure-asyncoperation'];
     return statusUrl ? BerthPoller.forOperationStatus(statusUrl, this.rest, { resolveOnUnsuccessful: true }) : undefined;
+  }
+
+  /**
+   * What the caller may do at a resource group or resource, given by its id (`Microsoft.Authorization/permissions`):
+   * one entry per role it holds there or above. `permits()` of `@berth/compute-rules` says whether they allow an action,
+   * e.g. `clusterActions.credentials` on a cluster, which attaching it needs.
+   */
+  listPermissions(scope: string, options: OperationOptions = {}): PagedAsyncIterableIterator<Permission> {
+    const path = scope
+      .replace(/^\/|\/$/g, '')
+      .split('/')
+      .map(pathSegment)
+      .join('/');
+    return paged(
+      () =>
+        this.rest.request('GET', `/${path}/providers/Microsoft.Authorization/permissions`, {
+          query: { 'api-version': AUTHORIZATION_API_VERSION },
+          abortSignal: options.abortSignal,
+        }),
+      (link) => this.rest.request('GET', link, { abortSignal: options.abortSignal }),
+    );
   }
 
   listComputes(subscriptionId: string, resourceGroup: string, workspace: string, options: OperationOptions = {}): PagedAsyncIterableIterator<ComputeResource> {

@@ -1,3 +1,4 @@
+export { armPath, pathSegment } from './arm-path.js';
 export { ArmRestClient } from './rest-client.js';
 export type { ConnectionSettings, OperationStatus, RequestOptions, RestResponse } from './rest-client.js';
 export { BerthConnectionError, BerthRestError, OperationFailedError } from './errors.js';
