@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { ComputeResource } from '@berth/sdk';
+import type { ComputeResource, Subscription } from '@berth/sdk';
 import { canWrite, clientFor, currentSession, roleIn, signOut, whyReadOnly, type Session } from './api.js';
 import { ComputeTable } from './compute-table.js';
 import { ComputeDetails, type FollowedOperation } from './details.js';
@@ -44,9 +44,27 @@ export function App() {
   );
 }
 
+/** The subscription of the list `/subscriptions` returned that the URL names (its id as the list spells it), or undefined. */
+function knownSubscription(subs: Subscription[] | undefined, id: string | undefined): string | undefined {
+  return subs?.find((s) => s.subscriptionId.toLowerCase() === id?.toLowerCase())?.subscriptionId;
+}
+
 function Shell(props: { session: Session; route: Route; onSignedOut: () => void }) {
-  const { session, route } = props;
+  const { session } = props;
   const client = useMemo(() => clientFor(session), [session]);
+  const [subs, setSubs] = useState<Subscription[]>();
+  const [subsError, setSubsError] = useState<string>();
+  useEffect(() => {
+    client.listSubscriptions().then(setSubs, (e: Error) => setSubsError(e.message));
+  }, [client]);
+  // A link is anyone's to write: its subscription is used only once the session's own list holds it.
+  const subscription = knownSubscription(subs, props.route.subscription);
+  const unknown = subs && props.route.subscription && !subscription ? props.route.subscription : undefined;
+  const route = useMemo(() => ({ ...props.route, subscription }), [props.route, subscription]);
+  useEffect(() => {
+    if (subs?.length && !props.route.subscription)
+      navigate({ ...props.route, subscription: subs[0].subscriptionId, group: undefined, workspace: undefined }, { replace: true });
+  }, [subs, props.route]);
   const role = route.subscription ? roleIn(session, route.subscription) : undefined;
   const allowed = canWrite(role);
   const why = whyReadOnly(role);
@@ -61,6 +79,7 @@ function Shell(props: { session: Session; route: Route; onSignedOut: () => void 
       <TopBar
         client={client}
         route={route}
+        subscriptions={subs}
         role={role}
         userName={session.name}
         onSignOut={async () => {
@@ -68,7 +87,22 @@ function Shell(props: { session: Session; route: Route; onSignedOut: () => void 
           props.onSignedOut();
         }}
       />
-      {!scope ? (
+      {unknown || subsError ? (
+        <main id="main">
+          <h1>Inference clusters</h1>
+          <Problems
+            problems={[
+              subsError ??
+                `This link names the subscription '${unknown}', which is not one of the subscriptions you can see. Choose one of yours above; nothing was read or changed in '${unknown}'.`,
+            ]}
+          />
+        </main>
+      ) : !subs ? (
+        <main id="main">
+          <h1>Inference clusters</h1>
+          <p role="status">Loading…</p>
+        </main>
+      ) : !scope ? (
         <main id="main">
           <h1>Inference clusters</h1>
           <p className="empty">Choose a subscription, a resource group and a workspace above (or create a workspace with New workspace).</p>

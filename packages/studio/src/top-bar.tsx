@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { BerthClient, Subscription, WorkspaceResource } from '@berth/sdk';
+import { armPath, type BerthClient, type Subscription, type WorkspaceResource } from '@berth/sdk';
 import { canWrite, whyReadOnly, type Role } from './api.js';
 import { Dialog, Field, FormActions, Problems, RegionOptions, WriteButton } from './ui.js';
 import { navigate, type Route } from './router.js';
@@ -9,10 +9,12 @@ interface Group {
   location: string;
 }
 
-/** Pickers of subscription, resource group and workspace; the choice lives in the URL. */
-export function TopBar(props: { client: BerthClient; route: Route; role?: Role; userName: string; onSignOut: () => void }) {
-  const { client, route } = props;
-  const [subs, setSubs] = useState<Subscription[]>();
+/**
+ * Pickers of subscription, resource group and workspace; the choice lives in the URL. `route.subscription` is
+ * one of `subscriptions` (the session's own list) or undefined: a subscription only a URL names is never asked about.
+ */
+export function TopBar(props: { client: BerthClient; route: Route; subscriptions?: Subscription[]; role?: Role; userName: string; onSignOut: () => void }) {
+  const { client, route, subscriptions: subs } = props;
   // Each list with what it is the list of, so that a list of the previous choice never decides for the new one.
   const [groupList, setGroupList] = useState<{ of: string; list: Group[] }>();
   const [workspaceList, setWorkspaceList] = useState<{ of: string; list: WorkspaceResource[] }>();
@@ -25,17 +27,9 @@ export function TopBar(props: { client: BerthClient; route: Route; role?: Role; 
   const workspaces = workspaceList?.of === workspacesOf ? workspaceList.list : undefined;
 
   useEffect(() => {
-    client.listSubscriptions().then(setSubs, (e: Error) => setError(e.message));
-  }, [client]);
-  useEffect(() => {
-    if (subs && subs.length && !subs.some((s) => s.subscriptionId === route.subscription)) {
-      navigate({ ...route, subscription: subs[0].subscriptionId, group: undefined, workspace: undefined }, { replace: true });
-    }
-  }, [subs, route]);
-  useEffect(() => {
     if (!route.subscription) return;
     const of = route.subscription;
-    client.rest.listAll<Group>(`/subscriptions/${of}/resourcegroups`, { query: { 'api-version': '2021-04-01' } }).then(
+    client.rest.listAll<Group>(armPath`/subscriptions/${of}/resourcegroups`, { query: { 'api-version': '2021-04-01' } }).then(
       (list) => setGroupList({ of, list }),
       (e: Error) => setError(e.message),
     );
@@ -87,6 +81,11 @@ export function TopBar(props: { client: BerthClient; route: Route; role?: Role; 
         <Field label="Subscription">
           {(a11y) => (
             <select {...a11y} value={route.subscription ?? ''} onChange={(e) => navigate({ page: 'list', subscription: e.target.value })}>
+              {!route.subscription && (
+                <option value="" disabled>
+                  Choose a subscription
+                </option>
+              )}
               {(subs ?? []).map((s) => (
                 <option key={s.subscriptionId} value={s.subscriptionId}>
                   {s.displayName} ({s.subscriptionId.slice(0, 8)}…)
