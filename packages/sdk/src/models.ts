@@ -13,6 +13,7 @@ export type {
   ComputePut as ComputeDefinition,
   LoadBalancerType,
   OperationStep,
+  Permission,
   ResourceGroup,
   SslConfiguration,
   Subscription,

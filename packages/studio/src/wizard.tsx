@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { addressInRanges, isIPv4 } from '@berth/arm';
 import { listVmSizes, supportedKubernetesVersions, findVmSize } from '@berth/catalog';
-import { BerthRestError, type BerthClient, type ComputeResource, type ErrorDetail, type WorkspaceResource } from '@berth/sdk';
+import { clusterActions, permits } from '@berth/compute-rules';
+import { BerthRestError, type BerthClient, type ComputeResource, type ErrorDetail, type Permission, type WorkspaceResource } from '@berth/sdk';
 import { attachCode, createCode, type Scope } from './code.js';
 import type { FollowedOperation } from './details.js';
 import { certificateProblems } from './certificate-check.js';
@@ -54,9 +55,15 @@ export function serverProblems(err: unknown): FieldProblems {
   return { form: [(err as Error).message] };
 }
 
-/** Why a cluster cannot be attached (as the server's attach checks decide), given the purpose chosen; empty when it can. */
-export function attachBlockers(cluster: ClusterSummary, purpose: string, attachedAs: string | undefined, controlPlane: string): string[] {
+const groupOf = (id: string) => /\/resourceGroups\/([^/]+)/i.exec(id)?.[1] ?? '';
+
+/**
+ * Why a cluster cannot be attached (as the server's attach checks decide), given the purpose chosen and
+ * whether the signed-in principal may act on the cluster (undefined while that is being asked); empty when it can.
+ */
+export function attachBlockers(cluster: ClusterSummary, purpose: string, attachedAs: string | undefined, controlPlane: string, mayAct?: boolean): string[] {
   const out: string[] = [];
+  if (mayAct === false) out.push(`You need Contributor on this cluster's resource group (${groupOf(cluster.id)}) or on the cluster to attach it`);
   const p = cluster.properties;
   const version = p.currentKubernetesVersion ?? p.kubernetesVersion ?? '';
   const supported = supportedKubernetesVersions(cluster.location);
@@ -72,6 +79,13 @@ export function attachBlockers(cluster: ClusterSummary, purpose: string, attache
   return out;
 }
 
+/** Whether the signed-in principal may attach the cluster: its own permissions at the cluster's scope, judged by the server's rule. */
+async function mayAttach(client: BerthClient, clusterId: string): Promise<boolean> {
+  const permissions: Permission[] = [];
+  for await (const p of client.listPermissions(clusterId)) permissions.push(p);
+  return permits(permissions, clusterActions.credentials);
+}
+
 export function clusterVcpus(cluster: ClusterSummary): number | undefined {
   let total = 0;
   for (const pool of cluster.properties.agentPoolProfiles ?? []) {
@@ -81,8 +95,6 @@ export function clusterVcpus(cluster: ClusterSummary): number | undefined {
   }
   return total;
 }
-
-const groupOf = (id: string) => /\/resourceGroups\/([^/]+)/i.exec(id)?.[1] ?? '';
 
 export function Wizard(props: {
   client: BerthClient;
@@ -386,6 +398,7 @@ export function UseExisting(props: FormProps) {
   const { form, set, busy, shownOf, submit } = useWizardForm<AttachForm>(emptyAttachForm);
   const [clusters, setClusters] = useState<ClusterSummary[]>();
   const [attached, setAttached] = useState<Map<string, string>>(new Map());
+  const [permitted, setPermitted] = useState<Map<string, boolean>>(new Map());
   const [loadError, setLoadError] = useState<string>();
   useEffect(() => {
     const { client, scope } = props;
@@ -404,6 +417,9 @@ export function UseExisting(props: FormProps) {
       }
       setAttached(byCluster);
       setClusters(list);
+      const byId = new Map<string, boolean>();
+      await Promise.all(list.map(async (c) => byId.set(c.id.toLowerCase(), await mayAttach(client, c.id))));
+      setPermitted(byId);
     })().catch((e: Error) => setLoadError(e.message));
   }, [props.client, props.scope.subscription]);
   const validation = useCertificateCheck(
@@ -445,7 +461,7 @@ export function UseExisting(props: FormProps) {
               </thead>
               <tbody>
                 {clusters.map((c) => {
-                  const blockers = attachBlockers(c, form.purpose, attached.get(c.id.toLowerCase()), controlPlane);
+                  const blockers = attachBlockers(c, form.purpose, attached.get(c.id.toLowerCase()), controlPlane, permitted.get(c.id.toLowerCase()));
                   const pools = c.properties.agentPoolProfiles ?? [];
                   return (
                     <tr key={c.id} className={blockers.length ? 'blocked' : undefined}>

@@ -138,4 +138,25 @@ describe('Studio: attach an existing cluster, switch it to an internal load bala
     expect(listed.stdout.split(/\s+/)).toContain('good');
     expect(studio.errors).toEqual([]);
   });
+
+  it("marks every cluster for a session that may not act on it, with the reason (the admin's list above, where 'good' can be attached, is the control)", async () => {
+    const made = await berth.request('POST', '/berth/tokens', { body: { role: 'Reader', subscription: berth.subscriptionId, name: 'cluster-reader' } });
+    expect(made.status, made.text).toBe(201);
+    const reader = await openStudio(browser);
+    await signIn(reader.page, await signInLink(berth, made.body.token));
+    const scope = new URLSearchParams({ subscription: berth.subscriptionId, group: 'ml-rg', workspace: 'ws1' });
+    await reader.page.goto(`${berth.url}/studio/new?${scope}`);
+    await reader.page.getByRole('radio', { name: 'Use existing' }).check();
+    const form = reader.page.getByRole('form', { name: 'Use existing' });
+    const row = (name: string) => form.getByRole('row', { name: new RegExp(`^Attach ${name} `) });
+    await form.getByLabel('Cluster purpose').selectOption({ label: 'Dev-test' });
+    for (const name of ['good', 'small']) {
+      await row(name)
+        .getByText(/You need Contributor on this cluster's resource group \(clusters-rg\) or on the cluster to attach it/)
+        .waitFor();
+      expect(await row(name).getByRole('radio').isDisabled(), name).toBe(true);
+    }
+    expect(reader.errors).toEqual([]);
+    await reader.context.close();
+  });
 });
