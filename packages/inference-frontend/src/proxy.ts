@@ -10,6 +10,12 @@ const PREFIX = '/api/v1/service/';
 
 /** Hop-by-hop request headers (RFC 9110 §7.6.1), plus `expect`: this server already answered 100-continue. */
 const HOP_REQUEST = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect']);
+/**
+ * What a client says about where its request came from: dropped, and the router's own X-Forwarded-For, -Proto and
+ * -Host sent instead (the router is the edge: nothing in front of it is trusted), so a client cannot pose to a scoring
+ * service as another address, scheme or host.
+ */
+const isForwardingHeader = (name: string) => name.startsWith('x-forwarded-') || name === 'forwarded' || name === 'x-real-ip';
 const HOP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'trailer', 'transfer-encoding', 'upgrade']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 /** Failures where the endpoint never answered: safe to send the request again elsewhere. */
@@ -230,14 +236,12 @@ class Exchange implements Waiter {
     const src = req.headers;
     const extraHop = connectionTokens(src.connection);
     for (const name in src) {
-      if (HOP_REQUEST.has(name) || name === 'host' || name === 'x-forwarded-for' || (extraHop && extraHop.has(name))) continue;
+      if (HOP_REQUEST.has(name) || name === 'host' || isForwardingHeader(name) || (extraHop && extraHop.has(name))) continue;
       const value = src[name]!;
       if (typeof value === 'string') headers.push(name, value);
       else for (let i = 0; i < value.length; i++) headers.push(name, value[i]!);
     }
-    const ip = req.socket.remoteAddress ?? '';
-    const xff = src['x-forwarded-for'];
-    headers.push('x-forwarded-for', xff ? `${xff}, ${ip}` : ip, 'x-forwarded-proto', (req.socket as TLSSocket).encrypted ? 'https' : 'http');
+    headers.push('x-forwarded-for', req.socket.remoteAddress ?? '', 'x-forwarded-proto', (req.socket as TLSSocket).encrypted ? 'https' : 'http');
     if (src.host) headers.push('x-forwarded-host', src.host);
     headers.push('host', endpoint.address);
     const up = this.proxy.upstream(endpoint, req.method ?? 'GET', this.path, headers);

@@ -287,13 +287,40 @@ describe('azureml-fe, the scoring router', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ id: 'a', method: 'POST', url: '/score?verbose=1', bytes: 14 });
     expect(res.body.headers).toMatchObject({
-      'x-forwarded-for': '10.1.2.3, 127.0.0.1',
+      'x-forwarded-for': '127.0.0.1',
       'x-forwarded-proto': 'http',
       'x-forwarded-host': `127.0.0.1:${router.httpPort}`,
     });
     expect(res.body.headers['x-hop']).toBeUndefined();
     expect(res.headers['x-echo']).toBe('a');
     expect((await call(router.httpPort, 'GET', '/api/v1/service/echo')).body.url).toBe('/');
+  });
+
+  it('drops the X-Forwarded-*, Forwarded and X-Real-IP a client sends: the scoring service sees only the router’s', async () => {
+    const forged = {
+      'x-forwarded-for': '10.1.2.3',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'bank.example.com',
+      'x-forwarded-port': '443',
+      'x-forwarded-prefix': '/admin',
+      forwarded: 'for=10.1.2.3;proto=https;host=bank.example.com',
+      'x-real-ip': '10.1.2.3',
+    };
+    const own = { 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http', 'x-forwarded-host': `127.0.0.1:${router.httpPort}` };
+    // The control: a request without them gets the router's three, the same as the forged one must.
+    const plain = await call(router.httpPort, 'GET', '/api/v1/service/echo/score');
+    expect(plain.body.headers).toMatchObject(own);
+    const res = await call(router.httpPort, 'GET', '/api/v1/service/echo/score', { headers: { ...forged, 'x-custom': 'kept' } });
+    expect(res.status, res.text).toBe(200);
+    const seen = res.body.headers as Record<string, string>;
+    expect(Object.fromEntries(Object.entries(seen).filter(([k]) => k.startsWith('x-forwarded-') || k === 'forwarded' || k === 'x-real-ip'))).toEqual(own);
+    // Other headers still pass.
+    expect(seen['x-custom']).toBe('kept');
+    // Twice over, in one request: still only the router's.
+    const twice = await call(router.httpPort, 'GET', '/api/v1/service/echo/score', {
+      headers: { 'X-Forwarded-For': '10.9.9.9', 'X-FORWARDED-PROTO': 'https', 'x-forwarded-host': 'a.example, b.example' },
+    });
+    expect(twice.body.headers).toMatchObject(own);
   });
 
   it('answers 404 naming an unknown service', async () => {
@@ -431,19 +458,33 @@ describe('azureml-fe, the scoring router', () => {
     const keepAlive = new HttpsAgent({ keepAlive: true, maxSockets: 1, ca });
     const get = (agent: HttpsAgent | false) =>
       new Promise<{ status: number; cn: string; reused: boolean; body: any }>((resolve, reject) => {
-        const req = httpsRequest({ host: '127.0.0.1', port: router.httpsPort, path: '/api/v1/service/echo/tls', agent, ...(agent ? {} : { ca }) }, (res) => {
-          const cn = String((res.socket as TLSSocket).getPeerCertificate().subject.CN);
-          let text = '';
-          res.on('data', (c) => (text += c));
-          res.on('end', () => resolve({ status: res.statusCode!, cn, reused: req.reusedSocket, body: JSON.parse(text) }));
-        });
+        const req = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port: router.httpsPort,
+            path: '/api/v1/service/echo/tls',
+            agent,
+            ...(agent ? {} : { ca }),
+            headers: { 'x-forwarded-proto': 'http', 'x-forwarded-for': '10.1.2.3' },
+          },
+          (res) => {
+            const cn = String((res.socket as TLSSocket).getPeerCertificate().subject.CN);
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode!, cn, reused: req.reusedSocket, body: JSON.parse(text) }));
+          },
+        );
         req.on('error', reject);
         req.end();
       });
     try {
       const first = await get(keepAlive);
       expect(first).toMatchObject({ status: 200, cn: 'fe-one', reused: false });
-      expect(first.body.headers['x-forwarded-proto']).toBe('https');
+      expect(first.body.headers).toMatchObject({
+        'x-forwarded-proto': 'https',
+        'x-forwarded-for': '127.0.0.1',
+        'x-forwarded-host': `127.0.0.1:${router.httpsPort}`,
+      });
       // The kubelet's update: a new version folder, then ..data swapped to it by a rename.
       await writeSecretVersion('..v2', certs.leaf2);
       await symlink('..v2', join(dir, 'tls', '..data_tmp'));
