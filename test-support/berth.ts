@@ -105,6 +105,8 @@ export async function startTestBerth(
     limits?: BerthOptions['limits'];
     /** Run pods of Node.js images for real (as `berth up` does); off by default: most tests need only their objects. */
     runWorkloads?: boolean;
+    /** How long running pods' service-account tokens live (1 hour). */
+    podTokenLifetimeMs?: number;
     frontEndImage?: string;
   } = {},
 ): Promise<TestBerth> {
@@ -125,6 +127,7 @@ export async function startTestBerth(
     publicUrl: options.publicUrl,
     limits: options.limits,
     runWorkloads: options.runWorkloads ?? false,
+    podTokenLifetimeMs: options.podTokenLifetimeMs,
     frontEndImage: options.frontEndImage,
   });
   const token = (await readFile(join(home, 'token'), 'utf8')).trim();
