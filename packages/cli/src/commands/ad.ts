@@ -116,7 +116,9 @@ or from code: new ClientSecretCredential(tenant, appId, password, { authorityHos
   sp.addCommand(credential);
 
   sp.command('delete')
-    .description('Delete a service principal: its secret stops working at once, and the tokens it holds within a second.')
+    .description(
+      'Delete a service principal: its secret stops working at once; its tokens, and the Berth tokens it minted (berth token create), within a second.',
+    )
     .requiredOption('--id <appId>', 'the appId (or objectId) of the service principal')
     .option('--home <dir>', "Berth's home folder; env BERTH_HOME")
     .addHelpText('after', '\nExample:\n  berth ad sp delete --id 11111111-2222-3333-4444-555555555555')
