@@ -1,6 +1,6 @@
-import { ANNOTATION_COMPUTE_ID, LABEL_COMPUTE, LABEL_MANAGED_BY, MANAGED_BY, isOwnedAnnotation, isOwnedLabel } from './constants.js';
+import { ANNOTATION_COMPUTE_ID, LABEL_COMPUTE, LABEL_MANAGED_BY, MANAGED_BY, SCORING_SERVICE_LABEL, isOwnedAnnotation, isOwnedLabel } from './constants.js';
 import { ClusterClient, describeRef, InstallerError, shortRef, type ObjectRef } from './cluster-client.js';
-import { desiredObjects } from './desired-objects.js';
+import { desiredObjects, secretReaderObjects } from './desired-objects.js';
 import { computeLabel, type InstallSpec, type KubeObject } from './install-spec.js';
 import { DEFAULTED_KINDS, drifted, mergeForReplace } from './ownership.js';
 
@@ -18,6 +18,8 @@ export const MANAGED_KINDS: ManagedKind[] = [
   { apiVersion: 'apps/v1', kind: 'Deployment' },
   { apiVersion: 'v1', kind: 'Secret' },
   { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' },
   { apiVersion: 'v1', kind: 'ServiceAccount' },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole' },
@@ -98,13 +100,27 @@ async function applyObject(client: ClusterClient, desired: KubeObject): Promise<
   });
 }
 
-/** Level-triggered install: every desired object converged, then the compute's objects no longer desired removed. */
+/**
+ * Level-triggered install: every desired object converged (the secret readers from the scoring Services
+ * the cluster holds now), then the compute's objects no longer desired removed.
+ */
 export async function applyInstall(client: ClusterClient, spec: InstallSpec): Promise<{ changed: string[] }> {
   const desired = desiredObjects(spec);
   const changed: string[] = [];
   for (const obj of desired) {
     if (await applyObject(client, obj)) changed.push(shortRef(obj));
   }
+  const readers = secretReaderObjects(spec, await client.list('v1', 'Service', { labelSelector: SCORING_SERVICE_LABEL }));
+  for (const obj of readers) {
+    try {
+      if (await applyObject(client, obj)) changed.push(shortRef(obj));
+    } catch (err) {
+      // A namespace deleted (404) or terminating (403) since the Services were listed: its Services go with it.
+      if (isStatus(err, 404) || isStatus(err, 403)) continue;
+      throw err;
+    }
+  }
+  desired.push(...readers);
   // Objects of this compute that are no longer desired (the TLS secret once TLS is off, or
   // an object an older installer version wrote), in delete order.
   const keep = new Set(desired.map(keyOf));

@@ -31,6 +31,12 @@ export const HTTP_PORT = 9001;
 export const HTTPS_PORT = 9443;
 export const TLS_MOUNT_PATH = '/etc/azureml-fe/tls';
 
+/** What makes a Service one the front end routes to, and the annotation naming the Secret of its keys (the router's own names). */
+export const SCORING_SERVICE_LABEL = 'berth.dev/scoring-service';
+export const ANNOTATION_AUTH_SECRET = 'berth.dev/auth-secret';
+/** The Role (and RoleBinding) in each namespace of scoring services that lets the front end read just the Secrets they name. */
+export const SECRET_READER_NAME = 'azureml-fe-secrets';
+
 /** Label keys Berth sets; any other label on a live object belongs to someone else and is kept. */
 export function isOwnedLabel(key: string): boolean {
   return key === LABEL_MANAGED_BY || key === LABEL_NAME || key === LABEL_COMPONENT || key.startsWith('berth.dev/');

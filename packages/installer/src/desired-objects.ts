@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  ANNOTATION_AUTH_SECRET,
   APP_CONFIG_NAME,
   APP_FILE,
   APP_MOUNT_PATH,
@@ -19,6 +20,7 @@ import {
   LABEL_NAME,
   MANAGED_BY,
   NAMESPACE,
+  SECRET_READER_NAME,
   TLS_MOUNT_PATH,
   TLS_SECRET_NAME,
 } from './constants.js';
@@ -38,6 +40,46 @@ function pullPolicy(image: string): 'Always' | 'IfNotPresent' {
   const lastSegment = image.slice(image.lastIndexOf('/') + 1);
   const tag = lastSegment.includes(':') ? lastSegment.slice(lastSegment.indexOf(':') + 1) : undefined;
   return tag === undefined || tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+/** Labels and annotations of every object Berth installs for a compute. */
+function ownerMeta(spec: InstallSpec, name: string, namespace: string | undefined) {
+  return {
+    name,
+    ...(namespace ? { namespace } : {}),
+    labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_NAME]: FE_NAME, [LABEL_COMPUTE]: computeLabel(spec.computeId) },
+    annotations: { [ANNOTATION_COMPUTE_ID]: spec.computeId, [ANNOTATION_VERSION]: INSTALLER_VERSION },
+  };
+}
+
+/**
+ * What lets the front end read the key Secrets of the scoring Services (those named in their
+ * `berth.dev/auth-secret`) and no other: in each namespace that has such Services, a Role that may `get`
+ * just those Secrets by name, bound to the front end's ServiceAccount. Pure: same Services, same objects.
+ */
+export function secretReaderObjects(spec: InstallSpec, scoringServices: KubeObject[]): KubeObject[] {
+  const byNamespace = new Map<string, Set<string>>();
+  for (const service of scoringServices) {
+    const secret = service.metadata.annotations?.[ANNOTATION_AUTH_SECRET];
+    const namespace = service.metadata.namespace;
+    if (!secret || !namespace || service.metadata.deletionTimestamp) continue;
+    byNamespace.set(namespace, (byNamespace.get(namespace) ?? new Set()).add(secret));
+  }
+  return [...byNamespace.keys()].sort().flatMap((namespace): KubeObject[] => [
+    {
+      apiVersion: `${RBAC}/v1`,
+      kind: 'Role',
+      metadata: ownerMeta(spec, SECRET_READER_NAME, namespace),
+      rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [...byNamespace.get(namespace)!].sort(), verbs: ['get'] }],
+    },
+    {
+      apiVersion: `${RBAC}/v1`,
+      kind: 'RoleBinding',
+      metadata: ownerMeta(spec, SECRET_READER_NAME, namespace),
+      roleRef: { apiGroup: RBAC, kind: 'Role', name: SECRET_READER_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: FE_NAME, namespace: NAMESPACE }],
+    },
+  ]);
 }
 
 /**
@@ -99,11 +141,11 @@ export function desiredObjects(spec: InstallSpec): KubeObject[] {
       apiVersion: `${RBAC}/v1`,
       kind: 'ClusterRole',
       metadata: meta(FE_NAME, false),
-      // What the router reads: scoring Services and their EndpointSlices (watched), and the key Secrets they name.
+      // What the router watches everywhere: scoring Services and their EndpointSlices. The key Secrets they name are
+      // granted one by one, in their namespaces (secretReaderObjects), never all Secrets.
       rules: [
         { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
       ],
     },
     {

@@ -1,6 +1,6 @@
 import type { Watch } from '@kubernetes/client-node';
 import { WorkQueue, type ReconcileResult } from '@berth/work-queue';
-import { NAMESPACE } from './constants.js';
+import { NAMESPACE, SCORING_SERVICE_LABEL } from './constants.js';
 import { applyInstall, computeSelector } from './apply.js';
 import { ClusterClient } from './cluster-client.js';
 import type { InstallSpec } from './install-spec.js';
@@ -34,12 +34,20 @@ export interface DriftReconcilerOptions {
   watchTimeoutSeconds?: number;
 }
 
-/** The namespaced collections whose changes trigger a reconcile. */
-const WATCHED = [
+const RBAC_V1 = '/apis/rbac.authorization.k8s.io/v1';
+
+/**
+ * The collections whose changes trigger a reconcile: the compute's objects (by its label), and the scoring
+ * Services of every namespace, whose key Secrets the front end is granted (`scoringServices`).
+ */
+const WATCHED: Array<{ name: string; path: string; scoringServices?: true }> = [
   { name: 'deployments', path: `/apis/apps/v1/namespaces/${NAMESPACE}/deployments` },
   { name: 'services', path: `/api/v1/namespaces/${NAMESPACE}/services` },
   { name: 'configmaps', path: `/api/v1/namespaces/${NAMESPACE}/configmaps` },
   { name: 'secrets', path: `/api/v1/namespaces/${NAMESPACE}/secrets` },
+  { name: 'clusterroles', path: `${RBAC_V1}/clusterroles` },
+  { name: 'roles', path: `${RBAC_V1}/roles` },
+  { name: 'scoring-services', path: '/api/v1/services', scoringServices: true },
 ];
 
 /** Failed reconciles (through the queue) and failed watches back off alike: 0.5 s doubling up to 30 s. */
@@ -70,9 +78,8 @@ interface Watching {
 
 /**
  * Keeps each installed compute's front end as desired (R12). A reconcile of a
- * compute reads its spec (`loadSpec`), starts or stops its watches on the
- * Deployment, Services, ConfigMaps and Secrets to match, and applies the
- * install; it runs when `reconcile(computeId)` says the compute may have
+ * compute reads its spec (`loadSpec`), starts or stops its watches (WATCHED)
+ * to match, and applies the install; it runs when `reconcile(computeId)` says the compute may have
  * changed, when a watch sees an event, and every `resyncIntervalMs`. Events
  * are debounced, failures retry with backoff, one compute never has two
  * reconciles at once: the work queue's rules. Reconciles are level-triggered,
@@ -174,10 +181,10 @@ export class DriftReconciler {
     const w: Watching = { kubeconfig, handles: [], stopped: false };
     const watch = new client.k8s.Watch(client.kubeConfig);
     this.watching.set(key, w);
-    for (const { name, path } of WATCHED) {
+    for (const { name, path, scoringServices } of WATCHED) {
       const handle: WatchHandle = { name, failures: 0 };
       w.handles.push(handle);
-      this.startWatch(key, w, watch, path, handle);
+      this.startWatch(key, w, watch, path, scoringServices ? SCORING_SERVICE_LABEL : computeSelector(key), handle);
     }
   }
 
@@ -192,7 +199,7 @@ export class DriftReconciler {
     }
   }
 
-  private startWatch(key: string, w: Watching, watch: Watch, path: string, handle: WatchHandle): void {
+  private startWatch(key: string, w: Watching, watch: Watch, path: string, labelSelector: string, handle: WatchHandle): void {
     if (w.stopped) return;
     let sawEvent = false;
     const done = (err: unknown) => {
@@ -200,14 +207,17 @@ export class DriftReconciler {
       if (w.stopped) return;
       handle.failures = err && !sawEvent ? handle.failures + 1 : 0;
       if (err) this.log.warn({ computeId: key, watch: handle.name, err: message(err) }, 'watch failed; restarting');
-      handle.restartTimer = setTimeout(() => this.startWatch(key, w, watch, path, handle), handle.failures === 0 ? WATCH_RESTART_MS : backoff(handle.failures));
+      handle.restartTimer = setTimeout(
+        () => this.startWatch(key, w, watch, path, labelSelector, handle),
+        handle.failures === 0 ? WATCH_RESTART_MS : backoff(handle.failures),
+      );
     };
     const onEvent = (phase: string) => {
       sawEvent = true;
       if (phase !== 'BOOKMARK') this.queue.add(key);
     };
     watch
-      .watch(path, { labelSelector: computeSelector(key), allowWatchBookmarks: true, timeoutSeconds: this.watchTimeoutSeconds }, onEvent, done)
+      .watch(path, { labelSelector, allowWatchBookmarks: true, timeoutSeconds: this.watchTimeoutSeconds }, onEvent, done)
       .then((controller) => {
         if (w.stopped) controller.abort();
         else handle.controller = controller;

@@ -12,6 +12,8 @@ const OWNED_FIELDS: Record<string, string[]> = {
   ServiceAccount: [],
   ClusterRole: ['rules', 'aggregationRule'],
   ClusterRoleBinding: ['roleRef', 'subjects'],
+  Role: ['rules'],
+  RoleBinding: ['roleRef', 'subjects'],
   ConfigMap: ['data', 'binaryData', 'immutable'],
   Secret: ['data', 'stringData', 'type', 'immutable'],
   Deployment: ['spec'],

@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppsV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1Deployment } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1Deployment, type V1Service } from '@kubernetes/client-node';
 import { startTestBerth, waitForOperation, type TestBerth } from '../../../test-support/berth.js';
-import { eventually, freePort } from '../../../test-support/kube.js';
+import { eventually, freePort, kubeApi } from '../../../test-support/kube.js';
 import {
   computeLabel,
   desiredObjects,
@@ -156,11 +156,10 @@ describe('the azureml-fe installer against a local cluster', () => {
     const sa = await core.readNamespacedServiceAccount({ name: 'azureml-fe', namespace: NAMESPACE });
     expect(sa.metadata?.annotations?.['berth.dev/compute-id']).toBe(computeId);
     const role = await rbac.readClusterRole({ name: 'azureml-fe' });
-    // Just what the router reads: scoring Services and their EndpointSlices (watched), and the key Secrets they name.
+    // Just what the router watches everywhere: scoring Services and their EndpointSlices; no Secret (see the secret readers).
     expect(role.rules?.map((r) => [r.apiGroups, r.resources, r.verbs])).toEqual([
       [[''], ['services'], ['get', 'list', 'watch']],
       [['discovery.k8s.io'], ['endpointslices'], ['get', 'list', 'watch']],
-      [[''], ['secrets'], ['get']],
     ]);
     const app = await core.readNamespacedConfigMap({ name: 'azureml-fe-app', namespace: NAMESPACE });
     expect(app.data).toEqual({ 'azureml-fe.mjs': base.router });
@@ -341,7 +340,7 @@ describe('the azureml-fe installer against a local cluster', () => {
     }
   });
 
-  it('the periodic resync reverts drift no watch sees (a cluster-scoped ClusterRole)', async () => {
+  it('a widened ClusterRole is narrowed again (watched, and resynced); a compute gone leaves it as it is', async () => {
     const spec: InstallSpec = { ...base, clusterPurpose: 'FastProd' };
     let target: DriftTarget | undefined = { spec, kubeconfig };
     const reconciler = new DriftReconciler({ loadSpec: async () => target, resyncIntervalMs: 300, debounceMs: 50 });
@@ -366,6 +365,94 @@ describe('the azureml-fe installer against a local cluster', () => {
       expect((await install(kubeconfig, spec)).changed).toEqual(['ClusterRole/azureml-fe']);
     } finally {
       await reconciler.stop();
+    }
+  });
+
+  it('the front end may get only the Secrets scoring Services name, each in its namespace; the reconciler follows the Services and narrows what is widened', async () => {
+    const reconciler = new DriftReconciler({ loadSpec: async () => ({ spec: base, kubeconfig }), resyncIntervalMs: 60_000, debounceMs: 50 });
+    const api = kubeApi(kubeconfig);
+    const scoring = (name: string, namespace: string, secret?: string): V1Service => ({
+      metadata: { name, namespace, labels: { 'berth.dev/scoring-service': name }, annotations: secret ? { 'berth.dev/auth-secret': secret } : {} },
+      spec: { selector: { app: name }, ports: [{ port: 80 }] },
+    });
+    const secretReader = (namespace: string) => rbac.readNamespacedRole({ name: 'azureml-fe-secrets', namespace }).catch(() => undefined);
+    try {
+      await core.createNamespace({ body: { metadata: { name: 'team' } } });
+      for (const [namespace, name] of [
+        ['team', 'echo-keys'],
+        ['team', 'other'],
+        ['default', 'default-keys'],
+      ]) {
+        await core.createNamespacedSecret({ namespace, body: { metadata: { name }, stringData: { k: 'v' } } });
+      }
+      await install(kubeconfig, base);
+      const { token } = (
+        await core.createNamespacedServiceAccountToken({ name: 'azureml-fe', namespace: NAMESPACE, body: { spec: { audiences: [], expirationSeconds: 3600 } } })
+      ).status!;
+      const getSecret = async (namespace: string, name: string) => {
+        const res = await api('GET', `/api/v1/namespaces/${namespace}/secrets/${name}`, { token });
+        if (res.status === 403) {
+          expect(res.body).toMatchObject({ kind: 'Status', reason: 'Forbidden', code: 403 });
+          expect(res.body.message).toContain(`secrets "${name}" is forbidden: User "system:serviceaccount:azureml:azureml-fe" cannot get resource "secrets"`);
+        }
+        return res.status;
+      };
+      // No scoring Service names a Secret yet: the front end may read none.
+      expect(await getSecret('team', 'echo-keys')).toBe(403);
+
+      void reconciler.reconcile(computeId);
+      await new Promise((r) => setTimeout(r, 300));
+      await core.createNamespacedService({ namespace: 'team', body: scoring('echo', 'team', 'echo-keys') });
+      await core.createNamespacedService({ namespace: 'team', body: scoring('plain', 'team') });
+      await core.createNamespacedService({ namespace: 'default', body: scoring('other', 'default', 'default-keys') });
+      const role = await eventually(
+        'the secret readers of both namespaces',
+        async () => ((await secretReader('default')) ? secretReader('team') : undefined),
+        5_000,
+      );
+      expect(role.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['echo-keys'], verbs: ['get'] }]);
+      const binding = await rbac.readNamespacedRoleBinding({ name: 'azureml-fe-secrets', namespace: 'team' });
+      expect(binding.subjects).toEqual([expect.objectContaining({ kind: 'ServiceAccount', name: 'azureml-fe', namespace: NAMESPACE })]);
+      expect(await getSecret('team', 'echo-keys')).toBe(200);
+      expect(await getSecret('default', 'default-keys')).toBe(200);
+      // Nothing else: another Secret of the namespace, the list, the TLS Secret's namespace.
+      expect(await getSecret('team', 'other')).toBe(403);
+      expect((await api('GET', '/api/v1/namespaces/team/secrets', { token })).status).toBe(403);
+      expect((await api('GET', '/api/v1/secrets', { token })).status).toBe(403);
+      expect(await getSecret(NAMESPACE, 'azuremlfessl')).toBe(403);
+
+      // Widened by hand, the Role and the ClusterRole are narrowed again by the watches (the resync is a minute away).
+      await rbac.replaceNamespacedRole({
+        name: 'azureml-fe-secrets',
+        namespace: 'team',
+        body: { ...role, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }] },
+      });
+      const clusterRole = await rbac.readClusterRole({ name: 'azureml-fe' });
+      await rbac.replaceClusterRole({
+        name: 'azureml-fe',
+        body: { ...clusterRole, rules: [...clusterRole.rules!, { apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] },
+      });
+      await eventually(
+        'the widened roles to be narrowed',
+        async () => {
+          const [r, cr] = await Promise.all([secretReader('team'), rbac.readClusterRole({ name: 'azureml-fe' })]);
+          return r?.rules?.[0].resourceNames?.length && !cr.rules?.some((rule) => rule.resources?.includes('secrets')) ? true : undefined;
+        },
+        5_000,
+      );
+      expect(await getSecret('team', 'other')).toBe(403);
+
+      // A Service that no longer names a Secret (or is gone) takes its grant with it.
+      await core.deleteNamespacedService({ name: 'echo', namespace: 'team' });
+      await core.deleteNamespacedService({ name: 'other', namespace: 'default' });
+      await eventually('the secret readers to go', async () => (!(await secretReader('team')) && !(await secretReader('default')) ? true : undefined), 5_000);
+      expect(await getSecret('team', 'echo-keys')).toBe(403);
+      expect((await install(kubeconfig, base)).changed).toEqual([]);
+    } finally {
+      await reconciler.stop();
+      await core.deleteNamespace({ name: 'team' }).catch(() => undefined);
+      for (const name of ['plain', 'echo']) await core.deleteNamespacedService({ name, namespace: 'team' }).catch(() => undefined);
+      await core.deleteNamespacedSecret({ name: 'default-keys', namespace: 'default' }).catch(() => undefined);
     }
   });
 
