@@ -19,8 +19,11 @@ import { AUTHORIZATION, policyRoutes } from './policy/policy-routes.js';
 import { versionRoutes } from './versions/version-routes.js';
 import { LocalLoadBalancers } from './workloads/local-load-balancers.js';
 import { WorkloadRuntime } from './workloads/workload-runtime.js';
+import { defaultMaxRunningPods, type WorkloadPlan } from './workloads/workload-isolation.js';
+import { SIMULATED_MESSAGE } from './kube/controllers/pod-lifecycle.js';
 
 export { CONTAINER_SERVICE, MANAGED_CLUSTER_API_VERSIONS, ORCHESTRATOR_API_VERSIONS } from './managed-clusters/names.js';
+export { defaultMaxRunningPods, planWorkloads, type RunWorkloads, type WorkloadPlan } from './workloads/workload-isolation.js';
 
 /** Real Azure versions of policy assignments; the routes serve any version from 2019-09-01 on, so each of these. */
 const POLICY_ASSIGNMENT_API_VERSIONS = ['2019-09-01', '2020-09-01', '2021-06-01', '2022-06-01', '2023-04-01', '2024-04-01', '2024-05-01', '2025-01-01'];
@@ -32,10 +35,14 @@ export interface LocalCloudOptions {
   caPem: string;
   settings: { provisioningDelayMs: number };
   /**
-   * Whether pods of Node.js images run for real, as child processes (see workloads/); otherwise every
-   * pod is simulated. Running them runs the code a cluster's users deploy, as Berth's user.
+   * Whether and how pods of Node.js images run for real, as sandboxed processes (see workloads/), from
+   * planWorkloads; otherwise every pod is simulated, and says why.
    */
-  runWorkloads: boolean;
+  workloads: WorkloadPlan;
+  /** Pods that run for real at once (`--max-running-pods`); more wait, Pending. */
+  maxRunningPods?: number;
+  /** How long running pods' service-account tokens live (default 1 hour; renewed at 80%). */
+  podTokenLifetimeMs?: number;
   /** Where running workloads keep their files (their volumes hold Secrets): a private folder. */
   workloadsDir: string;
   log?: { warn(obj: object, msg: string): void };
@@ -60,12 +67,26 @@ export function createLocalCloud(options: LocalCloudOptions): LocalCloud {
   const store = new KubeObjectStore(options.db, options.box);
   const clusters = new ClusterDirectory(options.db);
   const loadBalancers = new LocalLoadBalancers(store);
-  const workloads = options.runWorkloads
-    ? new WorkloadRuntime({ db: options.db, store, box: options.box, caPem: options.caPem, dir: options.workloadsDir, loadBalancers, log: options.log })
-    : undefined;
+  const plan = options.workloads;
+  const workloads =
+    'isolation' in plan
+      ? new WorkloadRuntime({
+          db: options.db,
+          store,
+          box: options.box,
+          caPem: options.caPem,
+          dir: options.workloadsDir,
+          loadBalancers,
+          podTokenLifetimeMs: options.podTokenLifetimeMs,
+          isolation: plan.isolation,
+          maxRunningPods: options.maxRunningPods ?? defaultMaxRunningPods(),
+          log: options.log,
+        })
+      : undefined;
   const controllers = new SimulatedControllers(options.db, store, clusters, {
     delayMs: CONTROLLER_DELAY_MS,
     runsForReal: workloads?.runsForReal ?? (() => false),
+    ...('off' in plan ? { simulatedMessage: `${SIMULATED_MESSAGE} Workloads are off: ${plan.off}` } : {}),
     loadBalancers,
     log: options.log,
   });

@@ -1,5 +1,5 @@
-import { loadOrCreateCa, loadOrCreateSecretBox, loadOrCreateServerCertificate } from '@berth/pki';
-import { createLocalCloud } from '@berth/local-cloud';
+import { berthPermittedNames, loadOrCreateCa, loadOrCreateSecretBox, loadOrCreateServerCertificate } from '@berth/pki';
+import { createLocalCloud, planWorkloads } from '@berth/local-cloud';
 import { readFrontEndBundle } from '@berth/inference-frontend';
 import { isPostgresUrl, openStore, type Store } from '@berth/store';
 import { OperationsEngine } from '@berth/operations';
@@ -36,10 +36,15 @@ export interface BerthOptions {
   /** The address clients reach Berth at (behind a proxy, say); links and kubeconfigs use it. Default: from host and port. */
   publicUrl?: string;
   /**
-   * Whether the local cloud runs pods of Node.js images for real, as child processes (default true);
-   * false simulates every pod. Running them runs the code a cluster's users deploy.
+   * Whether the local cloud runs pods of Node.js images for real: in sandboxes (true or 'sandboxed', the
+   * default; where none can be made, pods are simulated and say why), without one ('unsandboxed': the
+   * code a cluster's users deploy then runs as Berth's user), or not at all (false).
    */
-  runWorkloads?: boolean;
+  runWorkloads?: boolean | 'sandboxed' | 'unsandboxed';
+  /** Pods that run for real at once; more wait, Pending (default: what half the machine's memory holds at 256 MiB each). */
+  maxRunningPods?: number;
+  /** How long running pods' service-account tokens live (1 hour; the kubelet renews them at 80%). */
+  podTokenLifetimeMs?: number;
   /** Request timeout and per-address connection cap of the HTTPS port. */
   limits?: Partial<HttpLimits>;
 }
@@ -83,7 +88,8 @@ async function azureCredential(): Promise<TokenCredential> {
  */
 export async function createBerth(options: BerthOptions): Promise<RunningBerth> {
   await secureHome(options.home);
-  const ca = await loadOrCreateCa(options.home);
+  const caNames = berthPermittedNames({ host: options.host, publicUrl: options.publicUrl, cloudappZone: options.cloudappZone ?? 'azure.com' });
+  const ca = await loadOrCreateCa(options.home, { permitted: caNames });
   const serverCert = await loadOrCreateServerCertificate(options.home, ca, options.host);
   const adminToken = await loadOrCreateAdminToken(options.home);
   const tokenSigningKey = await loadOrCreateTokenSigningKey(options.home);
@@ -94,6 +100,15 @@ export async function createBerth(options: BerthOptions): Promise<RunningBerth> 
   try {
     await bootstrapStore(store.db, adminToken);
     const logger = pino({ level: options.logLevel }, process.stderr);
+    if (ca.notice) logger.warn(ca.notice);
+    const mode = options.runWorkloads === true || options.runWorkloads === undefined ? 'sandboxed' : options.runWorkloads;
+    const plan = await planWorkloads(mode, `berth-${process.pid}`);
+    if ('off' in plan && mode !== false) logger.warn(`Workloads are off, every pod is simulated: ${plan.off}`);
+    else if ('isolation' in plan && plan.isolation.kind === 'unsandboxed') {
+      logger.warn("Workloads run unsandboxed (--run-workloads=unsandboxed): pods run as Berth's user and can read its home folder, its keys and its store.");
+    } else if ('isolation' in plan && plan.isolation.kind === 'sandboxed' && plan.isolation.cgroupsMissing) {
+      logger.warn(`Pods run sandboxed, but only their JavaScript heap is bounded by their memory limits: ${plan.isolation.cgroupsMissing}.`);
+    }
     const engine = new OperationsEngine({ db: store.db, leaseMs: options.leaseMs, log: logger });
     const settings = { provisioningDelayMs: options.provisioningDelayMs };
     const localCloud = createLocalCloud({
@@ -101,7 +116,9 @@ export async function createBerth(options: BerthOptions): Promise<RunningBerth> 
       box,
       caPem: ca.certPem,
       settings,
-      runWorkloads: options.runWorkloads ?? true,
+      workloads: plan,
+      maxRunningPods: options.maxRunningPods,
+      podTokenLifetimeMs: options.podTokenLifetimeMs,
       workloadsDir: join(options.home, 'workloads'),
       log: logger,
     });

@@ -1,2 +1,3 @@
 export { createBerth } from './create-berth.js';
 export type { BerthOptions, RunningBerth } from './create-berth.js';
+export { defaultMaxRunningPods } from '@berth/local-cloud';

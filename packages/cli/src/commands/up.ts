@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { berthHome } from '@berth/sdk/node';
-import { createBerth } from '@berth/server';
+import { createBerth, defaultMaxRunningPods } from '@berth/server';
 import { parseHttpsOrigin, parseInteger } from '../options.js';
 
 export function upCommand(): Command {
@@ -61,9 +61,26 @@ export function upCommand(): Command {
       "image that runs the inference front end's router (shipped in a ConfigMap, started with node): a public Node.js image",
       'node:20-alpine',
     )
+    .addOption(
+      new Option(
+        '--run-workloads [how]',
+        "run pods of Node.js images (node:*) for real: 'sandboxed' (the default; needs bubblewrap, else pods are simulated and say why) or 'unsandboxed' (pods run as your user and can read this home folder: only for code you trust)",
+      )
+        .choices(['sandboxed', 'unsandboxed'])
+        .preset('sandboxed')
+        .default('sandboxed'),
+    )
     .option(
       '--no-run-workloads',
-      'simulate every pod of the local cloud instead of running pods of Node.js images (node:*) as child processes: nothing users deploy runs, and scoring endpoints do not answer',
+      'simulate every pod of the local cloud instead of running any: nothing users deploy runs, and scoring endpoints do not answer',
+    )
+    .addOption(
+      new Option(
+        '--max-running-pods <n>',
+        'pods that run for real at once; more wait, Pending, until one stops (default: what half the memory holds at 256 MiB a pod)',
+      )
+        .argParser(parseInteger('--max-running-pods', 1, 10_000))
+        .default(defaultMaxRunningPods()),
     )
     .option('--cloudapp-zone <zone>', 'DNS zone of generated TLS host names (<label>######.<region>.cloudapp.<zone>)', 'azure.com')
     .addOption(
@@ -88,10 +105,13 @@ Examples:
 Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the token in <home>/token.
 
 Workloads: the local cloud runs pods whose image is a Node.js image (node:*) and whose command starts
-with 'node' as child processes of this command, each on its own loopback address (127.128.0.0/9), with
-its ConfigMap/Secret volumes as files in <home>/workloads (private). That runs code the clusters' users
-deploy, as your user: --no-run-workloads simulates every pod instead (so do all but one of several
-berth up sharing a PostgreSQL store: each would run every pod). Each LoadBalancer Service port is
+with 'node' for real, each in a bubblewrap sandbox (install Debian's 'bubblewrap'): its own user (where
+berth up runs as root), mount, PID and network namespaces, nothing of this machine's files but node and
+its libraries, its volumes and token from <home>/workloads (private), its memory limit (a cgroup, where
+berth up runs as root; 1 GiB when none is set) and its own loopback address (127.128.0.0/9) as its only
+one. Where no sandbox can be made, pods are simulated and the log says why. --run-workloads=unsandboxed
+runs them as plain child processes of this command, as your user; --no-run-workloads simulates every pod
+(so do all but one of several berth up sharing a PostgreSQL store: each would run every pod). Each LoadBalancer Service port is
 also served on a loopback port, listed in the Service's berth.dev/local-endpoints annotation and in
 'berth ml computetarget show' (localEndpoints).`,
     )
@@ -115,7 +135,8 @@ also served on a loopback port, listed in the Service's berth.dev/local-endpoint
         frontEndImage: string;
         cloudappZone: string;
         resyncIntervalMs: number;
-        runWorkloads: boolean;
+        runWorkloads: boolean | 'sandboxed' | 'unsandboxed';
+        maxRunningPods: number;
       }) => {
         const server = await createBerth({
           home: berthHome(opts.home),
@@ -133,6 +154,7 @@ also served on a loopback port, listed in the Service's berth.dev/local-endpoint
           resyncIntervalMs: opts.resyncIntervalMs,
           publicUrl: opts.publicUrl,
           runWorkloads: opts.runWorkloads,
+          maxRunningPods: opts.maxRunningPods,
           limits: {
             requestTimeoutMs: opts.requestTimeoutMs,
             maxConnectionsPerAddress: opts.maxConnectionsPerAddress,

@@ -1,15 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { ContainerConfigError } from './pod-files.js';
 import { imagePullError } from './runnable.js';
-
-/** The preload module that gives the process its pod's network (see pod-network.ts). */
-const POD_NETWORK = fileURLToPath(new URL('./pod-network.js', import.meta.url));
 
 /** CrashLoopBackOff: 10 s after the first exit, doubling up to 5 minutes, as the kubelet waits. */
 const BACKOFF_BASE_MS = 10_000;
@@ -39,13 +36,45 @@ export interface ContainerSpec {
   ports?: Array<{ name?: string; containerPort: number }>;
   readinessProbe?: Probe;
   livenessProbe?: Probe;
+  resources?: { limits?: Record<string, unknown>; requests?: Record<string, unknown> };
 }
 
-/** What starting the process takes, made afresh at each start (config may have changed). */
+/** What starting the process takes, made afresh at each start (config may have changed): `node`'s arguments, environment and folder. */
 export interface Launch {
   args: string[];
   env: Record<string, string>;
   cwd: string;
+}
+
+/** A container's process once started, and what its end meant. */
+export interface StartedProcess {
+  child: ChildProcess;
+  /** Whether the kernel killed it for going past its memory limit. */
+  oomKilled(): Promise<boolean>;
+  /** Asks the process to stop (SIGTERM to what runs in a sandbox, not to the sandbox). */
+  terminate(): void;
+  /** Frees what the start took (its cgroup), once the process is gone. */
+  release(): Promise<void>;
+}
+
+/** Starts a container's process (in a sandbox, or not), its output to the log file given. */
+export type ProcessLauncher = (launch: Launch, log: number) => Promise<StartedProcess>;
+
+/** What V8 prints when a process runs out of heap or cannot get memory: the container ran out of its memory. */
+const OUT_OF_MEMORY = /JavaScript heap out of memory|Fatal process out of memory|Fatal process OOM/;
+
+/** Whether a log's end says the process ran out of memory. */
+async function logSaysOutOfMemory(path: string): Promise<boolean> {
+  const file = await open(path, 'r').catch(() => undefined);
+  if (!file) return false;
+  try {
+    const { size } = await file.stat();
+    const length = Math.min(size, 4096);
+    const { buffer } = await file.read(Buffer.alloc(length), 0, length, size - length);
+    return OUT_OF_MEMORY.test(buffer.toString('utf8'));
+  } finally {
+    await file.close();
+  }
 }
 
 export type ContainerState =
@@ -66,6 +95,7 @@ export class ContainerRun {
   lastState: ContainerState | undefined;
   ready = false;
   private child: ChildProcess | undefined;
+  private process: StartedProcess | undefined;
   private startedAtMs = 0;
   private stopping = false;
   private timers = new Set<NodeJS.Timeout>();
@@ -79,6 +109,7 @@ export class ContainerRun {
     private readonly restartPolicy: string,
     private readonly logPath: (restart: number) => string,
     private readonly prepare: () => Promise<Launch>,
+    private readonly launcher: ProcessLauncher,
     private readonly changed: () => void,
   ) {}
 
@@ -117,17 +148,21 @@ export class ContainerRun {
     }
     if (this.stopping) return;
     const log = openSync(this.logPath(this.restartCount), 'a', 0o600);
-    let child: ChildProcess;
+    let started: StartedProcess;
     try {
-      child = spawn(process.execPath, ['--import', POD_NETWORK, ...launch.args], {
-        cwd: launch.cwd,
-        env: launch.env,
-        stdio: ['ignore', log, log, 'ipc'],
-      });
+      started = await this.launcher(launch, log);
+    } catch (err) {
+      // As the kubelet reports a container its runtime could not start; tried again, as a missing config is.
+      this.state = { waiting: { reason: 'RunContainerError', message: (err as Error).message } };
+      this.changed();
+      this.later(CONFIG_RETRY_MS, () => this.start());
+      return;
     } finally {
       closeSync(log);
     }
+    const { child } = started;
     this.child = child;
+    this.process = started;
     this.startedAtMs = Date.now();
     const startedAt = stamp();
     this.state = { running: { startedAt } };
@@ -135,7 +170,7 @@ export class ContainerRun {
     this.livenessFailures = 0;
     this.ready = this.spec.readinessProbe === undefined;
     child.on('error', () => undefined);
-    child.once('exit', (code, signal) => this.exited(child, startedAt, code, signal));
+    child.once('exit', (code, signal) => void this.exited(started, startedAt, code, signal));
     this.changed();
     if (this.spec.readinessProbe) this.later((this.spec.readinessProbe.initialDelaySeconds ?? 0) * 1000, () => this.probeReadiness(child));
     if (this.spec.livenessProbe) this.later(Math.max(1, this.spec.livenessProbe.initialDelaySeconds ?? 0) * 1000, () => this.probeLiveness(child));
@@ -146,15 +181,15 @@ export class ContainerRun {
     this.stopping = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const { child, process: started } = this;
+    if (!child || !started || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
       child.once('exit', () => {
         clearTimeout(kill);
         resolve();
       });
-      child.kill('SIGTERM');
+      started.terminate();
     });
   }
 
@@ -166,14 +201,20 @@ export class ContainerRun {
     this.timers.add(timer);
   }
 
-  private exited(child: ChildProcess, startedAt: string, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.child !== child) return;
+  private async exited(started: StartedProcess, startedAt: string, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    if (this.child !== started.child) return;
     this.child = undefined;
     this.ready = false;
+    const finishedAt = stamp();
+    const oomKilled =
+      !this.stopping && code !== 0 && ((await started.oomKilled().catch(() => false)) || (await logSaysOutOfMemory(this.logPath(this.restartCount))));
+    await started.release().catch(() => undefined);
     const signum = signal ? (constants.signals[signal] ?? 9) : undefined;
-    const exitCode = code ?? 128 + (signum ?? 9);
+    // As the kubelet reports a container the kernel killed for its memory: OOMKilled, 137.
+    const exitCode = oomKilled ? 137 : (code ?? 128 + (signum ?? 9));
+    const reason = oomKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
     const terminated: ContainerState = {
-      terminated: { exitCode, ...(signum ? { signal: signum } : {}), reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt: stamp() },
+      terminated: { exitCode, ...(signum && !oomKilled ? { signal: signum } : {}), reason, startedAt, finishedAt },
     };
     if (this.stopping) {
       this.state = terminated;

@@ -116,6 +116,12 @@ export class LocalLoadBalancers {
       .map(([key, listeners]) => ({ service: key.slice(prefix.length), ports: listeners.map((l) => ({ name: l.portKey, localPort: l.port })) }));
   }
 
+  /** Whether one of a cluster's Services is served on this local port: what its pods may connect to. */
+  servesPort(clusterId: string, port: number): boolean {
+    for (const [key, listeners] of this.listeners) if (key.startsWith(`${clusterId}/`) && listeners.some((l) => l.port === port)) return true;
+    return false;
+  }
+
   /** Stops serving a Service that is gone or no longer served. */
   async close(key: string): Promise<void> {
     for (const l of this.listeners.get(key) ?? []) this.closeListener(l);

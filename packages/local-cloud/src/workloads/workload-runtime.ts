@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chown, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { SecretBox } from '@berth/pki';
@@ -14,6 +15,9 @@ import { unlessRaced } from '../kube/controllers/writes.js';
 import { ContainerRun, type ContainerSpec, type ContainerState } from './container-run.js';
 import { LoopbackAddresses } from './loopback-addresses.js';
 import type { LocalLoadBalancers } from './local-load-balancers.js';
+import { sandboxedLauncher, unsandboxedLauncher } from './pod-launchers.js';
+import { PodNetworkBridge } from './pod-network-bridge.js';
+import type { WorkloadIsolation } from './workload-isolation.js';
 import {
   containerEnv,
   ContainerConfigError,
@@ -52,7 +56,17 @@ interface PodRun {
   volumesPending: boolean;
   /** When the pod's token is due for renewal (undefined until one is written). */
   tokenRenewAt?: number;
+  /** The unprivileged user its processes run as, where Berth is root and sandboxes them. */
+  user?: number;
+  /** Its network's only way out, when sandboxed. */
+  bridge?: PodNetworkBridge;
   stopped: boolean;
+}
+
+/** A pod waiting for one of the `--max-running-pods` places. */
+interface WaitingPod {
+  clusterId: string;
+  uid: string;
 }
 
 interface Condition {
@@ -74,6 +88,17 @@ function isAlive(pid: number): boolean {
 }
 
 const podKey = (clusterId: string, namespace: string, name: string) => `${clusterId}/${namespace}/${name}`;
+
+/** A pod's own user id where Berth is root: from its cluster and uid, above any account's, so no two pods (nor clusters) share one. */
+const podUserId = (clusterId: string, uid: string) => 1_000_000 + (createHash('sha256').update(`${clusterId}/${uid}`).digest().readUInt32BE(0) % 1_000_000_000);
+
+/** Gives a folder or file, and what it holds, to a pod's user (symbolic links are never followed). */
+async function chownTree(path: string, user: number): Promise<void> {
+  const stat = await lstat(path).catch(() => undefined);
+  if (!stat || stat.isSymbolicLink()) return;
+  await chown(path, user, user);
+  if (stat.isDirectory()) for (const entry of await readdir(path)) await chownTree(join(path, entry), user);
+}
 const stamp = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export interface WorkloadRuntimeOptions {
@@ -88,6 +113,10 @@ export interface WorkloadRuntimeOptions {
   loadBalancers: LocalLoadBalancers;
   /** How long pods' service-account tokens live (POD_TOKEN_LIFETIME_MS). */
   podTokenLifetimeMs?: number;
+  /** How pods run: in sandboxes, or (the operator's explicit choice) as plain child processes. */
+  isolation: WorkloadIsolation;
+  /** Pods that run for real at once; more wait, Pending, for a place (`--max-running-pods`). */
+  maxRunningPods: number;
   log?: { warn(obj: object, msg: string): void };
 }
 
@@ -105,6 +134,9 @@ function serviceAccountOf(pod: KubeObject): ServiceAccountRef {
  */
 export class WorkloadRuntime {
   private readonly pods = new Map<string, PodRun>();
+  private readonly waiting = new Map<string, WaitingPod>();
+  /** The cluster of each running pod's address: what a pod's bridge lets it reach. */
+  private readonly podIps = new Map<string, string>();
   private readonly addresses = new LoopbackAddresses();
   private readonly statusQueue: WorkQueue;
   /** Per pod, renews its token before it expires. */
@@ -112,6 +144,8 @@ export class WorkloadRuntime {
   private readonly onChange = (change: ObjectChange) => this.observe(change);
   private root = '';
   private apiUrl = '';
+  private bridges = 0;
+  private closing = false;
 
   constructor(private readonly options: WorkloadRuntimeOptions) {
     this.statusQueue = new WorkQueue({
@@ -144,15 +178,19 @@ export class WorkloadRuntime {
   }
 
   async stop(): Promise<void> {
+    this.closing = true;
     this.options.store.off('change', this.onChange);
+    this.waiting.clear();
     await Promise.all([...this.pods.keys()].map((key) => this.stopPod(key, SHUTDOWN_GRACE_MS)));
     await this.statusQueue.shutdown();
     await this.tokenQueue.shutdown();
+    if (this.options.isolation.kind === 'sandboxed') await this.options.isolation.cgroups?.close();
     if (this.root) await rm(this.root, { recursive: true, force: true });
   }
 
   /** Stops the pods of a cluster that is being deleted (its objects go without change events). */
   async stopCluster(clusterId: string): Promise<void> {
+    for (const [key, w] of this.waiting) if (w.clusterId === clusterId) this.waiting.delete(key);
     const keys = [...this.pods.entries()].filter(([, p]) => p.clusterId === clusterId).map(([k]) => k);
     await Promise.all(keys.map((key) => this.stopPod(key, SHUTDOWN_GRACE_MS)));
   }
@@ -170,6 +208,7 @@ export class WorkloadRuntime {
     const { clusterId, resource, namespace, name, object } = change;
     if (resource === PODS) {
       if (change.type === 'DELETED') {
+        if (this.waiting.get(podKey(clusterId, namespace, name))?.uid === object.metadata.uid) this.waiting.delete(podKey(clusterId, namespace, name));
         const run = this.pods.get(podKey(clusterId, namespace, name));
         if (run && run.uid === object.metadata.uid) void this.stopPod(podKey(clusterId, namespace, name), run.graceMs);
       } else this.podChanged(clusterId, object);
@@ -189,7 +228,41 @@ export class WorkloadRuntime {
     if (!isBound(pod) || pod.metadata.deletionTimestamp || !isRunnable(podSpecOf(pod))) return;
     // A pod of the same name made anew: the old one's processes stop, the new one's start (each run is in the map from its first moment, so no change starts a pod twice).
     if (run) void this.stopPod(key, run.graceMs);
+    if (this.waiting.get(key)?.uid === uid) return;
+    if (this.pods.size >= this.options.maxRunningPods) {
+      // No place: the pod waits, Pending, and its status says why (writeStatus).
+      this.waiting.set(key, { clusterId, uid: uid! });
+      this.statusQueue.add(key);
+      return;
+    }
+    this.waiting.delete(key);
     this.startPod(clusterId, pod).catch((err) => this.options.log?.warn({ err, pod: key }, 'could not start a pod'));
+  }
+
+  /** Starts the pods that waited longest, while there are places. */
+  private async admitWaiting(): Promise<void> {
+    for (const [key, w] of this.waiting) {
+      if (this.closing || this.pods.size >= this.options.maxRunningPods) return;
+      this.waiting.delete(key);
+      const [, namespace, name] = key.split('/');
+      const pod = await this.options.store.get(w.clusterId, PODS, namespace, name);
+      if (pod && pod.metadata.uid === w.uid && !this.closing) this.podChanged(w.clusterId, pod);
+    }
+  }
+
+  /** Gives the pod's files to its user (they are written as Berth's), so that it can read them in its sandbox. */
+  private async own(run: PodRun): Promise<void> {
+    if (run.user === undefined) return;
+    for (const entry of ['home', 'volumes', 'serviceaccount', 'kubeconfig', 'etc']) await chownTree(join(run.dir, entry), run.user);
+  }
+
+  /** Whether a sandboxed pod of this cluster may connect here: its cluster's API, its cluster's Services and pods. */
+  private egressAllowed(clusterId: string, host: string, port: number): boolean {
+    const api = new URL(this.apiUrl);
+    const apiHost = ['localhost', '0.0.0.0', '[::]'].includes(api.hostname) ? '127.0.0.1' : api.hostname.replace(/^\[|\]$/g, '');
+    if (host === apiHost && port === Number(api.port || 443)) return true;
+    if (host === '127.0.0.1' && this.options.loadBalancers.servesPort(clusterId, port)) return true;
+    return this.podIps.get(host) === clusterId;
   }
 
   /** Writes again the volumes of running pods that mount a ConfigMap or Secret that changed (as the kubelet refreshes them). */
@@ -244,6 +317,7 @@ export class WorkloadRuntime {
     const token = await this.podToken(run, pod);
     await writeServiceAccountFiles(run.dir, pod, { token, caPem: this.options.caPem });
     await writeFile(join(run.dir, 'kubeconfig'), this.kubeconfig(clusterId, token, run.dir), { mode: 0o600 });
+    await this.own(run);
   }
 
   private async writeVolumes(run: PodRun, pod: KubeObject): Promise<void> {
@@ -251,6 +325,7 @@ export class WorkloadRuntime {
       const token = await this.podToken(run, pod);
       await writePodVolumes(run.dir, pod, this.sources(run.clusterId, pod), { token, caPem: this.options.caPem });
       await writeFile(join(run.dir, 'kubeconfig'), this.kubeconfig(run.clusterId, token, run.dir), { mode: 0o600 });
+      await this.own(run);
       run.volumesPending = false;
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
@@ -266,6 +341,7 @@ export class WorkloadRuntime {
     const previousIp = (pod.status as { podIP?: string } | undefined)?.podIP;
     const ip = this.addresses.allocate(uid!, previousIp);
     const dir = join(this.root, clusterId, `${namespace}_${name}_${uid}`);
+    const { isolation } = this.options;
     const run: PodRun = {
       clusterId,
       uid: uid!,
@@ -274,12 +350,21 @@ export class WorkloadRuntime {
       containers: [],
       graceMs: (spec.terminationGracePeriodSeconds ?? 30) * 1000,
       volumesPending: false,
+      ...(isolation.kind === 'sandboxed' && process.getuid?.() === 0 ? { user: podUserId(clusterId, uid!) } : {}),
       stopped: false,
     };
     this.pods.set(key, run);
-    await mkdir(join(dir, 'logs'), { recursive: true, mode: 0o700 });
-    await mkdir(join(dir, 'home'), { recursive: true, mode: 0o700 });
+    this.podIps.set(ip, clusterId);
+    for (const folder of ['logs', 'home', 'volumes', 'etc']) await mkdir(join(dir, folder), { recursive: true, mode: 0o700 });
+    await this.writeEtc(run, name!);
     const kubeconfigPath = join(dir, 'kubeconfig');
+    const bridgeDir = join(this.root, 'net', String(++this.bridges));
+    if (isolation.kind === 'sandboxed') {
+      // Its own short folder: a Unix socket's path has at most 107 bytes. Berth's, so the pod cannot replace the socket.
+      await mkdir(bridgeDir, { recursive: true, mode: 0o755 });
+      run.bridge = new PodNetworkBridge(ip, join(bridgeDir, 'bridge.sock'), (host, port) => this.egressAllowed(clusterId, host, port), this.options.log);
+      await run.bridge.start();
+    }
     // Written once here, again when what they hold changes (sourceChanged); a missing source is retried at each container start.
     await this.writeVolumes(run, pod).catch((err) => {
       if (!(err instanceof ContainerConfigError)) throw err;
@@ -305,7 +390,7 @@ export class WorkloadRuntime {
         for (const k of Object.keys(env)) env[k] = hostPath(paths, env[k]);
         return {
           args: [...container.command!.slice(1), ...(container.args ?? [])].map((a) => hostPath(paths, a)),
-          cwd: container.workingDir ? hostPath(paths, container.workingDir) : dir,
+          cwd: container.workingDir ? hostPath(paths, container.workingDir) : join(dir, 'home'),
           // Nothing of Berth's own environment: a workload gets its pod's variables and what running node needs.
           env: {
             PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -318,6 +403,28 @@ export class WorkloadRuntime {
           },
         };
       };
+      const launcher =
+        isolation.kind === 'sandboxed'
+          ? sandboxedLauncher(
+              {
+                sandbox: isolation.sandbox,
+                cgroups: isolation.cgroups,
+                uid: run.user,
+                hostname: name!,
+                // At the paths Berth writes them to, so that the paths it gives (volume mounts, KUBECONFIG) hold inside too.
+                mounts: [
+                  { source: join(dir, 'home'), target: join(dir, 'home') },
+                  { source: join(dir, 'volumes'), target: join(dir, 'volumes') },
+                  { source: join(dir, 'serviceaccount'), target: join(dir, 'serviceaccount'), readOnly: true },
+                  { source: kubeconfigPath, target: kubeconfigPath, readOnly: true },
+                  { source: join(dir, 'etc'), target: '/etc', readOnly: true },
+                ],
+                bridgeDir,
+                cgroupName: `${uid}-${container.name}`,
+              },
+              container,
+            )
+          : unsandboxedLauncher(container);
       run.containers.push(
         new ContainerRun(
           container,
@@ -325,6 +432,7 @@ export class WorkloadRuntime {
           spec.restartPolicy ?? 'Always',
           (n) => join(dir, 'logs', `${container.name}.${n}.log`),
           prepare,
+          launcher,
           () => this.statusQueue.add(key),
         ),
       );
@@ -339,8 +447,22 @@ export class WorkloadRuntime {
     this.pods.delete(key);
     run.stopped = true;
     await Promise.all(run.containers.map((c) => c.stop(graceMs)));
+    await run.bridge?.stop();
+    this.podIps.delete(run.ip);
     this.addresses.release(run.ip);
     await rm(run.dir, { recursive: true, force: true });
+    await this.admitWaiting();
+  }
+
+  /** The pod's /etc: its name and `localhost` in hosts, and its user in passwd and group (what `os.userInfo()` reads). */
+  private async writeEtc(run: PodRun, name: string): Promise<void> {
+    const user = run.user ?? process.getuid?.() ?? 0;
+    const files = {
+      hosts: `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${run.ip}\t${name}\n`,
+      passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\n${user === 0 ? '' : `pod:x:${user}:${user}:pod:${join(run.dir, 'home')}:/usr/sbin/nologin\n`}`,
+      group: `root:x:0:\n${user === 0 ? '' : `pod:x:${user}:\n`}`,
+    };
+    for (const [file, content] of Object.entries(files)) await writeFile(join(run.dir, 'etc', file), content, { mode: 0o644 });
   }
 
   /**
@@ -381,10 +503,36 @@ export class WorkloadRuntime {
     });
   }
 
+  /** A pod waiting for a place: Pending, and its status says why and what frees one. */
+  private async writeWaitingStatus(key: string): Promise<void> {
+    const waiting = this.waiting.get(key);
+    if (!waiting) return;
+    const [clusterId, namespace, name] = key.split('/');
+    const pod = await this.options.store.get(clusterId, PODS, namespace, name);
+    if (!pod || pod.metadata.uid !== waiting.uid) return;
+    const max = this.options.maxRunningPods;
+    const message = `berth up runs at most ${max} pods for real at once (--max-running-pods ${max}): this pod starts when one of them stops.`;
+    const previous = (pod.status ?? {}) as { containerStatuses?: Array<{ name: string }> };
+    const status = {
+      ...(pod.status as object | undefined),
+      phase: 'Pending',
+      reason: 'MaxRunningPods',
+      message,
+      containerStatuses: (previous.containerStatuses ?? []).map((c) => ({
+        ...c,
+        ready: false,
+        started: false,
+        state: { waiting: { reason: 'MaxRunningPods', message } },
+      })),
+    };
+    if (isDeepStrictEqual(status, pod.status)) return;
+    await unlessRaced(this.options.store.replace(clusterId, PODS, { ...pod, status }, pod.metadata.resourceVersion));
+  }
+
   /** The pod's status from its containers' states, written when it differs from the stored one. */
   private async writeStatus(key: string): Promise<void> {
     const run = this.pods.get(key);
-    if (!run) return;
+    if (!run) return this.writeWaitingStatus(key);
     const [clusterId, namespace, name] = key.split('/');
     const pod = await this.options.store.get(clusterId, PODS, namespace, name);
     if (!pod || pod.metadata.uid !== run.uid) return;

@@ -66,12 +66,18 @@ export class SimulatedControllers {
     private readonly db: Db,
     private readonly store: KubeObjectStore,
     private readonly clusters: ClusterDirectory,
-    options: { delayMs: number; runsForReal: RunsForReal; loadBalancers: LocalLoadBalancers; log?: { warn(obj: object, msg: string): void } },
+    options: {
+      delayMs: number;
+      runsForReal: RunsForReal;
+      simulatedMessage?: string;
+      loadBalancers: LocalLoadBalancers;
+      log?: { warn(obj: object, msg: string): void };
+    },
   ) {
     this.nodes = new NodeController(store);
     this.deployments = new DeploymentController(store);
-    this.replicaSets = new ReplicaSetController(store, options.runsForReal);
-    this.scheduler = new PodScheduler(store, options.runsForReal);
+    this.replicaSets = new ReplicaSetController(store, options.runsForReal, options.simulatedMessage);
+    this.scheduler = new PodScheduler(store, options.runsForReal, options.simulatedMessage);
     this.services = new ServiceController(store, options.loadBalancers);
     this.events = new SchedulingEventCleaner(store);
     this.endpointSlices = new EndpointSliceController(store);

@@ -80,7 +80,7 @@ function hostIpOf(settings: ClusterSettings, spec: PodSpec | undefined): string 
  * A pod bound to its node: Running and Ready at once when simulated (nothing runs, and its
  * status message says so), or ContainerCreating when the workload runtime is to start it.
  */
-export function startedPod(settings: ClusterSettings, pod: KubeObject, runsForReal: RunsForReal): KubeObject {
+export function startedPod(settings: ClusterSettings, pod: KubeObject, runsForReal: RunsForReal, simulatedMessage = SIMULATED_MESSAGE): KubeObject {
   const spec = podSpecOf(pod);
   const started = now();
   const real = runsForReal(spec);
@@ -103,7 +103,7 @@ export function startedPod(settings: ClusterSettings, pod: KubeObject, runsForRe
   pod.status = {
     phase: real ? 'Pending' : 'Running',
     conditions,
-    ...(real ? {} : { message: SIMULATED_MESSAGE }),
+    ...(real ? {} : { message: simulatedMessage }),
     hostIP: hostIpOf(settings, spec),
     ...(real ? {} : { podIP: addressAt(parseCidr(settings.podCidr)!, 10 + (hashInt(pod.metadata.name ?? '') % 60000)) }),
     startTime: started,

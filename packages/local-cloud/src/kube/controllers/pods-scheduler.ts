@@ -36,6 +36,8 @@ export class PodScheduler {
   constructor(
     private readonly store: KubeObjectStore,
     private readonly runsForReal: RunsForReal,
+    /** What a simulated pod's status says (why nothing runs). */
+    private readonly simulatedMessage?: string,
   ) {}
 
   async reconcile(clusterId: string, settings: ClusterSettings): Promise<ReconcileResult | void> {
@@ -54,11 +56,11 @@ export class PodScheduler {
       let updated: KubeObject | undefined;
       let message: string | undefined;
       if (spec?.nodeName !== undefined) {
-        updated = startedPod(settings, clone(pod), this.runsForReal);
+        updated = startedPod(settings, clone(pod), this.runsForReal, this.simulatedMessage);
       } else {
         const spot = placement.place(requests, spreadKey);
         if (spot.node !== undefined) {
-          updated = startedPod(settings, { ...clone(pod), spec: { ...spec, nodeName: spot.node } }, this.runsForReal);
+          updated = startedPod(settings, { ...clone(pod), spec: { ...spec, nodeName: spot.node } }, this.runsForReal, this.simulatedMessage);
           placement.bind(updated, requests, spreadKey);
         } else if (schedulingMessage(pod) !== spot.message) {
           message = spot.message;

@@ -43,6 +43,7 @@ export class ReplicaSetController {
   constructor(
     private readonly store: KubeObjectStore,
     private readonly runsForReal: RunsForReal,
+    private readonly simulatedMessage?: string,
   ) {}
 
   async reconcile(clusterId: string, settings: ClusterSettings, namespace: string, name: string): Promise<void> {
@@ -118,7 +119,7 @@ export class ReplicaSetController {
       try {
         if ('unschedulable' in where) return await createUnschedulable(this.store, clusterId, pod, where.unschedulable);
         (pod.spec as PodSpec).nodeName = where.node;
-        return await this.store.create(clusterId, PODS, startedPod(settings, pod, this.runsForReal));
+        return await this.store.create(clusterId, PODS, startedPod(settings, pod, this.runsForReal, this.simulatedMessage));
       } catch (err) {
         if (!(err instanceof KubeError && err.reason === 'AlreadyExists') || attempt >= NAME_ATTEMPTS) throw err;
       }
