@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { berthHome } from '@berth/sdk/node';
 import { createBerth, defaultMaxRunningPods } from '@berth/server';
 import { parseHttpsOrigin, parseInteger } from '../options.js';
+import { readStoreFile, STORE_ENV, storeOption } from './up-store.js';
 
 export function upCommand(): Command {
   return new Command('up')
@@ -9,7 +10,13 @@ export function upCommand(): Command {
     .option('--home <dir>', 'Berth home folder (CA, token, SQLite store); env BERTH_HOME', undefined)
     .option('--port <n>', 'HTTPS port (0 picks a free one)', parseInteger('--port', 0, 65535), 7443)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--store <url>', 'store: a SQLite file path (default <home>/berth.db) or a postgres://... URL')
+    .addOption(
+      new Option(
+        '--store <url>',
+        `store: a SQLite file path (default <home>/berth.db) or a postgres://... URL; env ${STORE_ENV}. A password here shows in the process list: give such a URL in ${STORE_ENV} or --store-file`,
+      ).conflicts('storeFile'),
+    )
+    .addOption(new Option('--store-file <path>', 'a file holding the store URL (keep it private: chmod 600)').argParser(readStoreFile))
     .option('--provisioning-delay-ms <n>', 'how long the local cloud takes to provision resources', parseInteger('--provisioning-delay-ms', 0, 3_600_000), 3000)
     .addOption(
       new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'),
@@ -100,7 +107,8 @@ export function upCommand(): Command {
 Examples:
   berth up                                   # ~/.berth, SQLite, https://127.0.0.1:7443
   berth up --home /tmp/b --port 0            # a throw-away instance on a free port
-  berth up --store postgres://127.0.0.1/berth   # several processes can share one PostgreSQL
+  BERTH_STORE=postgres://berth:pw@db/berth berth up   # several processes can share one PostgreSQL
+  berth up --store-file /etc/berth/store-url      # the same URL, from a file only you can read
 
 Clients trust <home>/ca.pem and send 'Authorization: Bearer <token>' with the token in <home>/token.
 
@@ -121,6 +129,7 @@ also served on a loopback port, listed in the Service's berth.dev/local-endpoint
         port: number;
         host: string;
         store?: string;
+        storeFile?: string;
         provisioningDelayMs: number;
         logLevel: string;
         leaseMs: number;
@@ -138,11 +147,13 @@ also served on a loopback port, listed in the Service's berth.dev/local-endpoint
         runWorkloads: boolean | 'sandboxed' | 'unsandboxed';
         maxRunningPods: number;
       }) => {
+        const { store, warning } = storeOption(opts, process.env);
+        if (warning) process.stderr.write(`WARNING: ${warning}\n`);
         const server = await createBerth({
           home: berthHome(opts.home),
           host: opts.host,
           port: opts.port,
-          store: opts.store,
+          store,
           provisioningDelayMs: opts.provisioningDelayMs,
           logLevel: opts.logLevel,
           leaseMs: opts.leaseMs,
