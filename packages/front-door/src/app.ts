@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { ArmError, jsonNestedDeeperThan, MAX_JSON_NESTING } from '@berth/arm';
 import type { OperationHandler } from '@berth/operations';
-import type { ResourceDeleteHook } from './routes/resource-groups.js';
+import type { LinkedScopesHook, ResourceDeleteHook } from './routes/resource-groups.js';
 import type { BerthContext } from './context.js';
 import {
   checkRequestTarget,
@@ -51,6 +51,11 @@ export interface ResourceProvider {
   resourceTypes?: ResourceTypeMetadata[];
   /** Clean-up to run, by lower-cased resource type, when a resource group deletion removes such a resource. */
   deleteHooks?: Record<string, ResourceDeleteHook>;
+  /**
+   * By lower-cased resource type, the scopes outside the resource that its delete hook acts on and the action each
+   * needs: a resource group's deletion is refused (403 `LinkedAuthorizationFailed`) unless the caller holds them all.
+   */
+  deleteLinkedScopes?: Record<string, LinkedScopesHook>;
 }
 
 export interface BuildAppOptions {
@@ -134,7 +139,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(tokenServiceRoutes);
   await app.register(servicePrincipalRoutes);
   await app.register(subscriptionRoutes);
-  await app.register(resourceGroupRoutes);
+  await app.register(resourceGroupRoutes, { linkedScopes: Object.assign({}, ...options.providers.map((p) => p.deleteLinkedScopes ?? {})) });
   await app.register(roleAssignmentRoutes);
   await app.register(operationStatusRoutes);
   await app.register(providerRoutes(options.providers));

@@ -1,6 +1,6 @@
 export { buildApp } from './app.js';
 export type { BuildAppOptions, ResourceProvider } from './app.js';
-export type { ResourceDeleteHook } from './routes/resource-groups.js';
+export type { LinkedScope, LinkedScopesHook, ResourceDeleteHook } from './routes/resource-groups.js';
 export { bootstrapStore } from './bootstrap.js';
 export type { BerthContext } from './context.js';
 export { requireApiVersion } from './plugins/api-version.js';

@@ -6,6 +6,7 @@ import type { Db } from '@berth/store';
 import { CloudAccess, type ContainerServiceSettings } from './computes/cloud-access.js';
 import { computeOperationHandlers, driftTargetOf, ensureAutoCertificate, saveCompute, type ComputeRuntime } from './computes/compute-operations.js';
 import { computeRoutes } from './computes/compute-routes.js';
+import { clusterLinkOf } from './computes/linked-authorization.js';
 import type { ComputeBody } from '@berth/shapes';
 import { ComputeSecrets } from './computes/compute-state.js';
 import { workspaceOperationHandlers } from './workspaces/workspace-operations.js';
@@ -115,6 +116,8 @@ export function machineLearningProvider(options: MachineLearningOptions): Machin
           );
       },
     },
+    // The hook above acts on each compute's cluster, which an attached compute may have in another group.
+    deleteLinkedScopes: { [COMPUTE_TYPE.toLowerCase()]: async (_db, row) => clusterLinkOf(computes.codec.parse(row.body)) },
     async start() {
       await resync().catch((err) => options.log?.warn({ err }, 'resync of installed computes failed'));
       renewal = setInterval(() => void resync().catch((err) => options.log?.warn({ err }, 'resync of installed computes failed')), RENEWAL_CHECK_MS);

@@ -1,16 +1,59 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { ArmError, idKey, resourceGroupId } from '@berth/arm';
+import { ArmError, idKey, parseScope, resourceGroupId } from '@berth/arm';
+import { permits } from '@berth/compute-rules';
 import { deleteResourceTree, getResource, isUniqueViolation, listGroupContents, type Db, type ResourceRow } from '@berth/store';
 import type { OperationHandler } from '@berth/operations';
+import { permissionsAt } from '../permissions.js';
+import type { Principal } from '../roles.js';
 import { requireApiVersion } from '../plugins/api-version.js';
 import { nowIso, normalizeLocation, page, pageOf, sendAccepted } from '../arm-http.js';
 import { RESOURCE_GROUP_TYPE, resourceGroups, type ResourceGroupBody } from '../resource-groups-store.js';
 import { ResourceGroup, ResourceGroupList, ResourceGroupParams, ResourceGroupPatch, ResourceGroupPut } from '@berth/shapes';
 export const DELETE_RESOURCE_GROUP = 'Microsoft.Resources/resourceGroups/delete';
+/** The action ARM names a group's deletion by, on the group's scope. */
+const GROUP_DELETE_ACTION = 'Microsoft.Resources/subscriptions/resourceGroups/delete';
 
 export type ResourceDeleteHook = (db: Db, row: ResourceRow) => Promise<void>;
+
+/** A scope a resource's delete hook acts on with Berth's own identity, and the action ARM would check there. */
+export interface LinkedScope {
+  scope: string;
+  action: string;
+}
+
+/** The linked scopes deleting `row` with its group would act on, read before the deletion is accepted. */
+export type LinkedScopesHook = (db: Db, row: ResourceRow) => Promise<LinkedScope[]>;
+
+/**
+ * ARM's linked access check for a group's deletion: the caller needs each linked scope's action
+ * itself (its permissions there, as the front door resolves them), or the delete hooks would act
+ * for it where it has no role. Throws 403 `LinkedAuthorizationFailed` naming every scope it lacks.
+ */
+async function requireLinkedAccess(
+  db: Db,
+  principal: Principal | null,
+  group: { id: string; subscriptionKey: string; groupKey: string; idKey: string },
+  hooks: Record<string, LinkedScopesHook>,
+): Promise<void> {
+  const denied = new Map<string, LinkedScope>();
+  for (const row of await listGroupContents(db, group.subscriptionKey, group.groupKey, group.idKey)) {
+    for (const linked of (await hooks[row.type_key]?.(db, row)) ?? []) {
+      const scope = parseScope(linked.scope);
+      const allowed = principal && scope && permits(permissionsAt(principal, scope.path), linked.action);
+      if (!allowed) denied.set(`${idKey(linked.scope)} ${linked.action}`, linked);
+    }
+  }
+  if (denied.size === 0) return;
+  const who = principal?.name ?? 'unknown';
+  const refused = [...denied.values()];
+  throw new ArmError(
+    403,
+    'LinkedAuthorizationFailed',
+    `The client '${who}' with object id '${principal?.principalId ?? who}' has permission to perform action '${GROUP_DELETE_ACTION}' on scope '${group.id}'; however, it does not have permission to perform action(s) '${refused.map((l) => l.action).join(',')}' on the linked scope(s) '${refused.map((l) => l.scope).join(',')}' (respectively) or the linked scope(s) are invalid. Deleting the group would act on them; ask an Owner for Contributor on them or their resource groups.`,
+  );
+}
 
 /**
  * Deletes everything in a group, then the group, one resource per step so a
@@ -36,8 +79,11 @@ export function deleteResourceGroupHandler(
   };
 }
 
-/** `Microsoft.Resources/resourceGroups`: PUT, GET, HEAD, PATCH, DELETE (long-running) and list. */
-export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void> {
+/**
+ * `Microsoft.Resources/resourceGroups`: PUT, GET, HEAD, PATCH, DELETE (long-running) and list.
+ * `linkedScopes`: the providers' declarations, by lower-cased resource type, of where their delete hooks act.
+ */
+export async function resourceGroupRoutes(parent: FastifyInstance, options: { linkedScopes: Record<string, LinkedScopesHook> }): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   app.addHook('onRequest', requireApiVersion({ minimum: '2021-04-01', what: 'resource groups' }));
   const { db, engine } = app.berth;
@@ -145,6 +191,13 @@ export async function resourceGroupRoutes(parent: FastifyInstance): Promise<void
     const group = await resourceGroups.get(db, idKey(id));
     if (!group) throw new ArmError(404, 'ResourceGroupNotFound', `Resource group '${resourceGroupName}' could not be found.`);
     const { row, body } = group;
+    // Before anything changes, a repeated DELETE too: its 202 accepts the deletion on this caller's behalf as well.
+    await requireLinkedAccess(
+      db,
+      request.principal,
+      { id: body.id, subscriptionKey: row.subscription_key, groupKey: row.group_key, idKey: row.id_key },
+      options.linkedScopes,
+    );
     const op =
       (await engine.active(body.id)) ??
       (await (async () => {

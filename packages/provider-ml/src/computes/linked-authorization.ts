@@ -1,6 +1,7 @@
 import { ArmError, parseScope } from '@berth/arm';
-import { permissionsAt, type Principal } from '@berth/front-door';
-import { permits, type ClusterAction } from '@berth/compute-rules';
+import { permissionsAt, type LinkedScope, type Principal } from '@berth/front-door';
+import { clusterActions, permits, type ClusterAction } from '@berth/compute-rules';
+import type { ComputeBody } from '@berth/shapes';
 
 /** The compute actions that act on its cluster, as ARM names them on the compute's scope. */
 export const computeActions = {
@@ -28,4 +29,12 @@ export function requireLinkedAccess(
     'LinkedAuthorizationFailed',
     `The client '${who}' with object id '${principal?.principalId ?? who}' has permission to perform action '${check.action}' on scope '${check.computeId}'; however, it does not have permission to perform action '${check.clusterAction}' on the linked scope(s) '${check.clusterId}' or the linked scope(s) are invalid. Ask an Owner for Contributor on the cluster or its resource group.`,
   );
+}
+
+/**
+ * Where a resource group's deletion acts through one of its computes: its delete hook removes Berth's
+ * objects from the cluster with the cluster's admin credential, as detach does, wherever the cluster lives.
+ */
+export function clusterLinkOf(body: ComputeBody): LinkedScope[] {
+  return [{ scope: body.properties.resourceId, action: clusterActions.credentials }];
 }
