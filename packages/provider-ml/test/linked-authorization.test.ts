@@ -1,20 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { BerthClient } from '@berth/sdk';
 import { clusterActions, permits } from '@berth/compute-rules';
 import { credential, startTestBerth, testStores, waitForOperation, type HttpResponse, type TestBerth } from '../../../test-support/berth.js';
-import { clusterCredential, kubeApi, makeCluster, mlClient, paths, setUpWorkspaces, until } from './compute-fixtures.js';
+import { makeCluster, mlClient, paths, setUpWorkspaces, until } from './compute-fixtures.js';
+import { assign, clusterObjects, createPrincipal, tokenOf, type ServicePrincipal } from './principal-fixtures.js';
 
 const AUTHZ = 'api-version=2022-04-01';
-const ARM_SCOPE = 'https://management.core.windows.net//.default';
-
-interface ServicePrincipal {
-  name: string;
-  appId: string;
-  objectId: string;
-  password: string;
-}
 
 /**
  * Acting on a cluster through a compute (attach, PATCH, detach, delete, listKeys, listNodes) needs the
@@ -35,37 +27,8 @@ describe.each(testStores())('linked authorization of computes on their clusters,
   const computeId = (name: string) =>
     `/subscriptions/${sub}/resourceGroups/team-rg/providers/Microsoft.MachineLearningServices/workspaces/team-ws/computes/${name}`;
 
-  async function createPrincipal(name: string): Promise<ServicePrincipal> {
-    const res = await berth.request('POST', '/berth/servicePrincipals', { body: { displayName: name } });
-    expect(res.status, res.text).toBe(201);
-    return { name, appId: res.body.appId, objectId: res.body.objectId, password: res.body.password };
-  }
-
-  async function tokenOf(sp: ServicePrincipal): Promise<string> {
-    const res = await berth.request('POST', '/adfs/oauth2/token', {
-      token: null,
-      rawBody: new URLSearchParams({ client_id: sp.appId, client_secret: sp.password, grant_type: 'client_credentials', scope: ARM_SCOPE }).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
-    expect(res.status, res.text).toBe(200);
-    return res.body.access_token;
-  }
-
-  /** The built-in role's definition id, found by name (so the test holds whatever GUID Berth gives it). */
-  async function roleDefinitionId(role: string): Promise<string> {
-    const filter = encodeURIComponent(`roleName eq '${role}'`);
-    const res = await berth.request('GET', `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions?${AUTHZ}&$filter=${filter}`);
-    expect(res.body.value, res.text).toHaveLength(1);
-    return res.body.value[0].id;
-  }
-
-  async function assign(sp: ServicePrincipal, role: string, scope: string): Promise<void> {
-    const res = await berth.request('PUT', `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?${AUTHZ}`, {
-      body: { properties: { roleDefinitionId: await roleDefinitionId(role), principalId: sp.objectId, principalType: 'ServicePrincipal' } },
-    });
-    expect(res.status, res.text).toBe(201);
-  }
-
+  /** A cluster of clusters-rg's objects with their resourceVersions. */
+  const objectsOf = (cluster: string) => clusterObjects(berth, 'clusters-rg', cluster);
   const attachBody = (cluster: string) => ({ properties: { computeType: 'AKS', resourceId: cluster, properties: { clusterPurpose: 'DevTest' } } });
 
   /** The compute calls that act on a cluster, each as a request a principal sends. */
@@ -89,20 +52,6 @@ describe.each(testStores())('linked authorization of computes on their clusters,
     return { computes: computes.body.value, clusters: clusters.body.value };
   }
 
-  /** Every namespace, Deployment, Service, ConfigMap and Secret of a cluster with its resourceVersion, read with the cluster's admin kubeconfig. */
-  async function clusterObjects(cluster: string): Promise<Record<string, string>> {
-    const api = kubeApi(await clusterCredential(berth.request, p.cluster('clusters-rg', cluster), 'admin'));
-    const out: Record<string, string> = {};
-    for (const path of ['/api/v1/namespaces', '/apis/apps/v1/deployments', '/api/v1/services', '/api/v1/configmaps', '/api/v1/secrets']) {
-      const res = await api('GET', path);
-      expect(res.status, res.text).toBe(200);
-      for (const item of res.body.items as Array<{ metadata: { namespace?: string; name: string; resourceVersion: string } }>) {
-        out[`${path.split('/').pop()}/${item.metadata.namespace ?? ''}/${item.metadata.name}`] = item.metadata.resourceVersion;
-      }
-    }
-    return out;
-  }
-
   function expectLinkedRefusal(res: HttpResponse, sp: ServicePrincipal, compute: string, cluster: string, what: string): void {
     expect(res.status, `${what}: ${res.text}`).toBe(403);
     expect(res.body.error.code, what).toBe('LinkedAuthorizationFailed');
@@ -116,7 +65,7 @@ describe.each(testStores())('linked authorization of computes on their clusters,
   /** A call as `sp`, retried while the answer is a refusal (a new role assignment is seen within a second). */
   async function onceGranted(sp: ServicePrincipal, call: { method: string; path: string; body?: unknown }): Promise<HttpResponse> {
     return until(`${sp.name} allowed to ${call.method} ${call.path}`, async () => {
-      const res = await berth.request(call.method, call.path, { token: await tokenOf(sp), ...(call.body ? { body: call.body } : {}) });
+      const res = await berth.request(call.method, call.path, { token: await tokenOf(berth, sp), ...(call.body ? { body: call.body } : {}) });
       return res.status === 403 ? undefined : res;
     });
   }
@@ -132,20 +81,24 @@ describe.each(testStores())('linked authorization of computes on their clusters,
     const attach = await berth.request('PUT', p.compute('team-rg', 'team-ws', 'linked'), { body: attachBody(clusterId('victim')) });
     expect(attach.status, attach.text).toBe(201);
     expect((await waitForOperation(berth, attach.headers['azure-asyncoperation'] as string)).status).toBe('Succeeded');
-    intruder = await createPrincipal('intruder');
-    reader = await createPrincipal('cluster-reader');
-    await assign(intruder, 'Contributor', `/subscriptions/${sub}/resourceGroups/team-rg`);
-    await assign(reader, 'Contributor', `/subscriptions/${sub}/resourceGroups/team-rg`);
-    await assign(reader, 'Reader', `/subscriptions/${sub}/resourceGroups/clusters-rg`);
-    await assign(reader, 'Reader', clusterId('victim'));
+    intruder = await createPrincipal(berth, 'intruder');
+    reader = await createPrincipal(berth, 'cluster-reader');
+    await assign(berth, intruder, 'Contributor', `/subscriptions/${sub}/resourceGroups/team-rg`);
+    await assign(berth, reader, 'Contributor', `/subscriptions/${sub}/resourceGroups/team-rg`);
+    await assign(berth, reader, 'Reader', `/subscriptions/${sub}/resourceGroups/clusters-rg`);
+    await assign(berth, reader, 'Reader', clusterId('victim'));
   });
   afterAll(async () => {
     await berth?.close();
   });
 
   it('refuses attaching a cluster of a group where the caller has no role, whether or not it exists or is attached; nothing is created or touched', async () => {
-    const token = await tokenOf(intruder);
-    const before = { arm: await armState(), victim: await clusterObjects('victim'), spare: await clusterObjects('spare') };
+    const token = await tokenOf(berth, intruder);
+    const before = {
+      arm: await armState(),
+      victim: await objectsOf('victim'),
+      spare: await objectsOf('spare'),
+    };
     for (const cluster of [clusterId('spare'), clusterId('victim'), clusterId('no-such-cluster')]) {
       const res = await berth.request('PUT', p.compute('team-rg', 'team-ws', 'grab'), { token, body: attachBody(cluster) });
       expectLinkedRefusal(res, intruder, 'grab', cluster, `attach ${cluster}`);
@@ -159,12 +112,16 @@ describe.each(testStores())('linked authorization of computes on their clusters,
     )) as { statusCode?: number; code?: string } | undefined;
     expect([refused?.statusCode, refused?.code]).toEqual([403, 'LinkedAuthorizationFailed']);
     expect((await berth.request('GET', p.compute('team-rg', 'team-ws', 'grab'))).status).toBe(404);
-    expect({ arm: await armState(), victim: await clusterObjects('victim'), spare: await clusterObjects('spare') }).toEqual(before);
+    expect({
+      arm: await armState(),
+      victim: await objectsOf('victim'),
+      spare: await objectsOf('spare'),
+    }).toEqual(before);
   });
 
   it('refuses PATCH, detach, delete, listKeys and listNodes of a compute whose cluster is in such a group; the compute and the cluster stay as they were', async () => {
-    const token = await tokenOf(intruder);
-    const before = { arm: await armState(), victim: await clusterObjects('victim') };
+    const token = await tokenOf(berth, intruder);
+    const before = { arm: await armState(), victim: await objectsOf('victim') };
     expect(Object.keys(before.victim)).toEqual(expect.arrayContaining(['deployments/azureml/azureml-fe', 'services/azureml/azureml-fe']));
     for (const [what, call] of Object.entries(actingCalls('linked'))) {
       const res = await berth.request(call.method, call.path, { token, ...('body' in call ? { body: call.body } : {}) });
@@ -172,12 +129,16 @@ describe.each(testStores())('linked authorization of computes on their clusters,
     }
     // Reading the compute is not acting on the cluster: a Contributor of the workspace's group still sees it.
     expect((await berth.request('GET', p.compute('team-rg', 'team-ws', 'linked'), { token })).status).toBe(200);
-    expect({ arm: await armState(), victim: await clusterObjects('victim') }).toEqual(before);
+    expect({ arm: await armState(), victim: await objectsOf('victim') }).toEqual(before);
   });
 
   it("refuses a Reader of the cluster's group and of the cluster itself: reading a cluster is not acting on it", async () => {
-    const token = await tokenOf(reader);
-    const before = { arm: await armState(), victim: await clusterObjects('victim'), spare: await clusterObjects('spare') };
+    const token = await tokenOf(berth, reader);
+    const before = {
+      arm: await armState(),
+      victim: await objectsOf('victim'),
+      spare: await objectsOf('spare'),
+    };
     expect((await berth.request('GET', p.cluster('clusters-rg', 'victim'), { token })).status).toBe(200);
     expectLinkedRefusal(
       await berth.request('PUT', p.compute('team-rg', 'team-ws', 'grab'), { token, body: attachBody(clusterId('spare')) }),
@@ -190,15 +151,19 @@ describe.each(testStores())('linked authorization of computes on their clusters,
       const res = await berth.request(call.method, call.path, { token, ...('body' in call ? { body: call.body } : {}) });
       expectLinkedRefusal(res, reader, 'linked', clusterId('victim'), `${what} as Reader`);
     }
-    expect({ arm: await armState(), victim: await clusterObjects('victim'), spare: await clusterObjects('spare') }).toEqual(before);
+    expect({
+      arm: await armState(),
+      victim: await objectsOf('victim'),
+      spare: await objectsOf('spare'),
+    }).toEqual(before);
   });
 
   it("applies the same rule to computes Berth creates, whose cluster is in the workspace's group: rights on the workspace alone are not enough, on its group they are", async () => {
-    const wsOnly = await createPrincipal('workspace-contributor');
-    await assign(wsOnly, 'Contributor', `/subscriptions/${sub}/resourceGroups/team-rg/providers/Microsoft.MachineLearningServices/workspaces/team-ws`);
+    const wsOnly = await createPrincipal(berth, 'workspace-contributor');
+    await assign(berth, wsOnly, 'Contributor', `/subscriptions/${sub}/resourceGroups/team-rg/providers/Microsoft.MachineLearningServices/workspaces/team-ws`);
     const create = { properties: { computeType: 'AKS', properties: { clusterPurpose: 'DevTest', agentCount: 1, agentVmSize: 'Standard_D2_v2' } } };
     const before = await armState();
-    const refused = await berth.request('PUT', p.compute('team-rg', 'team-ws', 'made'), { token: await tokenOf(wsOnly), body: create });
+    const refused = await berth.request('PUT', p.compute('team-rg', 'team-ws', 'made'), { token: await tokenOf(berth, wsOnly), body: create });
     expect(refused.status, refused.text).toBe(403);
     expect(refused.body.error.code).toBe('LinkedAuthorizationFailed');
     expect(refused.body.error.message).toMatch(
@@ -207,7 +172,7 @@ describe.each(testStores())('linked authorization of computes on their clusters,
     expect(refused.body.error.message).toContain(clusterActions.write);
     expect(await armState()).toEqual(before);
 
-    const token = await tokenOf(intruder);
+    const token = await tokenOf(berth, intruder);
     const made = await berth.request('PUT', p.compute('team-rg', 'team-ws', 'made'), { token, body: create });
     expect(made.status, made.text).toBe(201);
     expect((await waitForOperation(berth, made.headers['azure-asyncoperation'] as string)).status).toBe('Succeeded');
@@ -220,14 +185,14 @@ describe.each(testStores())('linked authorization of computes on their clusters,
   });
 
   it('lets a Contributor on the cluster itself list the keys and update the compute', async () => {
-    const owner = await createPrincipal('cluster-contributor');
-    await assign(owner, 'Contributor', `/subscriptions/${sub}/resourceGroups/team-rg`);
-    await assign(owner, 'Contributor', clusterId('victim'));
+    const owner = await createPrincipal(berth, 'cluster-contributor');
+    await assign(berth, owner, 'Contributor', `/subscriptions/${sub}/resourceGroups/team-rg`);
+    await assign(berth, owner, 'Contributor', clusterId('victim'));
     const keys = await onceGranted(owner, actingCalls('linked').listKeys);
     expect(keys.status, keys.text).toBe(200);
     expect(keys.body.adminKubeConfig).toContain('apiVersion');
     const described = await berth.request('PATCH', p.compute('team-rg', 'team-ws', 'linked'), {
-      token: await tokenOf(owner),
+      token: await tokenOf(berth, owner),
       body: { properties: { description: 'the victim cluster, by its contributor' } },
     });
     expect(described.status, described.text).toBe(200);
@@ -235,21 +200,21 @@ describe.each(testStores())('linked authorization of computes on their clusters,
   });
 
   it("lets the intruder attach, update, list keys and detach once it is Contributor on the clusters' group, and the cluster's objects do change", async () => {
-    await assign(intruder, 'Contributor', `/subscriptions/${sub}/resourceGroups/clusters-rg`);
-    const spareBefore = await clusterObjects('spare');
+    await assign(berth, intruder, 'Contributor', `/subscriptions/${sub}/resourceGroups/clusters-rg`);
+    const spareBefore = await objectsOf('spare');
     const attach = await onceGranted(intruder, { method: 'PUT', path: p.compute('team-rg', 'team-ws', 'grab'), body: attachBody(clusterId('spare')) });
     expect(attach.status, attach.text).toBe(201);
     expect((await waitForOperation(berth, attach.headers['azure-asyncoperation'] as string)).status).toBe('Succeeded');
-    const installed = await clusterObjects('spare');
+    const installed = await objectsOf('spare');
     expect(installed).not.toEqual(spareBefore);
     expect(Object.keys(installed)).toEqual(expect.arrayContaining(['deployments/azureml/azureml-fe', 'services/azureml/azureml-fe']));
 
-    const token = await tokenOf(intruder);
+    const token = await tokenOf(berth, intruder);
     const calls = actingCalls('grab');
     const patched = await berth.request(calls.patch.method, calls.patch.path, { token, body: calls.patch.body });
     expect(patched.status, patched.text).toBe(200);
     expect((await waitForOperation(berth, patched.headers['azure-asyncoperation'] as string)).status).toBe('Succeeded');
-    expect((await clusterObjects('spare'))['services/azureml/azureml-fe']).not.toBe(installed['services/azureml/azureml-fe']);
+    expect((await objectsOf('spare'))['services/azureml/azureml-fe']).not.toBe(installed['services/azureml/azureml-fe']);
     for (const name of ['listKeys', 'listNodes'] as const) {
       const res = await berth.request(calls[name].method, calls[name].path, { token });
       expect(res.status, `${name}: ${res.text}`).toBe(200);
@@ -270,8 +235,8 @@ describe.each(testStores())('linked authorization of computes on their clusters,
       expect(res.status, res.text).toBe(200);
       return res.body.value;
     };
-    const readerToken = await tokenOf(reader);
-    const intruderToken = await tokenOf(intruder);
+    const readerToken = await tokenOf(berth, reader);
+    const intruderToken = await tokenOf(berth, intruder);
     const group = `/subscriptions/${sub}/resourceGroups/clusters-rg`;
     expect(await at(readerToken, clusterId('victim'))).toEqual([
       { actions: ['*/read'], notActions: [], dataActions: [], notDataActions: [] },
