@@ -103,8 +103,9 @@ export async function startTestBerth(
     resyncIntervalMs?: number;
     publicUrl?: string;
     limits?: BerthOptions['limits'];
-    /** Run pods of Node.js images for real (as `berth up` does); off by default: most tests need only their objects. */
-    runWorkloads?: boolean;
+    /** Run pods of Node.js images for real, sandboxed (as `berth up` does); off by default: most tests need only their objects. */
+    runWorkloads?: BerthOptions['runWorkloads'];
+    maxRunningPods?: number;
     /** How long running pods' service-account tokens live (1 hour). */
     podTokenLifetimeMs?: number;
     frontEndImage?: string;
@@ -127,6 +128,7 @@ export async function startTestBerth(
     publicUrl: options.publicUrl,
     limits: options.limits,
     runWorkloads: options.runWorkloads ?? false,
+    maxRunningPods: options.maxRunningPods,
     podTokenLifetimeMs: options.podTokenLifetimeMs,
     frontEndImage: options.frontEndImage,
   });

@@ -161,6 +161,12 @@ export class ContainerRun {
       closeSync(log);
     }
     const { child } = started;
+    if (this.stopping) {
+      // Stopped while it was being started: it goes at once.
+      child.once('exit', () => void started.release().catch(() => undefined));
+      child.kill('SIGKILL');
+      return;
+    }
     this.child = child;
     this.process = started;
     this.startedAtMs = Date.now();

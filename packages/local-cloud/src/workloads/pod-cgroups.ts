@@ -1,5 +1,6 @@
-import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isAlive } from './process-alive.js';
 
 /** One container's cgroups: where its first process writes its pid, and how many times the kernel OOM-killed in it. */
 export interface ContainerCgroup {
@@ -36,6 +37,18 @@ async function ownHierarchies(): Promise<{ memory?: Hierarchy; pids?: Hierarchy 
   return { memory: { base, version: 2 }, ...(available.includes('pids') ? { pids: { base, version: 2 } } : {}) };
 }
 
+/** Removes the (empty) cgroups a `berth up` that was killed left behind: `berth-<pid>` of a process that is gone. */
+async function removeAbandoned(base: string): Promise<void> {
+  for (const entry of await readdir(base, { withFileTypes: true }).catch(() => [])) {
+    const pid = /^berth-(\d+)$/.exec(entry.name)?.[1];
+    if (!entry.isDirectory() || !pid || isAlive(Number(pid))) continue;
+    const group = join(base, entry.name);
+    for (const child of await readdir(group, { withFileTypes: true }).catch(() => []))
+      if (child.isDirectory()) await rmdir(join(group, child.name)).catch(() => undefined);
+    await rmdir(group).catch(() => undefined);
+  }
+}
+
 const readCount = (text: string, key: string) => Number(new RegExp(`^${key} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
 
 /**
@@ -56,6 +69,7 @@ export class PodCgroups {
     const { memory, pids } = await ownHierarchies();
     if (!memory) return 'this machine has no memory cgroup controller';
     const at = (h: Hierarchy) => ({ ...h, base: join(h.base, group) });
+    for (const h of [memory, ...(pids && pids.version === 1 ? [pids] : [])]) await removeAbandoned(h.base);
     try {
       if (memory.version === 2) await writeFile(join(memory.base, 'cgroup.subtree_control'), `+memory${pids ? ' +pids' : ''}`);
       for (const h of [memory, ...(pids && pids.version === 1 ? [pids] : [])]) await mkdir(join(h.base, group), { recursive: true });

@@ -87,6 +87,8 @@ export class Sandbox {
     private readonly setpriv: string | undefined,
     private readonly node: string,
     private readonly runtime: string[],
+    /** coreutils' nice: pods run below Berth's priority, so a busy pod cannot slow Berth's answers. */
+    private readonly nice: string | undefined,
   ) {}
 
   /** A sandbox that starts a process on this machine, or why none can be made here and how to fix it. */
@@ -108,7 +110,7 @@ export class Sandbox {
         return `the libraries of ${binary} could not be listed with ldd (${(err as Error).message})`;
       }
     }
-    const sandbox = new Sandbox(bwrap, bash, setpriv && (await realpath(setpriv)), node, [...runtime]);
+    const sandbox = new Sandbox(bwrap, bash, setpriv && (await realpath(setpriv)), node, [...runtime], await onPath('nice'));
     const failure = await sandbox.trial();
     return failure ?? sandbox;
   }
@@ -181,10 +183,24 @@ export class Sandbox {
         SANDBOX_PRELOAD,
         ...launch.nodeArgs,
       ];
-      return spawn(this.bash, ['-c', LAUNCHER, 'launcher', String(2 + fds.length), ...(launch.cgroup?.procs ?? []), '--', this.bwrap, ...bwrapArgs], {
-        env: { ...launch.env, NODE_OPTIONS: [launch.env.NODE_OPTIONS, `--import=${SANDBOX_PRELOAD}`].filter(Boolean).join(' ') },
-        stdio: ['ignore', output, output, ...fds],
-      });
+      return spawn(
+        this.bash,
+        [
+          '-c',
+          LAUNCHER,
+          'launcher',
+          String(2 + fds.length),
+          ...(launch.cgroup?.procs ?? []),
+          '--',
+          ...(this.nice ? [this.nice, '-n', '10'] : []),
+          this.bwrap,
+          ...bwrapArgs,
+        ],
+        {
+          env: { ...launch.env, NODE_OPTIONS: [launch.env.NODE_OPTIONS, `--import=${SANDBOX_PRELOAD}`].filter(Boolean).join(' ') },
+          stdio: ['ignore', output, output, ...fds],
+        },
+      );
     } finally {
       for (const fd of fds) closeSync(fd);
     }

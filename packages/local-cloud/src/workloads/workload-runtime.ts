@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createHash } from 'node:crypto';
-import { chown, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { lchown, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { SecretBox } from '@berth/pki';
@@ -30,6 +30,7 @@ import {
   type PodSources,
   type VolumeMount,
 } from './pod-files.js';
+import { isAlive } from './process-alive.js';
 import { isRunnable } from './runnable.js';
 
 const PODS = resourceTypeByKey('core/pods');
@@ -67,6 +68,7 @@ interface PodRun {
 interface WaitingPod {
   clusterId: string;
   uid: string;
+  pod: KubeObject;
 }
 
 interface Condition {
@@ -76,27 +78,26 @@ interface Condition {
   lastTransitionTime?: string;
 }
 
-/** Whether a process of this id runs (a folder named otherwise is left to whoever made it). */
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Whether the process a folder is named for runs (a folder named otherwise is left to whoever made it). */
+const ownerAlive = (name: string) => {
+  const pid = Number(name);
+  return !Number.isInteger(pid) || pid <= 0 || isAlive(pid);
+};
 
 const podKey = (clusterId: string, namespace: string, name: string) => `${clusterId}/${namespace}/${name}`;
 
 /** A pod's own user id where Berth is root: from its cluster and uid, above any account's, so no two pods (nor clusters) share one. */
 const podUserId = (clusterId: string, uid: string) => 1_000_000 + (createHash('sha256').update(`${clusterId}/${uid}`).digest().readUInt32BE(0) % 1_000_000_000);
 
+/** A pod's volumes, and whether its processes may write them (emptyDir) or only read them (what the kubelet writes). */
+const podVolumes = (pod: KubeObject) =>
+  ((pod.spec as { volumes?: Array<{ name: string; emptyDir?: object }> }).volumes ?? []).map((v) => ({ name: v.name, writable: v.emptyDir !== undefined }));
+
 /** Gives a folder or file, and what it holds, to a pod's user (symbolic links are never followed). */
 async function chownTree(path: string, user: number): Promise<void> {
   const stat = await lstat(path).catch(() => undefined);
   if (!stat || stat.isSymbolicLink()) return;
-  await chown(path, user, user);
+  await lchown(path, user, user);
   if (stat.isDirectory()) for (const entry of await readdir(path)) await chownTree(join(path, entry), user);
 }
 const stamp = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -168,7 +169,7 @@ export class WorkloadRuntime {
     this.apiUrl = apiUrl;
     // One folder per process: several `berth up` may share a home. What a process that died left (Secrets as files) goes.
     await mkdir(this.options.dir, { recursive: true, mode: 0o700 });
-    for (const entry of await readdir(this.options.dir)) if (!isAlive(Number(entry))) await rm(join(this.options.dir, entry), { recursive: true, force: true });
+    for (const entry of await readdir(this.options.dir)) if (!ownerAlive(entry)) await rm(join(this.options.dir, entry), { recursive: true, force: true });
     this.root = join(this.options.dir, String(process.pid));
     await mkdir(this.root, { recursive: true, mode: 0o700 });
     this.options.store.on('change', this.onChange);
@@ -229,31 +230,36 @@ export class WorkloadRuntime {
     // A pod of the same name made anew: the old one's processes stop, the new one's start (each run is in the map from its first moment, so no change starts a pod twice).
     if (run) void this.stopPod(key, run.graceMs);
     if (this.waiting.get(key)?.uid === uid) return;
-    if (this.pods.size >= this.options.maxRunningPods) {
-      // No place: the pod waits, Pending, and its status says why (writeStatus).
-      this.waiting.set(key, { clusterId, uid: uid! });
-      this.statusQueue.add(key);
-      return;
-    }
+    // Every pod queues for a place, first come first served; one that gets none at once is Pending and says why (writeStatus).
     this.waiting.delete(key);
-    this.startPod(clusterId, pod).catch((err) => this.options.log?.warn({ err, pod: key }, 'could not start a pod'));
+    this.waiting.set(key, { clusterId, uid: uid!, pod });
+    this.statusQueue.add(key);
+    this.admitWaiting();
   }
 
-  /** Starts the pods that waited longest, while there are places. */
-  private async admitWaiting(): Promise<void> {
+  /** Starts the pods that waited longest, while there are places (a started pod holds its place from its first moment). */
+  private admitWaiting(): void {
     for (const [key, w] of this.waiting) {
       if (this.closing || this.pods.size >= this.options.maxRunningPods) return;
       this.waiting.delete(key);
-      const [, namespace, name] = key.split('/');
-      const pod = await this.options.store.get(w.clusterId, PODS, namespace, name);
-      if (pod && pod.metadata.uid === w.uid && !this.closing) this.podChanged(w.clusterId, pod);
+      this.startPod(w.clusterId, w.pod).catch((err) => this.options.log?.warn({ err, pod: key }, 'could not start a pod'));
     }
   }
 
-  /** Gives the pod's files to its user (they are written as Berth's), so that it can read them in its sandbox. */
-  private async own(run: PodRun): Promise<void> {
+  /**
+   * Gives the pod's files to its user (Berth writes them as its own), so that it can read them in its sandbox.
+   * Only what the pod cannot write is walked: those are mounted read-only, so it can plant no link there for
+   * Berth to follow. Its writable folders (home, emptyDir volumes) are handed over, not walked.
+   */
+  private async own(run: PodRun, pod: KubeObject): Promise<void> {
     if (run.user === undefined) return;
-    for (const entry of ['home', 'volumes', 'serviceaccount', 'kubeconfig', 'etc']) await chownTree(join(run.dir, entry), run.user);
+    for (const entry of ['serviceaccount', 'kubeconfig', 'etc']) await chownTree(join(run.dir, entry), run.user);
+    for (const volume of podVolumes(pod)) {
+      const path = join(run.dir, 'volumes', volume.name);
+      if (volume.writable) await lchown(path, run.user, run.user).catch(() => undefined);
+      else await chownTree(path, run.user);
+    }
+    await lchown(join(run.dir, 'home'), run.user, run.user);
   }
 
   /** Whether a sandboxed pod of this cluster may connect here: its cluster's API, its cluster's Services and pods. */
@@ -317,7 +323,7 @@ export class WorkloadRuntime {
     const token = await this.podToken(run, pod);
     await writeServiceAccountFiles(run.dir, pod, { token, caPem: this.options.caPem });
     await writeFile(join(run.dir, 'kubeconfig'), this.kubeconfig(clusterId, token, run.dir), { mode: 0o600 });
-    await this.own(run);
+    await this.own(run, pod);
   }
 
   private async writeVolumes(run: PodRun, pod: KubeObject): Promise<void> {
@@ -325,7 +331,7 @@ export class WorkloadRuntime {
       const token = await this.podToken(run, pod);
       await writePodVolumes(run.dir, pod, this.sources(run.clusterId, pod), { token, caPem: this.options.caPem });
       await writeFile(join(run.dir, 'kubeconfig'), this.kubeconfig(run.clusterId, token, run.dir), { mode: 0o600 });
-      await this.own(run);
+      await this.own(run, pod);
       run.volumesPending = false;
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
@@ -414,7 +420,8 @@ export class WorkloadRuntime {
                 // At the paths Berth writes them to, so that the paths it gives (volume mounts, KUBECONFIG) hold inside too.
                 mounts: [
                   { source: join(dir, 'home'), target: join(dir, 'home') },
-                  { source: join(dir, 'volumes'), target: join(dir, 'volumes') },
+                  // A ConfigMap's or Secret's files are the kubelet's to write: read-only, as Kubernetes mounts them.
+                  ...podVolumes(pod).map((v) => ({ source: join(dir, 'volumes', v.name), target: join(dir, 'volumes', v.name), readOnly: !v.writable })),
                   { source: join(dir, 'serviceaccount'), target: join(dir, 'serviceaccount'), readOnly: true },
                   { source: kubeconfigPath, target: kubeconfigPath, readOnly: true },
                   { source: join(dir, 'etc'), target: '/etc', readOnly: true },
@@ -450,8 +457,9 @@ export class WorkloadRuntime {
     await run.bridge?.stop();
     this.podIps.delete(run.ip);
     this.addresses.release(run.ip);
-    await rm(run.dir, { recursive: true, force: true });
-    await this.admitWaiting();
+    // A volume refresh may still be writing into it: tried again, as Node retries a folder not yet empty.
+    await rm(run.dir, { recursive: true, force: true, maxRetries: 5 });
+    this.admitWaiting();
   }
 
   /** The pod's /etc: its name and `localhost` in hosts, and its user in passwd and group (what `os.userInfo()` reads). */
@@ -533,6 +541,8 @@ export class WorkloadRuntime {
   private async writeStatus(key: string): Promise<void> {
     const run = this.pods.get(key);
     if (!run) return this.writeWaitingStatus(key);
+    // Still being set up: its containers, and so its status, are not known yet.
+    if (run.containers.length === 0) return;
     const [clusterId, namespace, name] = key.split('/');
     const pod = await this.options.store.get(clusterId, PODS, namespace, name);
     if (!pod || pod.metadata.uid !== run.uid) return;

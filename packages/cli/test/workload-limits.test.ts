@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { eventually, Kubectl } from '../../../test-support/kube.js';
+import { berthProcesses, runBerth } from '../../../test-support/process.js';
+
+/** A Deployment of `node:20-alpine` running `script` (an ES module from a ConfigMap), with the container fields in `extra`. */
+function nodeApp(name: string, script: string, o: { replicas?: number; extra?: object } = {}) {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { 'main.mjs': script } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: 'default' },
+        spec: {
+          replicas: o.replicas ?? 1,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: {
+              containers: [
+                { name: 'main', image: 'node:20-alpine', command: ['node', '/srv/main.mjs'], volumeMounts: [{ name: 'code', mountPath: '/srv' }], ...o.extra },
+              ],
+              volumes: [{ name: 'code', configMap: { name } }],
+            },
+          },
+        },
+      },
+    ],
+  });
+}
+
+/** `GET /healthz` every 50 ms until `stop` resolves; the slowest answer (ms). */
+async function slowestHealthz(url: string, ca: string, stop: Promise<unknown>): Promise<{ max: number; count: number }> {
+  const dispatcher = new Agent({ connect: { ca } });
+  let done = false;
+  void stop.finally(() => (done = true));
+  let max = 0;
+  let count = 0;
+  try {
+    while (!done) {
+      const started = performance.now();
+      const res = await request(`${url}/healthz`, { dispatcher });
+      await res.body.text();
+      expect(res.statusCode).toBe(200);
+      const took = performance.now() - started;
+      max = Math.max(max, took);
+      count++;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await dispatcher.close();
+  }
+  return { max, count };
+}
+
+describe('limits on real pods', () => {
+  const procs = berthProcesses('berth-limits-');
+
+  async function clusterOn(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url: string; ca: string; kubectl: Kubectl; stderr: () => string }> {
+    const home = await procs.tempHome();
+    const p = await procs.up(['--home', home, '--port', '0', '--provisioning-delay-ms', '0', ...args], env);
+    const cli = { BERTH_HOME: home };
+    const kubeconfig = join(home, 'kubeconfig');
+    for (const cmd of [
+      ['group', 'create', '-n', 'rg', '-l', 'westus'],
+      ['aks', 'create', '-g', 'rg', '-n', 'limits'],
+      ['aks', 'get-credentials', '-g', 'rg', '-n', 'limits', '--admin', '--file', kubeconfig],
+    ]) {
+      const res = await runBerth(cmd, cli);
+      expect(res.code, res.stderr).toBe(0);
+    }
+    const kubectl = await Kubectl.create(await readFile(kubeconfig, 'utf8'));
+    procs.cleanup(() => kubectl.close());
+    return { url: p.url, ca: await readFile(join(home, 'ca.pem'), 'utf8'), kubectl, stderr: p.stderr };
+  }
+
+  const podsOf = async (kubectl: Kubectl, app: string) => JSON.parse(await kubectl.ok(['get', 'pods', '-l', `app=${app}`, '-o', 'json'])).items as any[];
+
+  it('a pod past its memory limit ends OOMKilled and restarts, whether its buffers or its heap grow; /healthz stays under 50 ms', async () => {
+    const { url, ca, kubectl } = await clusterOn([]);
+    let finished!: () => void;
+    const health = slowestHealthz(url, ca, new Promise<void>((resolve) => (finished = resolve)));
+    const limits = { resources: { limits: { memory: '96Mi' }, requests: { memory: '64Mi' } } };
+    // Buffers live outside V8's heap: only the cgroup bounds them.
+    await kubectl.ok(
+      ['apply', '-f', '-'],
+      nodeApp('buffers', `const held = []; setInterval(() => held.push(Buffer.alloc(8 << 20, 1)), 20);`, { extra: limits }),
+    );
+    await kubectl.ok(
+      ['apply', '-f', '-'],
+      nodeApp('heap', `const held = []; setInterval(() => { for (let i = 0; i < 2e5; i++) held.push({ i, s: 'x' + i }); }, 10);`, { extra: limits }),
+    );
+    // A control within its limit keeps running.
+    await kubectl.ok(['apply', '-f', '-'], nodeApp('modest', `const held = Buffer.alloc(16 << 20, 1); setInterval(() => held[0]++, 100);`, { extra: limits }));
+    for (const app of ['buffers', 'heap']) {
+      const status = await eventually(
+        `${app} OOMKilled`,
+        async () => {
+          const c = (await podsOf(kubectl, app))[0]?.status?.containerStatuses?.[0];
+          return c?.lastState?.terminated?.reason === 'OOMKilled' ? c : undefined;
+        },
+        30_000,
+      );
+      expect(status.lastState.terminated.exitCode).toBe(137);
+      expect(status.restartCount).toBeGreaterThanOrEqual(1);
+      expect(await kubectl.ok(['get', 'pods', '-l', `app=${app}`])).toMatch(/OOMKilled|CrashLoopBackOff|Running/);
+    }
+    // It restarts (after the kubelet's 10 s back-off) and runs again.
+    await eventually(
+      'buffers running again',
+      async () => ((await podsOf(kubectl, 'buffers'))[0]?.status?.containerStatuses?.[0]?.state?.running ? true : undefined),
+      30_000,
+    );
+    const modest = (await podsOf(kubectl, 'modest'))[0].status.containerStatuses[0];
+    expect(modest.restartCount).toBe(0);
+    expect(modest.state.running).toBeDefined();
+    finished();
+    const { max, count } = await health;
+    expect(count).toBeGreaterThan(50);
+    expect(max, `slowest /healthz of ${count}: ${max.toFixed(1)} ms`).toBeLessThan(50);
+  });
+
+  it('--max-running-pods leaves the pods past it Pending, saying why, and starts them as places free up', async () => {
+    const { kubectl } = await clusterOn(['--max-running-pods', '2']);
+    await kubectl.ok(['apply', '-f', '-'], nodeApp('many', `setInterval(() => {}, 1000);`, { replicas: 4 }));
+    const pods = await eventually('two running, two waiting', async () => {
+      const items = await podsOf(kubectl, 'many');
+      const running = items.filter((p) => p.status?.containerStatuses?.[0]?.state?.running);
+      const waiting = items.filter((p) => p.status?.reason === 'MaxRunningPods');
+      return running.length === 2 && waiting.length === 2 ? { running, waiting } : undefined;
+    });
+    for (const pod of pods.waiting) {
+      expect(pod.status.phase).toBe('Pending');
+      expect(pod.status.message).toMatch(/at most 2 pods for real at once \(--max-running-pods 2\): this pod starts when one of them stops/);
+      expect(pod.status.containerStatuses[0].state.waiting.reason).toBe('MaxRunningPods');
+    }
+    expect(await kubectl.ok(['get', 'pods', '-l', 'app=many'])).toMatch(/MaxRunningPods/);
+    // A place frees up: the oldest waiting pod starts.
+    await kubectl.ok(['delete', 'pod', pods.running[0].metadata.name, '--wait=false']);
+    await eventually('a waiting pod running', async () => {
+      const items = await podsOf(kubectl, 'many');
+      return pods.waiting.some((w) => items.find((p) => p.metadata.name === w.metadata.name)?.status?.containerStatuses?.[0]?.state?.running)
+        ? true
+        : undefined;
+    });
+    // Scaled down to what fits: nothing waits any more.
+    await kubectl.ok(['scale', 'deployment', 'many', '--replicas=2']);
+    await eventually('none waiting', async () => ((await podsOf(kubectl, 'many')).every((p) => p.status?.reason !== 'MaxRunningPods') ? true : undefined));
+  });
+
+  it('where no sandbox can be made, pods are simulated and say why; --run-workloads=unsandboxed runs them, with a warning', async () => {
+    // A PATH without bubblewrap, with everything else the sandbox's launcher needs.
+    const bin = await procs.tempHome();
+    for (const tool of ['bash', 'setpriv', 'ldd']) await writeFile(join(bin, tool), `#!/bin/sh\nexec /usr/bin/${tool} "$@"\n`, { mode: 0o755 });
+    const off = await clusterOn([], { PATH: bin });
+    await off.kubectl.ok(['apply', '-f', '-'], nodeApp('off', `setInterval(() => {}, 1000);`));
+    const simulated = await eventually('the pod simulated', async () => (await podsOf(off.kubectl, 'off'))[0]?.status?.message);
+    expect(simulated).toMatch(/Simulated by Berth's local cloud: nothing runs/);
+    expect(simulated).toMatch(
+      /Workloads are off: no sandbox can be made on this machine: bubblewrap \(bwrap\) is not installed: install it \(Debian: 'apt-get install bubblewrap'\)/,
+    );
+    expect(simulated).toMatch(/--run-workloads=unsandboxed/);
+    expect(off.stderr()).toMatch(/Workloads are off, every pod is simulated: no sandbox can be made on this machine: bubblewrap \(bwrap\) is not installed/);
+
+    const unsandboxed = await clusterOn(['--run-workloads=unsandboxed']);
+    expect(unsandboxed.stderr()).toMatch(/Workloads run unsandboxed \(--run-workloads=unsandboxed\): pods run as Berth's user and can read its home folder/);
+    await unsandboxed.kubectl.ok(['apply', '-f', '-'], nodeApp('plain', `console.log('uid', process.getuid()); setInterval(() => {}, 1000);`));
+    const pod = await eventually('the pod running', async () => {
+      const p = (await podsOf(unsandboxed.kubectl, 'plain'))[0];
+      return p?.status?.containerStatuses?.[0]?.state?.running ? p : undefined;
+    });
+    expect(await eventually('its log', async () => (await unsandboxed.kubectl.ok(['logs', pod.metadata.name])) || undefined)).toBe(
+      `uid ${process.getuid!()}\n`,
+    );
+  });
+});
