@@ -14,3 +14,4 @@ export { canWrite, hashToken, newToken, roleAt, roleFor, roles } from './roles.j
 export type { Grant, Principal, Role, RoleMap, ScopePath } from './roles.js';
 export { requestScope } from './scopes.js';
 export { permissionsAt } from './permissions.js';
+export { addressKey } from './sign-in-throttle.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { Agent, request as undiciRequest } from 'undici';
-import { addressKey } from '../src/sign-in-throttle.js';
+import { addressKey } from '@berth/front-door';
 import { startTestBerth, type TestBerth } from '../../../test-support/berth.js';
 
 const ARM_SCOPE = 'https://management.core.windows.net//.default';
