@@ -234,12 +234,47 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `check` until it returns a value other than undefined; fails after `timeoutMs` with `what`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** A Deployment of `node:20-alpine` running `script` (an ES module) from a ConfigMap of the same name. */
+export function nodeApp(name: string, script: string, o: { replicas?: number; env?: object[]; extra?: object } = {}) {
+  return [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { 'main.mjs': script } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: 'default' },
+      spec: {
+        replicas: o.replicas ?? 1,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: {
+            containers: [
+              {
+                name: 'main',
+                image: 'node:20-alpine',
+                command: ['node', '/srv/main.mjs'],
+                ports: [{ name: 'http', containerPort: 8080 }],
+                env: o.env ?? [],
+                volumeMounts: [{ name: 'code', mountPath: '/srv' }],
+                ...o.extra,
+              },
+            ],
+            volumes: [{ name: 'code', configMap: { name } }],
+          },
+        },
+      },
+    },
+  ];
+}
+
+export const listYaml = (items: object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });

@@ -2,37 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { eventually, Kubectl, kubeApi } from '../../../test-support/kube.js';
+import { eventually, Kubectl, kubeApi, listYaml, nodeApp } from '../../../test-support/kube.js';
 import { berthProcesses, runBerth } from '../../../test-support/process.js';
-
-/** A Deployment of `node:20-alpine` running `script` (an ES module from a ConfigMap), with the container fields in `extra`. */
-function nodeApp(name: string, script: string, o: { replicas?: number; extra?: object } = {}) {
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'List',
-    items: [
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { 'main.mjs': script } },
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name, namespace: 'default' },
-        spec: {
-          replicas: o.replicas ?? 1,
-          selector: { matchLabels: { app: name } },
-          template: {
-            metadata: { labels: { app: name } },
-            spec: {
-              containers: [
-                { name: 'main', image: 'node:20-alpine', command: ['node', '/srv/main.mjs'], volumeMounts: [{ name: 'code', mountPath: '/srv' }], ...o.extra },
-              ],
-              volumes: [{ name: 'code', configMap: { name } }],
-            },
-          },
-        },
-      },
-    ],
-  });
-}
 
 /**
  * A monitor in a process of its own (as a load balancer's health check is): `GET /healthz` every 50 ms on
@@ -99,15 +70,7 @@ describe('limits on real pods', () => {
   const podsOf = async (api: ReturnType<typeof kubeApi>, app: string) =>
     (await api('GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${app}`)).body.items as any[];
   /** Polls gently: what is measured is berth up's answers, not a machine busy with the test's own polling. */
-  async function slowly<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await check();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  const slowly = <T>(what: string, check: () => Promise<T | undefined>) => eventually(what, check, 30_000, 250);
 
   it('a pod past its memory limit ends OOMKilled and restarts, whether its buffers or its heap grow; /healthz stays under 50 ms', async () => {
     const { url, home, kubectl, api } = await clusterOn([]);
@@ -115,14 +78,17 @@ describe('limits on real pods', () => {
     // Buffers live outside V8's heap: only the cgroup bounds them.
     await kubectl.ok(
       ['apply', '-f', '-'],
-      nodeApp('buffers', `const held = []; setInterval(() => held.push(Buffer.alloc(8 << 20, 1)), 20);`, { extra: limits }),
+      listYaml(nodeApp('buffers', `const held = []; setInterval(() => held.push(Buffer.alloc(8 << 20, 1)), 20);`, { extra: limits })),
     );
     await kubectl.ok(
       ['apply', '-f', '-'],
-      nodeApp('heap', `const held = []; setInterval(() => { for (let i = 0; i < 2e5; i++) held.push({ i, s: 'x' + i }); }, 10);`, { extra: limits }),
+      listYaml(nodeApp('heap', `const held = []; setInterval(() => { for (let i = 0; i < 2e5; i++) held.push({ i, s: 'x' + i }); }, 10);`, { extra: limits })),
     );
     // A control within its limit keeps running.
-    await kubectl.ok(['apply', '-f', '-'], nodeApp('modest', `const held = Buffer.alloc(16 << 20, 1); setInterval(() => held[0]++, 100);`, { extra: limits }));
+    await kubectl.ok(
+      ['apply', '-f', '-'],
+      listYaml(nodeApp('modest', `const held = Buffer.alloc(16 << 20, 1); setInterval(() => held[0]++, 100);`, { extra: limits })),
+    );
     // Measured while the pods start, run out of memory, are killed and restart (kubectl, which the test runs, is done by then).
     const health = healthzMonitor(url, join(home, 'ca.pem'));
     for (const app of ['buffers', 'heap']) {
@@ -147,7 +113,7 @@ describe('limits on real pods', () => {
 
   it('--max-running-pods leaves the pods past it Pending, saying why, and starts them as places free up', async () => {
     const { kubectl, api } = await clusterOn(['--max-running-pods', '2']);
-    await kubectl.ok(['apply', '-f', '-'], nodeApp('many', `setInterval(() => {}, 1000);`, { replicas: 4 }));
+    await kubectl.ok(['apply', '-f', '-'], listYaml(nodeApp('many', `setInterval(() => {}, 1000);`, { replicas: 4 })));
     const pods = await eventually('two running, two waiting', async () => {
       const items = await podsOf(api, 'many');
       const running = items.filter((p) => p.status?.containerStatuses?.[0]?.state?.running);
@@ -178,7 +144,7 @@ describe('limits on real pods', () => {
     const bin = await procs.tempHome();
     for (const tool of ['bash', 'setpriv', 'ldd']) await writeFile(join(bin, tool), `#!/bin/sh\nexec /usr/bin/${tool} "$@"\n`, { mode: 0o755 });
     const off = await clusterOn([], { PATH: bin });
-    await off.kubectl.ok(['apply', '-f', '-'], nodeApp('off', `setInterval(() => {}, 1000);`));
+    await off.kubectl.ok(['apply', '-f', '-'], listYaml(nodeApp('off', `setInterval(() => {}, 1000);`)));
     const simulated = await eventually('the pod simulated', async () => (await podsOf(off.api, 'off'))[0]?.status?.message);
     expect(simulated).toMatch(/Simulated by Berth's local cloud: nothing runs/);
     expect(simulated).toMatch(
@@ -189,7 +155,7 @@ describe('limits on real pods', () => {
 
     const unsandboxed = await clusterOn(['--run-workloads=unsandboxed']);
     expect(unsandboxed.stderr()).toMatch(/Workloads run unsandboxed \(--run-workloads=unsandboxed\): pods run as Berth's user and can read its home folder/);
-    await unsandboxed.kubectl.ok(['apply', '-f', '-'], nodeApp('plain', `console.log('uid', process.getuid()); setInterval(() => {}, 1000);`));
+    await unsandboxed.kubectl.ok(['apply', '-f', '-'], listYaml(nodeApp('plain', `console.log('uid', process.getuid()); setInterval(() => {}, 1000);`)));
     const pod = await eventually('the pod running', async () => {
       const p = (await podsOf(unsandboxed.api, 'plain'))[0];
       return p?.status?.containerStatuses?.[0]?.state?.running ? p : undefined;

@@ -14,6 +14,7 @@ import {
   Kubectl,
   managedClusterPath,
   newClusterAsAdmin,
+  listYaml,
   type ArmCall,
 } from '../../../test-support/kube.js';
 
@@ -231,8 +232,6 @@ const serviceFor = (name: string) => ({
   metadata: { name, namespace: 'default' },
   spec: { type: 'LoadBalancer', selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
 });
-
-const listYaml = (items: object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
 
 /** What a TCP connection from this machine gets back for `send` (until the server closes it), or why it failed. */
 function hostProbe(host: string, port: number, send: Buffer): Promise<{ text: string; error?: string }> {

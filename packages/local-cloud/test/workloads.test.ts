@@ -10,45 +10,12 @@ import {
   managedClusterPath,
   newClusterAsAdmin,
   putManagedCluster,
+  listYaml,
+  nodeApp,
   type ArmCall,
 } from '../../../test-support/kube.js';
 
 const RG_API = 'api-version=2021-04-01';
-
-/** A Deployment of `node:20-alpine` running `script` (an ES module) from a ConfigMap of the same name. */
-function nodeApp(name: string, script: string, o: { replicas?: number; env?: object[]; extra?: object } = {}) {
-  return [
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { 'main.mjs': script } },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, namespace: 'default' },
-      spec: {
-        replicas: o.replicas ?? 1,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: {
-            containers: [
-              {
-                name: 'main',
-                image: 'node:20-alpine',
-                command: ['node', '/srv/main.mjs'],
-                ports: [{ name: 'http', containerPort: 8080 }],
-                env: o.env ?? [],
-                volumeMounts: [{ name: 'code', mountPath: '/srv' }],
-                ...o.extra,
-              },
-            ],
-            volumes: [{ name: 'code', configMap: { name } }],
-          },
-        },
-      },
-    },
-  ];
-}
-
-const listYaml = (items: object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
 
 async function get(url: string): Promise<{ status: number; text: string }> {
   const res = await request(url, { headersTimeout: 5000, bodyTimeout: 5000 });
