@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import { ArmError } from '@berth/arm';
-import { findServicePrincipalByObjectId, findStudioSession, findToken, getSubscription, tokenCreator } from '@berth/store';
+import { ArmError, parseScope, type ScopePath } from '@berth/arm';
+import { findServicePrincipalByObjectId, findStudioSession, findToken, getOperation, getSubscription, tokenCreator } from '@berth/store';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { accessKinds, type Access } from '../access.js';
 import { canWrite, grantsOfRoleMap, hashToken, roleAt, roleMaps, type Principal } from '../roles.js';
@@ -71,8 +71,11 @@ function checkDeclared(route: RouteOptions): void {
   if (declared === undefined || !accessKinds.includes(declared)) {
     throw new Error(`The route ${route.method} ${route.url} declares no access rule: set config.access to one of ${accessKinds.join(', ')}.`);
   }
-  if ((declared === 'read' || declared === 'write' || declared === 'owner') && !/\/:subscriptionId(\/|$)/.test(route.url)) {
+  if ((declared === 'read' || declared === 'write' || declared === 'owner' || declared === 'operation') && !/\/:subscriptionId(\/|$)/.test(route.url)) {
     throw new Error(`The route ${route.method} ${route.url} declares '${declared}' access but has no :subscriptionId parameter to authorize on.`);
+  }
+  if (declared === 'operation' && !/\/:operationId(\/|$)/.test(route.url)) {
+    throw new Error(`The route ${route.method} ${route.url} declares 'operation' access but has no :operationId parameter to authorize on.`);
   }
 }
 
@@ -183,15 +186,39 @@ export const auth = fp(
         "The access token is invalid, expired or revoked. Use the token in Berth's home folder or make a new one with `berth token create`.",
       );
 
-    /** Whether the principal may make this call; throws the ARM refusal when not. Returns the subscription still to be checked for existence, if any. */
-    function authorize(request: FastifyRequest, rule: Access, principal: Principal): string | undefined {
+    /**
+     * The scope an `operation` route is decided on: the resource the stored operation named by the matched
+     * `:operationId` acts on, when the operation is one of the matched subscription's; otherwise (unknown, another
+     * subscription's, or an id that is no scope) the subscription, as any subscription-level route.
+     */
+    async function operationScope(request: FastifyRequest): Promise<ScopePath> {
+      const params = request.params as Record<string, unknown>;
+      const subscriptionId = String(params.subscriptionId ?? '').toLowerCase();
+      const op = await getOperation(app.berth.db, String(params.operationId ?? ''));
+      const resource = op && op.subscription_key === subscriptionId ? parseScope(op.resource_id) : undefined;
+      return resource && resource.subscriptionId.toLowerCase() === subscriptionId ? resource.path : ['subscriptions', subscriptionId];
+    }
+
+    /**
+     * Whether the principal may make this call at `scope` (by default what the router matched); throws the ARM
+     * refusal when not. Returns the subscription still to be checked for existence, if any.
+     */
+    function authorize(request: FastifyRequest, rule: Access, principal: Principal, decidedScope?: ScopePath): string | undefined {
       request.principal = principal;
       if (rule === 'signed-in') return undefined;
       const params = request.params as Record<string, unknown>;
       const subscriptionId = String(params.subscriptionId ?? '').toLowerCase();
       // The scope of what the router matched, never the raw URL; unmatched requests never get here (they are 'signed-in').
-      const scope = requestScope(request.routeOptions.url ?? '', params);
+      const scope = decidedScope ?? requestScope(request.routeOptions.url ?? '', params);
       const role = roleAt(principal, scope);
+      if (!role && rule === 'operation') {
+        // The same words for an operation of a resource the caller may not read and for an unknown id: nothing learnt.
+        throw new ArmError(
+          403,
+          'AuthorizationFailed',
+          `The client '${principal.name}' does not have authorization to perform ${request.method} ${request.routeOptions.url} on the operation '${String(params.operationId).slice(0, 100)}' of subscription '${subscriptionId.slice(0, 100)}': it has no role on the resource the operation acts on or above it, or there is no such operation.`,
+        );
+      }
       // No role answers the same whether or not the scope exists: no existence oracle.
       if (!role) {
         throw new ArmError(
@@ -223,7 +250,12 @@ export const auth = fp(
       cache.delete(token);
       const principal = JWT_SHAPE.test(token) ? await loadJwtPrincipal(token, now) : await loadPrincipal(token, now);
       if (!principal) throw invalidToken();
-      const unchecked = authorize(request, rule, principal);
+      await decide(request, rule, principal);
+    }
+
+    /** authorize() where it needs the store: an `operation` route's scope, and a subscription not yet known to exist. */
+    async function decide(request: FastifyRequest, rule: Access, principal: Principal): Promise<void> {
+      const unchecked = authorize(request, rule, principal, rule === 'operation' ? await operationScope(request) : undefined);
       if (unchecked !== undefined) await requireSubscription(unchecked);
     }
 
@@ -270,8 +302,7 @@ export const auth = fp(
         }
       }
       request.credential = { kind: 'session', idHash, tokenHash: entry.tokenHash, csrf: entry.csrf, expiresAt: entry.expiresAt };
-      const unchecked = authorize(request, rule, entry.principal);
-      if (unchecked !== undefined) await requireSubscription(unchecked);
+      await decide(request, rule, entry.principal);
     }
 
     // Callback style: a request whose token and subscription are cached is decided with no promise at all.
@@ -288,6 +319,7 @@ export const auth = fp(
         const now = Date.now();
         const cached = cachedPrincipal(token, now);
         if (cached === 'stale') return void slowPath(request, rule, token, now).then(() => done(), done);
+        if (rule === 'operation') return void decide(request, rule, cached).then(() => done(), done);
         const unchecked = authorize(request, rule, cached);
         if (unchecked === undefined) return done();
         requireSubscription(unchecked).then(() => done(), done);

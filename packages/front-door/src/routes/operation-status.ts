@@ -22,6 +22,8 @@ function statusCodeFor(error: ArmErrorDetail): number {
 /**
  * Polling endpoints for every provider's long-running operations. Clients append
  * the original call's query (e.g. `underlyingResourceAction`), so any query is accepted.
+ * They sit at subscription scope but are authorized on the operation's own resource
+ * (`operation` access), so whoever may read that resource may poll, as in ARM.
  */
 export async function operationStatusRoutes(parent: FastifyInstance): Promise<void> {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
@@ -38,7 +40,7 @@ export async function operationStatusRoutes(parent: FastifyInstance): Promise<vo
 
   app.get(
     `${base}/operationStatuses/:operationId`,
-    { config: { access: 'read' }, schema: { params: Params, response: { 200: OperationStatus } } },
+    { config: { access: 'operation' }, schema: { params: Params, response: { 200: OperationStatus } } },
     async (request, reply) => {
       const op = await find(request.params);
       if (op.status === 'InProgress') reply.header('Retry-After', '1');
@@ -54,7 +56,7 @@ export async function operationStatusRoutes(parent: FastifyInstance): Promise<vo
     },
   );
 
-  app.get(`${base}/operationResults/:operationId`, { config: { access: 'read' }, schema: { params: Params } }, async (request, reply) => {
+  app.get(`${base}/operationResults/:operationId`, { config: { access: 'operation' }, schema: { params: Params } }, async (request, reply) => {
     const op = await find(request.params);
     if (op.status === 'InProgress') {
       reply.header('Retry-After', '1');
