@@ -4,10 +4,8 @@
 // clusters, until all have finished; (c) how long a drift (the front end scaled to 7) lasts before
 // Berth reverts it; (d) what running the front ends for real costs: their processes and memory.
 // The front ends run as workloads, as `berth up` runs them; BENCH_NO_WORKLOADS=1 simulates them.
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
-import { armOf, pool, startBerth } from './lib.js';
+import { armOf, kubeOf, podMemory, pool, rssMiB, startBerth } from './lib.js';
 
 const DEVTEST = { clusterPurpose: 'DevTest', agentCount: 1, agentVmSize: 'Standard_D2_v2' };
 
@@ -21,24 +19,10 @@ function median(values) {
 
 const ms = (value) => Math.round(value);
 
-/** Resident memory of a process, in MiB, from /proc. */
-function rssMiB(pid) {
-  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : 0;
-}
-
 /** `berth up`'s own memory, and its child processes that run a front end (azureml-fe.mjs): how many, and their memory. */
 function frontEndMemory(pid) {
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-  const frontEnds = children.filter((child) => {
-    try {
-      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('azureml-fe.mjs');
-    } catch {
-      return false;
-    }
-  });
-  const rss = frontEnds.map(rssMiB);
-  const total = rss.reduce((a, b) => a + b, 0);
+  const frontEnds = podMemory(pid, 'azureml-fe.mjs');
+  const total = frontEnds.reduce((sum, pod) => sum + pod.treeRssMiB, 0);
   return {
     berthRssMiB: Math.round(rssMiB(pid)),
     frontEndProcesses: frontEnds.length,
@@ -52,7 +36,7 @@ export async function computes({ runs = 20, attaches = 200, drifts = 5 } = {}) {
   const workloads = !process.env.BENCH_NO_WORKLOADS;
   results.workloads = workloads ? 'front ends run as processes' : 'simulated (--no-run-workloads)';
   const berth = await startBerth(workloads ? [] : ['--no-run-workloads']);
-  const kubeDispatcher = new Agent({ connect: { ca: berth.ca }, connections: 16 });
+  let kube;
   try {
     const arm = await armOf(berth);
 
@@ -81,24 +65,13 @@ export async function computes({ runs = 20, attaches = 200, drifts = 5 } = {}) {
     results.attachMedianMs = ms(median(attachMs));
 
     // Drift: the front end of one compute scaled to 7 through its Kubernetes API, until Berth puts 1 back.
-    const kube = await arm.adminKubeconfig('create-0');
-    const deployment = `${kube.server}/apis/apps/v1/namespaces/azureml/deployments/azureml-fe`;
-    const kubeCall = async (method, url, body, contentType) => {
-      const res = await request(url, {
-        method,
-        dispatcher: kubeDispatcher,
-        headers: { authorization: `Bearer ${kube.token}`, ...(contentType ? { 'content-type': contentType } : {}) },
-        body,
-      });
-      const text = await res.body.text();
-      if (res.statusCode !== 200) throw new Error(`${method} ${url}: ${res.statusCode} ${text}`);
-      return JSON.parse(text);
-    };
+    kube = kubeOf(await arm.adminKubeconfig('create-0'), berth.ca);
+    const deployment = '/apis/apps/v1/namespaces/azureml/deployments/azureml-fe';
     const driftMs = [];
     for (let i = 0; i < drifts; i++) {
       const start = performance.now();
-      await kubeCall('PATCH', deployment, JSON.stringify({ spec: { replicas: 7 } }), 'application/merge-patch+json');
-      while ((await kubeCall('GET', deployment)).spec.replicas !== 1) await sleep(2);
+      await kube.call('PATCH', deployment, { spec: { replicas: 7 } }, 'application/merge-patch+json');
+      while ((await kube.call('GET', deployment)).spec.replicas !== 1) await sleep(2);
       driftMs.push(performance.now() - start);
       await sleep(300);
     }
@@ -121,7 +94,7 @@ export async function computes({ runs = 20, attaches = 200, drifts = 5 } = {}) {
     results.original = { createMinutes: 10, attachMinutes: 5 };
     return results;
   } finally {
-    await kubeDispatcher.close();
+    await kube?.close();
     await berth.stop();
   }
 }

@@ -11,11 +11,9 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import autocannon from 'autocannon';
 import { loadOrCreateCa } from '@berth/pki';
+import { figures, percentile, postLoad, poster, round3, sequential } from './lib.js';
 
 const BUNDLE = fileURLToPath(new URL('../packages/inference-frontend/dist/azureml-fe.mjs', import.meta.url));
 const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
@@ -128,77 +126,6 @@ http {
 `;
 }
 
-/** One autocannon load; besides its own figures, keeps every response time (fractional ms) for exact percentiles. */
-function run(url, ca, options) {
-  const times = [];
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      { url, tlsOptions: { ca }, method: 'POST', body: '{"data":[[1,2,3,4]]}', headers: { 'content-type': 'application/json' }, ...options },
-      (err, r) => (err ? reject(err) : resolve({ ...r, times })),
-    );
-    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      if (statusCode < 300) times.push(responseTime);
-    });
-  });
-}
-
-function percentile(sorted, p) {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
-}
-
-const round3 = (x) => Math.round(x * 1000) / 1000;
-
-/**
- * POSTs of a small JSON body to `url` on up to `maxSockets` kept-alive connections: each resolves with the
- * status (0 when the request failed) and the time from sending it to the end of its answer.
- */
-function poster(url, ca, maxSockets) {
-  const u = new URL(url);
-  const https = u.protocol === 'https:';
-  const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets, ca }) : new HttpAgent({ keepAlive: true, maxSockets });
-  const body = '{"data":[[1,2,3,4]]}';
-  const post = () =>
-    new Promise((resolve) => {
-      const sentAt = performance.now();
-      const req = (https ? httpsRequest : httpRequest)(
-        {
-          host: u.hostname,
-          port: u.port,
-          path: u.pathname,
-          method: 'POST',
-          agent,
-          headers: { 'content-type': 'application/json', 'content-length': body.length },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - sentAt }));
-        },
-      );
-      req.on('error', () => resolve({ status: 0, ms: performance.now() - sentAt }));
-      req.end(body);
-    });
-  return { post, agent };
-}
-
-/** Latency of `count` requests one after another on one kept-alive connection (no queueing in the client): p50 and p99. */
-async function sequential(url, ca, count = 3000) {
-  const { post, agent } = poster(url, ca, 1);
-  const one = async () => {
-    const { status, ms } = await post();
-    if (status === 0) throw new Error(`POST ${url} failed`);
-    return ms;
-  };
-  try {
-    for (let i = 0; i < 200; i++) await one(); // warm-up
-    const times = [];
-    for (let i = 0; i < count; i++) times.push(await one());
-    const sorted = Float64Array.from(times).sort();
-    return { p50Ms: round3(percentile(sorted, 50)), p99Ms: round3(percentile(sorted, 99)) };
-  } finally {
-    agent.destroy();
-  }
-}
-
 /**
  * Open-loop load at `rate` req/s spread evenly (autocannon's overallRate sends each connection's share for a second in a
  * burst, which measures queueing behind the burst as much as the proxy): a request is started whenever one is due, on
@@ -240,16 +167,6 @@ async function paced(url, ca, rate, seconds) {
   agent.destroy();
   const sorted = Float64Array.from(times).sort();
   return { requestsPerSecond: rate, p50Ms: round3(percentile(sorted, 50)), p99Ms: round3(percentile(sorted, 99)), errors };
-}
-
-function figures(r) {
-  const sorted = Float64Array.from(r.times).sort();
-  return {
-    requestsPerSecond: Math.round(r.requests.average),
-    p50Ms: round3(percentile(sorted, 50)),
-    p99Ms: round3(percentile(sorted, 99)),
-    errors: r.errors + r.non2xx + r.timeouts,
-  };
 }
 
 export async function frontend({ duration = 8, rateDuration = 4 } = {}) {
@@ -300,13 +217,13 @@ export async function frontend({ duration = 8, rateDuration = 4 } = {}) {
     const proxyPid = { direct: backend.child.pid, router: router.child.pid, nginx: nginx.child.pid };
     for (const [name, url] of targets) {
       // Warm-up, long enough for the router's JIT to reach its steady state (a 1 s warm-up left its first target's figures cold).
-      await run(url, ca.certPem, { connections: 20, duration: 3 });
-      const saturation = figures(await run(url, ca.certPem, { connections: 50, duration }));
-      const at1000 = figures(await run(url, ca.certPem, { connections: 20, duration: rateDuration, overallRate: 1000 }));
+      await postLoad(url, ca.certPem, { connections: 20, duration: 3 });
+      const saturation = figures(await postLoad(url, ca.certPem, { connections: 50, duration }));
+      const at1000 = figures(await postLoad(url, ca.certPem, { connections: 20, duration: rateDuration, overallRate: 1000 }));
       // The CPU the proxy (or, direct, the backend) spends per request: steadier than throughput on a shared machine.
       const pid = proxyPid[name.split('-')[0]];
       const cpuBefore = cpuMs(pid);
-      const raw3000 = await run(url, ca.certPem, { connections: 50, duration: rateDuration, overallRate: 3000 });
+      const raw3000 = await postLoad(url, ca.certPem, { connections: 50, duration: rateDuration, overallRate: 3000 });
       const at3000 = { ...figures(raw3000), cpuMicrosPerRequest: Math.round(((cpuMs(pid) - cpuBefore) * 1000) / raw3000.requests.total) };
       const pacedAt1000 = await paced(url, ca.certPem, 1000, rateDuration);
       const pacedAt3000 = await paced(url, ca.certPem, 3000, rateDuration);

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { performance } from 'node:perf_hooks';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +102,152 @@ export function summary(result) {
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.non2xx,
+  };
+}
+
+/** One autocannon load of POSTs of a small JSON body; besides its own figures, keeps every response time (fractional ms) for exact percentiles. */
+export function postLoad(url, ca, options) {
+  const times = [];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      { url, tlsOptions: { ca }, method: 'POST', body: '{"data":[[1,2,3,4]]}', headers: { 'content-type': 'application/json' }, ...options },
+      (err, r) => (err ? reject(err) : resolve({ ...r, times })),
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode < 300) times.push(responseTime);
+    });
+  });
+}
+
+export function figures(r) {
+  const sorted = Float64Array.from(r.times).sort();
+  return {
+    requestsPerSecond: Math.round(r.requests.average),
+    p50Ms: round3(percentile(sorted, 50)),
+    p99Ms: round3(percentile(sorted, 99)),
+    errors: r.errors + r.non2xx + r.timeouts,
+  };
+}
+
+export function percentile(sorted, p) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+}
+
+export const round3 = (x) => Math.round(x * 1000) / 1000;
+
+/**
+ * POSTs of a small JSON body to `url` on up to `maxSockets` kept-alive connections: each resolves with the
+ * status (0 when the request failed) and the time from sending it to the end of its answer.
+ */
+export function poster(url, ca, maxSockets) {
+  const u = new URL(url);
+  const https = u.protocol === 'https:';
+  const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets, ca }) : new HttpAgent({ keepAlive: true, maxSockets });
+  const body = '{"data":[[1,2,3,4]]}';
+  const post = () =>
+    new Promise((resolve) => {
+      const sentAt = performance.now();
+      const req = (https ? httpsRequest : httpRequest)(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': body.length },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - sentAt }));
+        },
+      );
+      req.on('error', () => resolve({ status: 0, ms: performance.now() - sentAt }));
+      req.end(body);
+    });
+  return { post, agent };
+}
+
+/** Latency of `count` requests one after another on one kept-alive connection (no queueing in the client): p50 and p99. */
+export async function sequential(url, ca, count = 3000) {
+  const { post, agent } = poster(url, ca, 1);
+  const one = async () => {
+    const { status, ms } = await post();
+    if (status === 0) throw new Error(`POST ${url} failed`);
+    return ms;
+  };
+  try {
+    for (let i = 0; i < 200; i++) await one(); // warm-up
+    const times = [];
+    for (let i = 0; i < count; i++) times.push(await one());
+    const sorted = Float64Array.from(times).sort();
+    return { p50Ms: round3(percentile(sorted, 50)), p99Ms: round3(percentile(sorted, 99)) };
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** Resident memory of a process, in MiB, from /proc (Linux); 0 once it is gone. */
+export function rssMiB(pid) {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? +(Number(match[1]) / 1024).toFixed(1) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The child processes of a process, of all its threads, from /proc (Linux). */
+export function childrenOf(pid) {
+  const children = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      children.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    }
+  } catch {
+    // Gone meanwhile.
+  }
+  return children;
+}
+
+/**
+ * The pods among a `berth up`'s child processes whose node process's command line holds `marker`: per pod, the node
+ * process's memory and that of its whole process tree (a sandbox's bwrap processes too), in MiB.
+ */
+export function podMemory(berthPid, marker) {
+  const treeOf = (pid) => [pid, ...childrenOf(pid).flatMap(treeOf)];
+  const cmdline = (pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      return [];
+    }
+  };
+  const pods = [];
+  for (const child of childrenOf(berthPid)) {
+    const tree = treeOf(child);
+    const node = tree.find((pid) => /(^|\/)node$/.test(cmdline(pid)[0] ?? '') && cmdline(pid).some((arg) => arg.includes(marker)));
+    if (node === undefined) continue;
+    pods.push({ nodeRssMiB: rssMiB(node), treeRssMiB: +tree.reduce((sum, pid) => sum + rssMiB(pid), 0).toFixed(1), processes: tree.length });
+  }
+  return pods;
+}
+
+/** A cluster's Kubernetes API with a bearer token: `call` resolves with the parsed answer, and throws on any status but 2xx. */
+export function kubeOf({ server, token }, ca) {
+  const dispatcher = new Agent({ connect: { ca }, connections: 16 });
+  return {
+    async call(method, path, body, contentType = 'application/json') {
+      const res = await request(server + path, {
+        method,
+        dispatcher,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.body.text();
+      if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text}`);
+      return text ? JSON.parse(text) : undefined;
+    },
+    close: () => dispatcher.close(),
   };
 }
 

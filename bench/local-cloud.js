@@ -1,11 +1,10 @@
 // The local cloud, through its front doors: (a) how long a 3-node cluster takes from PUT to
 // Succeeded, (b) the Kubernetes API's GET / LIST / PATCH throughput on a cluster holding 1,000
 // ConfigMaps (GET also by a service account, through RBAC), (c) the memory of a `berth up` holding 100 clusters. Berth runs as a child process.
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { parse as parseYaml } from 'yaml';
-import { load, pool, startBerth, summary } from './lib.js';
+import { load, pool, rssMiB, startBerth, summary } from './lib.js';
 
 const AKS_API = 'api-version=2024-08-01';
 
@@ -20,12 +19,6 @@ function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** Resident memory of a process, from /proc (Linux). */
-function rssMiB(pid) {
-  const kb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
-  return +(kb / 1024).toFixed(1);
 }
 
 /** ARM helpers on one `berth up`: a resource group, and managed clusters created and awaited as a client would. */
