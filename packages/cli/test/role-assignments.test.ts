@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { httpsRequest } from '../../../test-support/berth.js';
 import { berthProcesses, runBerth } from '../../../test-support/process.js';
+import { berthAt, tokenOf } from '../../../test-support/principals.js';
 
 const { tempHome, up } = berthProcesses('berth-role-');
 
@@ -39,18 +40,7 @@ describe('berth role assignment', () => {
     expect(assignment.id).toBe(`${scope}/providers/Microsoft.Authorization/roleAssignments/${assignment.name}`);
     const objectId = assignment.principalId;
 
-    const token = (
-      await httpsRequest(`${p.url}/adfs/oauth2/token`, ca, 'POST', {
-        token: null,
-        rawBody: new URLSearchParams({
-          client_id: sp.appId,
-          client_secret: sp.password,
-          grant_type: 'client_credentials',
-          scope: 'https://management.core.windows.net//.default',
-        }).toString(),
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      })
-    ).body.access_token as string;
+    const token = await tokenOf(berthAt(p.url, ca), sp);
     const ws = (g: string) =>
       `${p.url}/subscriptions/${sub}/resourceGroups/${g}/providers/Microsoft.MachineLearningServices/workspaces/ws1?api-version=2022-10-01`;
     expect((await httpsRequest(ws('team-rg'), ca, 'PUT', { token, body: { location: 'westus' } })).status).toBe(201);

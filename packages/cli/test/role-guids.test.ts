@@ -7,6 +7,7 @@ import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { sql } from 'kysely';
 import { azAvailable, azureCli } from '../../../test-support/azure-cli.js';
 import { credential, freshPostgresDatabase, startTestBerth, testStores, type TestBerth } from '../../../test-support/berth.js';
+import { assign, createGroup, createPrincipal, putRoleAssignment, tokenOf, type ServicePrincipal } from '../../../test-support/principals.js';
 
 /** Azure's ids of the built-in roles: what scripts, Bicep and `az role assignment create --role <id>` send. */
 const AZURE_ROLE_IDS = {
@@ -24,54 +25,19 @@ for operations in (RoleAssignmentsOperations, RoleDefinitionsOperations):
     operations.config = property(lambda self: self._config)
 `;
 
-const ARM_SCOPE = 'https://management.core.windows.net//.default';
 const RG_API = 'api-version=2021-04-01';
 const AUTHZ_API = 'api-version=2022-04-01';
 
-interface Principal {
-  appId: string;
-  objectId: string;
-  password: string;
-  tenant: string;
-}
-
-async function createPrincipal(berth: TestBerth, name: string, owner = false): Promise<Principal> {
-  const res = await berth.request('POST', '/berth/servicePrincipals', {
-    body: { displayName: name, ...(owner ? { role: 'Owner', scopes: [`/subscriptions/${berth.subscriptionId}`] } : {}) },
-  });
-  expect(res.status, res.text).toBe(201);
-  return res.body;
-}
-
-async function tokenOf(berth: TestBerth, sp: Principal): Promise<string> {
-  const res = await berth.request('POST', '/adfs/oauth2/token', {
-    token: null,
-    rawBody: new URLSearchParams({ client_id: sp.appId, client_secret: sp.password, grant_type: 'client_credentials', scope: ARM_SCOPE }).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  });
-  expect(res.status, res.text).toBe(200);
-  return res.body.access_token;
-}
-
-async function createGroup(berth: TestBerth, name: string): Promise<string> {
-  const scope = `/subscriptions/${berth.subscriptionId}/resourceGroups/${name}`;
-  expect((await berth.request('PUT', `${scope}?${RG_API}`, { body: { location: 'westus' } })).status).toBe(201);
-  return scope;
-}
-
 /** What the principal may do in the group: read it, change it (tags), assign a role there; each as its role allows. */
-async function expectRoleWorks(berth: TestBerth, sp: Principal, role: RoleName, group: string): Promise<void> {
+async function expectRoleWorks(berth: TestBerth, sp: ServicePrincipal, role: RoleName, group: string): Promise<void> {
   const token = await tokenOf(berth, sp);
   expect((await berth.request('GET', `${group}?${RG_API}`, { token })).status).toBe(200);
   const write = await berth.request('PUT', `${group}?${RG_API}`, { token, body: { location: 'westus', tags: { by: role } } });
   expect(write.status, write.text).toBe(role === 'Reader' ? 403 : 200);
   const someone = await createPrincipal(berth, `assignee-of-${role}-${randomUUID().slice(0, 8)}`);
-  const assign = await berth.request('PUT', `${group}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?${AUTHZ_API}`, {
-    token,
-    body: { properties: { roleDefinitionId: AZURE_ROLE_IDS.Reader, principalId: someone.objectId, principalType: 'ServicePrincipal' } },
-  });
-  expect(assign.status, assign.text).toBe(role === 'Owner' ? 201 : 403);
-  if (role !== 'Owner') expect(assign.body.error.code).toBe('AuthorizationFailed');
+  const granted = await putRoleAssignment(berth, group, someone.objectId, AZURE_ROLE_IDS.Reader, { token });
+  expect(granted.status, granted.text).toBe(role === 'Owner' ? 201 : 403);
+  if (role !== 'Owner') expect(granted.body.error.code).toBe('AuthorizationFailed');
 }
 
 const roleNames = Object.keys(AZURE_ROLE_IDS) as RoleName[];
@@ -132,7 +98,7 @@ describe.skipIf(!azAvailable)('the built-in roles by Azure’s ids through the r
     await mkdir(shim);
     await writeFile(join(shim, 'sitecustomize.py'), AZ_ROLE_SHIM);
     Object.assign(az.env, { PYTHONPATH: shim });
-    const owner = await createPrincipal(berth, 'az-owner', true);
+    const owner = await createPrincipal(berth, 'az-owner', { role: 'Owner' });
     for (const args of [
       ['cloud', 'register', '-n', 'Berth', '--endpoint-resource-manager', `${berth.url}/`],
       ['cloud', 'set', '-n', 'Berth'],
@@ -196,12 +162,8 @@ describe.each(testStores())('the migration to Azure’s Reader id, on %s', (stor
       const first = await startTestBerth({ home, storeUrl: pg?.url });
       const group = await createGroup(first, 'migrated');
       const sp = await createPrincipal(first, 'old-reader');
-      const name = randomUUID();
-      const assignment = `${group}/providers/Microsoft.Authorization/roleAssignments/${name}?${AUTHZ_API}`;
-      const made = await first.request('PUT', assignment, {
-        body: { properties: { roleDefinitionId: AZURE_ROLE_IDS.Reader, principalId: sp.objectId, principalType: 'ServicePrincipal' } },
-      });
-      expect(made.status, made.text).toBe(201);
+      const made = await assign(first, sp, AZURE_ROLE_IDS.Reader, group);
+      const assignment = `${group}/providers/Microsoft.Authorization/roleAssignments/${made.name}?${AUTHZ_API}`;
       // The store as a Berth from before left it: the assignment names the old id, and this migration has not run.
       const db = first.server.store.db;
       const rows = await db.selectFrom('resources').select(['id_key', 'body']).where('type_key', '=', 'microsoft.authorization/roleassignments').execute();

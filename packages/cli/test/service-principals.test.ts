@@ -3,14 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { httpsRequest } from '../../../test-support/berth.js';
 import { berthProcesses, runBerth } from '../../../test-support/process.js';
+import { berthAt, signIn } from '../../../test-support/principals.js';
 
 const { tempHome, up } = berthProcesses('berth-sp-');
 
 const SUBSCRIPTIONS = '/subscriptions?api-version=2020-01-01';
-
-function form(fields: Record<string, string>) {
-  return { rawBody: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, token: null };
-}
 
 describe('berth ad sp', () => {
   it('create-for-rbac prints what az prints, list hides secrets, credential reset replaces the secret, delete removes the principal', async () => {
@@ -20,13 +17,7 @@ describe('berth ad sp', () => {
     const subs = await httpsRequest(`${p.url}${SUBSCRIPTIONS}`, ca, 'GET', { token: (await readFile(join(home, 'token'), 'utf8')).trim() });
     const sub = subs.body.value[0].subscriptionId as string;
     const tenant = subs.body.value[0].tenantId as string;
-    const tokenFor = (appId: string, secret: string) =>
-      httpsRequest(
-        `${p.url}/adfs/oauth2/token`,
-        ca,
-        'POST',
-        form({ client_id: appId, client_secret: secret, grant_type: 'client_credentials', scope: 'https://management.core.windows.net//.default' }),
-      );
+    const tokenFor = (appId: string, secret: string) => signIn(berthAt(p.url, ca), appId, secret);
 
     const made = await runBerth(['ad', 'sp', 'create-for-rbac', '--home', home, '--name', 'ci', '--role', 'Contributor', '--scopes', `/subscriptions/${sub}`]);
     expect(made.code, made.stderr).toBe(0);

@@ -13,7 +13,7 @@ import { openStore } from '@berth/store';
 import { buildApp } from '@berth/front-door';
 import { startTestBerth, testStores, type HttpResponse, type TestBerth } from '../../../test-support/berth.js';
 import { clusterBody, managedClusterPath, putManagedCluster, type ArmCall } from '../../../test-support/kube.js';
-import { assign, createPrincipal, tokenOf, type ServicePrincipal } from '../../provider-ml/test/principal-fixtures.js';
+import { assign, createGroup, createPrincipal, tokenOf, type ServicePrincipal } from '../../../test-support/principals.js';
 
 const POLL = { updateIntervalInMs: 50 };
 
@@ -76,11 +76,7 @@ describe.each(testStores())('operation polling authorized by the operation’s r
     berth = await startTestBerth({ store });
     sub = berth.subscriptionId;
     tenant = (await berth.request('GET', '/subscriptions?api-version=2020-01-01')).body.value[0].tenantId;
-    for (const rg of ['team-rg', 'other-rg']) {
-      expect((await berth.request('PUT', `/subscriptions/${sub}/resourcegroups/${rg}?api-version=2021-04-01`, { body: { location: 'westus' } })).status).toBe(
-        201,
-      );
-    }
+    for (const rg of ['team-rg', 'other-rg']) await createGroup(berth, rg);
     [contributor, outsider, stranger, groupReader, clusterReader] = await Promise.all(
       ['team-contributor', 'outsider', 'stranger', 'team-reader', 'cluster-reader'].map((name) => createPrincipal(berth, name)),
     );

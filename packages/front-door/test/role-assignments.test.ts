@@ -3,21 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { ClientSecretCredential } from '@azure/identity';
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { startTestBerth, testStores, type HttpResponse, type TestBerth } from '../../../test-support/berth.js';
+import { createGroup, createPrincipal, putRoleAssignment, tokenOf } from '../../../test-support/principals.js';
 
-const ARM_SCOPE = 'https://management.core.windows.net//.default';
 const AUTHZ = 'api-version=2022-04-01';
 const RG_API = 'api-version=2021-04-01';
 const ML_API = 'api-version=2022-10-01';
 const OWNER = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
 const CONTRIBUTOR = 'b24988ac-6180-42a0-ab88-20f7382dd24c';
 const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
-
-interface Created {
-  appId: string;
-  objectId: string;
-  password: string;
-  tenant: string;
-}
 
 describe.each(testStores())('ARM role assignments on %s', (store) => {
   let berth: TestBerth;
@@ -26,9 +19,7 @@ describe.each(testStores())('ARM role assignments on %s', (store) => {
   beforeAll(async () => {
     berth = await startTestBerth({ store });
     sub = berth.subscriptionId;
-    for (const rg of ['rg-a', 'rg-b']) {
-      expect((await berth.request('PUT', `/subscriptions/${sub}/resourcegroups/${rg}?${RG_API}`, { body: { location: 'westus' } })).status).toBe(201);
-    }
+    for (const rg of ['rg-a', 'rg-b']) await createGroup(berth, rg);
   });
   afterAll(() => berth?.close());
 
@@ -37,28 +28,8 @@ describe.each(testStores())('ARM role assignments on %s', (store) => {
   const assignmentPath = (scope: string, name: string) => `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}?${AUTHZ}`;
   const definitionId = (guid: string) => `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 
-  async function createPrincipal(name: string): Promise<Created> {
-    const res = await berth.request('POST', '/berth/servicePrincipals', { body: { displayName: name } });
-    expect(res.status, res.text).toBe(201);
-    return res.body;
-  }
-
-  async function tokenFor(sp: Created): Promise<string> {
-    const res = await berth.request('POST', '/adfs/oauth2/token', {
-      token: null,
-      rawBody: new URLSearchParams({ client_id: sp.appId, client_secret: sp.password, grant_type: 'client_credentials', scope: ARM_SCOPE }).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
-    expect(res.status, res.text).toBe(200);
-    return res.body.access_token;
-  }
-
-  async function assign(scope: string, principalId: string, guid: string, token?: string, name: string = randomUUID()): Promise<HttpResponse> {
-    return berth.request('PUT', assignmentPath(scope, name), {
-      ...(token ? { token } : {}),
-      body: { properties: { roleDefinitionId: definitionId(guid), principalId, principalType: 'ServicePrincipal' } },
-    });
-  }
+  const assign = (scope: string, principalId: string, guid: string, token?: string, name?: string): Promise<HttpResponse> =>
+    putRoleAssignment(berth, scope, principalId, definitionId(guid), { token, name });
 
   const count = async () => (await berth.request('GET', `/subscriptions/${sub}/providers/Microsoft.Authorization/roleAssignments?${AUTHZ}`)).body.value.length;
 
@@ -84,14 +55,14 @@ describe.each(testStores())('ARM role assignments on %s', (store) => {
   });
 
   it('lets a Contributor on one resource group write there, and nowhere else', async () => {
-    const sp = await createPrincipal('rg-contributor');
+    const sp = await createPrincipal(berth, 'rg-contributor');
     const made = await assign(rgScope('rg-a'), sp.objectId, CONTRIBUTOR);
     expect(made.status, made.text).toBe(201);
     expect(made.body).toMatchObject({
       type: 'Microsoft.Authorization/roleAssignments',
       properties: { scope: rgScope('rg-a'), principalId: sp.objectId, principalType: 'ServicePrincipal', roleDefinitionId: definitionId(CONTRIBUTOR) },
     });
-    const token = await tokenFor(sp);
+    const token = await tokenOf(berth, sp);
     const ws = await berth.request('PUT', `${wsPath('rg-a', 'ws1')}?${ML_API}`, { token, body: { location: 'westus' } });
     expect(ws.status, ws.text).toBe(201);
     expect((await berth.request('GET', `${wsPath('rg-a', 'ws1')}?${ML_API}`, { token })).status).toBe(200);
@@ -117,7 +88,7 @@ describe.each(testStores())('ARM role assignments on %s', (store) => {
       expect(res.body.error.code).toBe('AuthorizationFailed');
     }
     // A Contributor cannot assign roles, even at its own scope.
-    const other = await createPrincipal('victim');
+    const other = await createPrincipal(berth, 'victim');
     const escalate = await assign(rgScope('rg-a'), other.objectId, OWNER, token);
     expect(escalate.status).toBe(403);
     expect(escalate.body.error.code).toBe('AuthorizationFailed');
@@ -126,10 +97,10 @@ describe.each(testStores())('ARM role assignments on %s', (store) => {
   });
 
   it('keeps a Reader from secret-revealing actions and writes', async () => {
-    const sp = await createPrincipal('ws-reader');
+    const sp = await createPrincipal(berth, 'ws-reader');
     expect((await berth.request('PUT', `${wsPath('rg-a', 'ws2')}?${ML_API}`, { body: { location: 'westus' } })).status).toBe(201);
     expect((await assign(wsPath('rg-a', 'ws2'), sp.objectId, READER)).status).toBe(201);
-    const token = await tokenFor(sp);
+    const token = await tokenOf(berth, sp);
     expect((await berth.request('GET', `${wsPath('rg-a', 'ws2')}?${ML_API}`, { token })).status).toBe(200);
     expect((await berth.request('GET', `${wsPath('rg-a', 'ws2')}/computes?${ML_API}`, { token })).status).toBe(200);
     const keys = await berth.request('POST', `${wsPath('rg-a', 'ws2')}/computes/c1/listKeys?${ML_API}`, { token });
@@ -141,10 +112,10 @@ describe.each(testStores())('ARM role assignments on %s', (store) => {
   });
 
   it('lets an Owner of a group assign roles there but not above; a deleted assignment is refused within a second', async () => {
-    const owner = await createPrincipal('rg-owner');
+    const owner = await createPrincipal(berth, 'rg-owner');
     expect((await assign(rgScope('rg-b'), owner.objectId, OWNER)).status).toBe(201);
-    const ownerToken = await tokenFor(owner);
-    const worker = await createPrincipal('worker');
+    const ownerToken = await tokenOf(berth, owner);
+    const worker = await createPrincipal(berth, 'worker');
     const made = await assign(rgScope('rg-b'), worker.objectId, CONTRIBUTOR, ownerToken);
     expect(made.status, made.text).toBe(201);
     expect(made.body.properties.createdBy).toBe(owner.objectId);
@@ -155,7 +126,7 @@ describe.each(testStores())('ARM role assignments on %s', (store) => {
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('RoleAssignmentExists');
 
-    const token = await tokenFor(worker);
+    const token = await tokenOf(berth, worker);
     expect((await berth.request('PUT', `${wsPath('rg-b', 'ws-b')}?${ML_API}`, { token, body: { location: 'westus' } })).status).toBe(201);
     const listed = await berth.request(
       'GET',
@@ -181,7 +152,7 @@ describe.each(testStores())('ARM role assignments on %s', (store) => {
   });
 
   it('refuses bad input with ARM errors and changes nothing', async () => {
-    const sp = await createPrincipal('bad-input');
+    const sp = await createPrincipal(berth, 'bad-input');
     const before = await count();
     const unknownRole = await assign(rgScope('rg-a'), sp.objectId, randomUUID());
     expect([unknownRole.status, unknownRole.body.error.code]).toEqual([400, 'InvalidRoleDefinitionId']);
@@ -201,9 +172,9 @@ describe.each(testStores())('ARM role assignments on %s', (store) => {
   });
 
   it('serves @azure/arm-authorization unmodified: create, get, list and delete', async () => {
-    const admin = await createPrincipal('sdk-owner');
+    const admin = await createPrincipal(berth, 'sdk-owner');
     expect((await assign(`/subscriptions/${sub}`, admin.objectId, OWNER)).status).toBe(201);
-    const target = await createPrincipal('sdk-target');
+    const target = await createPrincipal(berth, 'sdk-target');
     const identity = new ClientSecretCredential('adfs', admin.appId, admin.password, {
       authorityHost: berth.url,
       disableInstanceDiscovery: true,
@@ -249,7 +220,7 @@ describe.each(testStores())('ARM role assignments on %s', (store) => {
       `${rgScope('rg-a')}/providers/Microsoft.Authorization/roleAssignments?${AUTHZ}&$filter=${encodeURIComponent(`principalId eq '${res.body.objectId}'`)}`,
     );
     expect(listed.body.value).toHaveLength(2);
-    const token = await tokenFor(res.body);
+    const token = await tokenOf(berth, res.body);
     expect((await berth.request('GET', `${wsPath('rg-a', 'ws1')}?${ML_API}`, { token })).status).toBe(200);
     expect((await berth.request('GET', `${wsPath('rg-b', 'ws-b')}?${ML_API}`, { token })).status).toBe(403);
     // Deleting the principal takes its assignments with it.

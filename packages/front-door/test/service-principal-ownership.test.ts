@@ -2,42 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freshPostgresDatabase, startTestBerth, testStores, type HttpResponse, type TestBerth } from '../../../test-support/berth.js';
+import { freshPostgresDatabase, startTestBerth, testStores, type TestBerth } from '../../../test-support/berth.js';
+import { createGroup, createPrincipal, signIn, tokenOf, type ServicePrincipal } from '../../../test-support/principals.js';
 
-const ARM_SCOPE = 'https://management.core.windows.net//.default';
 const SUBSCRIPTIONS = '/subscriptions?api-version=2020-01-01';
-const RG_API = 'api-version=2021-04-01';
-
-interface Created {
-  appId: string;
-  objectId: string;
-  password: string;
-  displayName: string;
-}
-
-/** The token endpoint's answer to a client id and secret. */
-function signIn(berth: TestBerth, appId: string, password: string): Promise<HttpResponse> {
-  return berth.request('POST', '/adfs/oauth2/token', {
-    token: null,
-    rawBody: new URLSearchParams({ client_id: appId, client_secret: password, grant_type: 'client_credentials', scope: ARM_SCOPE }).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  });
-}
-
-async function tokenOf(berth: TestBerth, sp: Created): Promise<string> {
-  const res = await signIn(berth, sp.appId, sp.password);
-  expect(res.status, res.text).toBe(200);
-  return res.body.access_token;
-}
-
-async function createPrincipal(berth: TestBerth, name: string, options: { role?: string; scope?: string; token?: string } = {}): Promise<Created> {
-  const res = await berth.request('POST', '/berth/servicePrincipals', {
-    ...(options.token ? { token: options.token } : {}),
-    body: { displayName: name, ...(options.role ? { role: options.role, scopes: [options.scope] } : {}) },
-  });
-  expect(res.status, res.text).toBe(201);
-  return res.body;
-}
 
 /** Polls GET /subscriptions with `credential` every 50 ms until it answers 401; answers how long that took. */
 async function refusedWithin(berth: TestBerth, headers: { token?: string; cookie?: string }, timeoutMs: number): Promise<number> {
@@ -60,14 +28,14 @@ async function refusedWithin(berth: TestBerth, headers: { token?: string; cookie
 describe.each(testStores())('who manages a service principal without a role, on %s', (store) => {
   let berth: TestBerth;
   let sub: string;
-  let rgOwner: Created;
+  let rgOwner: ServicePrincipal;
   let rgOwnerToken: string;
   let subOwnerToken: string;
 
   beforeAll(async () => {
     berth = await startTestBerth({ store });
     sub = berth.subscriptionId;
-    expect((await berth.request('PUT', `/subscriptions/${sub}/resourcegroups/rg-a?${RG_API}`, { body: { location: 'westus' } })).status).toBe(201);
+    await createGroup(berth, 'rg-a');
     rgOwner = await createPrincipal(berth, 'rg-owner', { role: 'Owner', scope: `/subscriptions/${sub}/resourceGroups/rg-a` });
     rgOwnerToken = await tokenOf(berth, rgOwner);
     subOwnerToken = await tokenOf(berth, await createPrincipal(berth, 'sub-owner', { role: 'Owner', scope: `/subscriptions/${sub}` }));
@@ -75,7 +43,7 @@ describe.each(testStores())('who manages a service principal without a role, on 
   afterAll(() => berth?.close());
 
   const listed = async (token?: string) =>
-    ((await berth.request('GET', '/berth/servicePrincipals', token ? { token } : {})).body.value as Created[]).map((p) => p.displayName);
+    ((await berth.request('GET', '/berth/servicePrincipals', token ? { token } : {})).body.value as Array<{ displayName: string }>).map((p) => p.displayName);
   const reset = (id: string, token?: string) =>
     berth.request('POST', `/berth/servicePrincipals/${id}/resetCredential`, { ...(token ? { token } : {}), body: {} });
 

@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent, request as undiciRequest } from 'undici';
 import { addressKey } from '@berth/front-door';
 import { startTestBerth, type TestBerth } from '../../../test-support/berth.js';
-
-const ARM_SCOPE = 'https://management.core.windows.net//.default';
+import { ARM_SCOPE, createPrincipal } from '../../../test-support/principals.js';
 
 interface Answer {
   status: number;
@@ -40,14 +39,6 @@ function expectThrottled(res: Answer, shape: 'oauth' | 'arm', maxWaitS: number):
   else expect(res.body).toEqual({ error: { code: 'TooManyRequests', message: expect.stringMatching(/Too many failed sign-ins/) } });
 }
 
-async function createPrincipal(berth: TestBerth, name: string): Promise<{ appId: string; password: string; tenant: string }> {
-  const res = await berth.request('POST', '/berth/servicePrincipals', {
-    body: { displayName: name, role: 'Reader', scopes: [`/subscriptions/${berth.subscriptionId}`] },
-  });
-  expect(res.status, res.text).toBe(201);
-  return res.body;
-}
-
 describe('failed sign-ins are throttled per client id and per address', () => {
   let berth: TestBerth;
 
@@ -58,8 +49,8 @@ describe('failed sign-ins are throttled per client id and per address', () => {
   afterAll(() => berth?.close());
 
   it('holds a client id after its failures, on both token endpoints and from any address, in OAuth’s shape', async () => {
-    const target = await createPrincipal(berth, 'target');
-    const bystander = await createPrincipal(berth, 'bystander');
+    const target = await createPrincipal(berth, 'target', { role: 'Reader' });
+    const bystander = await createPrincipal(berth, 'bystander', { role: 'Reader' });
     const before = (await berth.request('GET', '/berth/servicePrincipals')).body;
     for (let i = 0; i < 3; i++) {
       const wrong = await signIn(berth, '127.0.0.2', target.appId, `wrong-${i}`);
@@ -78,7 +69,7 @@ describe('failed sign-ins are throttled per client id and per address', () => {
   });
 
   it('holds an address after its failures, whatever client ids it names, at the token endpoints and the Studio sign-in', async () => {
-    const sp = await createPrincipal(berth, 'from-a-busy-address');
+    const sp = await createPrincipal(berth, 'from-a-busy-address', { role: 'Reader' });
     for (let i = 0; i < 5; i++) expect((await signIn(berth, '127.0.0.4', randomUUID(), 'guess')).status).toBe(401);
     expectThrottled(await signIn(berth, '127.0.0.4', sp.appId, sp.password), 'oauth', 12);
     expectThrottled(await postFrom(berth, '127.0.0.4', '/berth/studio/session', { json: { token: berth.token } }), 'arm', 12);
@@ -106,7 +97,7 @@ describe('the default limits', () => {
   afterAll(() => berth?.close());
 
   it('never hold a client that knows its secret, even one that mistyped it a few times', async () => {
-    const sp = await createPrincipal(berth, 'busy-client');
+    const sp = await createPrincipal(berth, 'busy-client', { role: 'Reader' });
     for (let i = 0; i < 5; i++) expect((await signIn(berth, '127.0.0.8', sp.appId, 'mistyped')).status).toBe(401);
     for (let i = 0; i < 100; i++) expect((await signIn(berth, '127.0.0.8', sp.appId, sp.password)).status).toBe(200);
     // A success starts the client afresh: ten more mistakes are still answered 401, the eleventh 429.

@@ -8,17 +8,9 @@ import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, importPKCS8, SignJWT } from 'jose';
 import { credential, startTestBerth, testStores, type HttpResponse, type TestBerth } from '../../../test-support/berth.js';
+import { ARM_SCOPE, createPrincipal, tokenOf } from '../../../test-support/principals.js';
 
 const SUBSCRIPTIONS = '/subscriptions?api-version=2020-01-01';
-const ARM_SCOPE = 'https://management.core.windows.net//.default';
-
-interface Created {
-  appId: string;
-  objectId: string;
-  password: string;
-  tenant: string;
-  displayName: string;
-}
 
 describe.each(testStores())('token service and service principals on %s', (store) => {
   let berth: TestBerth;
@@ -38,20 +30,6 @@ describe.each(testStores())('token service and service principals on %s', (store
       rawBody: new URLSearchParams(fields).toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
-  }
-
-  async function createPrincipal(name: string, role?: string): Promise<Created> {
-    const res = await berth.request('POST', '/berth/servicePrincipals', {
-      body: { displayName: name, ...(role ? { role, scopes: [`/subscriptions/${sub}`] } : {}) },
-    });
-    expect(res.status, res.text).toBe(201);
-    return res.body;
-  }
-
-  async function tokenFor(sp: Created, scope = ARM_SCOPE, path = '/adfs/oauth2/token'): Promise<string> {
-    const res = await form(path, { client_id: sp.appId, client_secret: sp.password, grant_type: 'client_credentials', scope });
-    expect(res.status, res.text).toBe(200);
-    return res.body.access_token;
   }
 
   async function signingKey() {
@@ -92,7 +70,7 @@ describe.each(testStores())('token service and service principals on %s', (store
   });
 
   it('gives @azure/identity a token that the unmodified Azure SDK clients use', async () => {
-    const sp = await createPrincipal('sdk-contributor', 'Contributor');
+    const sp = await createPrincipal(berth, 'sdk-contributor', { role: 'Contributor' });
     expect(sp.tenant).toBe(tenant);
     for (const tenantId of [tenant, 'adfs']) {
       const identity = new ClientSecretCredential(tenantId, sp.appId, sp.password, {
@@ -129,7 +107,7 @@ describe.each(testStores())('token service and service principals on %s', (store
   });
 
   it('accepts what MSAL for Python sends to the ADFS token endpoint (client_info and claims), for every accepted audience', async () => {
-    const sp = await createPrincipal('msal-python', 'Reader');
+    const sp = await createPrincipal(berth, 'msal-python', { role: 'Reader' });
     const res = await form('/adfs/oauth2/token', {
       client_id: sp.appId,
       client_secret: sp.password,
@@ -151,7 +129,7 @@ describe.each(testStores())('token service and service principals on %s', (store
       `${berth.url}/.default`,
       `${berth.url}//.default`,
     ]) {
-      const token = await tokenFor(sp, scope, `/${tenant}/oauth2/v2.0/token`);
+      const token = await tokenOf(berth, sp, { scope, path: `/${tenant}/oauth2/v2.0/token` });
       expect((await berth.request('GET', SUBSCRIPTIONS, { token })).status).toBe(200);
     }
     const v1 = await form(`/${tenant}/oauth2/token`, {
@@ -165,7 +143,7 @@ describe.each(testStores())('token service and service principals on %s', (store
   });
 
   it('refuses bad requests with the OAuth error a client expects, and changes nothing', async () => {
-    const sp = await createPrincipal('bad-input', 'Contributor');
+    const sp = await createPrincipal(berth, 'bad-input', { role: 'Contributor' });
     const before = await listPrincipals();
     const good = { client_id: sp.appId, client_secret: sp.password, grant_type: 'client_credentials', scope: ARM_SCOPE };
     const cases: Array<[Record<string, string>, number, string]> = [
@@ -208,7 +186,7 @@ describe.each(testStores())('token service and service principals on %s', (store
   });
 
   it('refuses expired, wrong-audience, wrongly signed and malformed JWTs with ARM 401s', async () => {
-    const sp = await createPrincipal('jwt-checks', 'Owner');
+    const sp = await createPrincipal(berth, 'jwt-checks', { role: 'Owner' });
     const key = await signingKey();
     const kid = (await berth.request('GET', '/discovery/keys')).body.keys[0].kid;
     const now = Math.floor(Date.now() / 1000);
@@ -248,8 +226,8 @@ describe.each(testStores())('token service and service principals on %s', (store
   });
 
   it("refuses a deleted principal's tokens within a second, and a reset secret's old value at once", async () => {
-    const sp = await createPrincipal('short-lived', 'Contributor');
-    const token = await tokenFor(sp);
+    const sp = await createPrincipal(berth, 'short-lived', { role: 'Contributor' });
+    const token = await tokenOf(berth, sp);
     expect((await berth.request('GET', SUBSCRIPTIONS, { token })).status).toBe(200);
 
     const reset = await berth.request('POST', `/berth/servicePrincipals/${sp.appId}/resetCredential`, { body: {} });
@@ -259,7 +237,7 @@ describe.each(testStores())('token service and service principals on %s', (store
     const old = await form('/adfs/oauth2/token', { client_id: sp.appId, client_secret: sp.password, grant_type: 'client_credentials', scope: ARM_SCOPE });
     expect(old.status).toBe(401);
     expect(old.body.error).toBe('invalid_client');
-    const fresh = await tokenFor({ ...sp, password: reset.body.password });
+    const fresh = await tokenOf(berth, { ...sp, password: reset.body.password });
 
     const deleted = await berth.request('DELETE', `/berth/servicePrincipals/${sp.appId}`);
     expect(deleted.status).toBe(204);
@@ -288,8 +266,8 @@ describe.each(testStores())('token service and service principals on %s', (store
   });
 
   it('decides access by the principal’s roles: a Reader reads and gets 403 on a write; no role sees nothing', async () => {
-    const reader = await createPrincipal('reader-sp', 'Reader');
-    const token = await tokenFor(reader);
+    const reader = await createPrincipal(berth, 'reader-sp', { role: 'Reader' });
+    const token = await tokenOf(berth, reader);
     expect((await berth.request('GET', `/subscriptions/${sub}/resourcegroups?api-version=2021-04-01`, { token })).status).toBe(200);
     const write = await berth.request('PUT', `/subscriptions/${sub}/resourcegroups/reader-rg?api-version=2021-04-01`, { token, body: { location: 'westus' } });
     expect(write.status).toBe(403);
@@ -301,8 +279,8 @@ describe.each(testStores())('token service and service principals on %s', (store
       (await berth.request('POST', '/berth/servicePrincipals', { token, body: { displayName: 'x', role: 'Owner', scopes: [`/subscriptions/${sub}`] } })).status,
     ).toBe(403);
 
-    const nobody = await createPrincipal('no-role-sp');
-    const none = await tokenFor(nobody);
+    const nobody = await createPrincipal(berth, 'no-role-sp');
+    const none = await tokenOf(berth, nobody);
     const subs = await berth.request('GET', SUBSCRIPTIONS, { token: none });
     expect(subs.status).toBe(200);
     expect(subs.body.value).toEqual([]);
@@ -310,7 +288,7 @@ describe.each(testStores())('token service and service principals on %s', (store
   });
 
   it('manages principals: names are unique, scopes must exist, lists never hold secrets', async () => {
-    const sp = await createPrincipal('listed', 'Reader');
+    const sp = await createPrincipal(berth, 'listed', { role: 'Reader' });
     expect((await berth.request('POST', '/berth/servicePrincipals', { body: { displayName: 'listed' } })).body.error.code).toBe('ServicePrincipalNameInUse');
     const rgScope = await berth.request('POST', '/berth/servicePrincipals', {
       body: { displayName: 'rg', role: 'Reader', scopes: [`/subscriptions/${sub}/resourceGroups/g`] },
@@ -329,7 +307,7 @@ describe.each(testStores())('token service and service principals on %s', (store
     expect(missing.status).toBe(404);
     const list = await berth.request('GET', '/berth/servicePrincipals');
     expect(list.status).toBe(200);
-    expect(list.body.value.find((p: Created) => p.appId === sp.appId)).toMatchObject({
+    expect(list.body.value.find((p: { appId: string }) => p.appId === sp.appId)).toMatchObject({
       displayName: 'listed',
       objectId: sp.objectId,
       roles: { [sub]: 'Reader' },

@@ -17,10 +17,10 @@ import {
   listYaml,
   type ArmCall,
 } from '../../../test-support/kube.js';
+import { ARM_SCOPE, assign, createGroup, createPrincipal, tokenOf } from '../../../test-support/principals.js';
 
 const AUTHZ = 'api-version=2022-04-01';
 const RG_API = 'api-version=2021-04-01';
-const ARM_SCOPE = 'https://management.core.windows.net//.default';
 
 /** The secrets of Berth's home folder (see @berth/pki and @berth/server's home-folder.ts); `berth.db` on SQLite only. */
 const HOME_SECRETS = ['token', 'ca-key.pem', 'server-key.pem', 'master.key', 'token-signing-key.pem', 'config.json', 'berth.db'];
@@ -376,28 +376,12 @@ describe.each(testStores())('an escape pod of a Contributor on one resource grou
     await admin.ok(['apply', '-f', '-'], listYaml([...nodePod('victim', { 'main.mjs': WITNESS }, [{ name: 'WHO', value: 'victim' }]), serviceFor('victim')]));
 
     // A principal that is Contributor on team-rg only.
-    expect((await berth.request('PUT', `/subscriptions/${sub}/resourcegroups/team-rg?${RG_API}`, { body: { location: 'westus' } })).status).toBe(201);
-    const sp = await berth.request('POST', '/berth/servicePrincipals', { body: { displayName: 'escapee' } });
-    expect(sp.status, sp.text).toBe(201);
-    appId = sp.body.appId;
-    const filter = encodeURIComponent("roleName eq 'Contributor'");
-    const contributor = (await berth.request('GET', `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions?${AUTHZ}&$filter=${filter}`)).body
-      .value[0].id;
-    const assigned = await berth.request(
-      'PUT',
-      `/subscriptions/${sub}/resourceGroups/team-rg/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?${AUTHZ}`,
-      {
-        body: { properties: { roleDefinitionId: contributor, principalId: sp.body.objectId, principalType: 'ServicePrincipal' } },
-      },
-    );
-    expect(assigned.status, assigned.text).toBe(201);
-    const signIn = await berth.request('POST', '/adfs/oauth2/token', {
-      token: null,
-      rawBody: new URLSearchParams({ client_id: appId, client_secret: sp.body.password, grant_type: 'client_credentials', scope: ARM_SCOPE }).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
-    expect(signIn.status, signIn.text).toBe(200);
-    const asPrincipal: ArmCall = (method, path, o) => berth.request(method, path, { ...o, token: signIn.body.access_token });
+    const group = await createGroup(berth, 'team-rg');
+    const sp = await createPrincipal(berth, 'escapee');
+    appId = sp.appId;
+    await assign(berth, sp, 'Contributor', group);
+    const token = await tokenOf(berth, sp);
+    const asPrincipal: ArmCall = (method, path, o) => berth.request(method, path, { ...o, token });
 
     // The principal's own cluster, made and reached through ARM with its own token.
     const clusterPath = managedClusterPath(sub, 'team-rg', 'escape');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { loadOrCreateCa, type CertificateAuthority } from '@berth/pki';
-import { credential, type HttpResponse } from '../../../test-support/berth.js';
+import { credential, type HttpResponse, type TestBerth } from '../../../test-support/berth.js';
 import {
   AKS_API,
   clusterBody,
@@ -148,6 +148,20 @@ export async function until<T>(what: string, check: () => Promise<T | undefined>
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Every namespace, Deployment, Service, ConfigMap and Secret of a cluster with its resourceVersion, read with the cluster's admin kubeconfig. */
+export async function clusterObjects(berth: TestBerth, rg: string, cluster: string): Promise<Record<string, string>> {
+  const api = kubeApi(await clusterCredential(berth.request, paths(berth.subscriptionId).cluster(rg, cluster), 'admin'));
+  const out: Record<string, string> = {};
+  for (const path of ['/api/v1/namespaces', '/apis/apps/v1/deployments', '/api/v1/services', '/api/v1/configmaps', '/api/v1/secrets']) {
+    const res = await api('GET', path);
+    expect(res.status, res.text).toBe(200);
+    for (const item of res.body.items as Array<{ metadata: { namespace?: string; name: string; resourceVersion: string } }>) {
+      out[`${path.split('/').pop()}/${item.metadata.namespace ?? ''}/${item.metadata.name}`] = item.metadata.resourceVersion;
+    }
+  }
+  return out;
 }
 
 export { AKS_API, clusterBody, clusterCredential, kubeApi, Kubectl, pollOperation };

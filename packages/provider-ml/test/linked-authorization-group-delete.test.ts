@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { clusterActions } from '@berth/compute-rules';
 import { credential, startTestBerth, testStores, waitForOperation, type HttpResponse, type TestBerth } from '../../../test-support/berth.js';
-import { clusterCredential, kubeApi, makeCluster, paths, setUpWorkspaces, until } from './compute-fixtures.js';
-import { assign, clusterObjects, createPrincipal, tokenOf, type ServicePrincipal } from './principal-fixtures.js';
+import { assign, createPrincipal, tokenOf, type ServicePrincipal } from '../../../test-support/principals.js';
+import { clusterCredential, clusterObjects, kubeApi, makeCluster, paths, setUpWorkspaces, until } from './compute-fixtures.js';
 
 const attachBody = (cluster: string) => ({ properties: { computeType: 'AKS', resourceId: cluster, properties: { clusterPurpose: 'DevTest' } } });
 

@@ -3,8 +3,8 @@ import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { BerthClient } from '@berth/sdk';
 import { clusterActions, permits } from '@berth/compute-rules';
 import { credential, startTestBerth, testStores, waitForOperation, type HttpResponse, type TestBerth } from '../../../test-support/berth.js';
-import { makeCluster, mlClient, paths, setUpWorkspaces, until } from './compute-fixtures.js';
-import { assign, clusterObjects, createPrincipal, tokenOf, type ServicePrincipal } from './principal-fixtures.js';
+import { assign, createPrincipal, tokenOf, type ServicePrincipal } from '../../../test-support/principals.js';
+import { clusterObjects, makeCluster, mlClient, paths, setUpWorkspaces, until } from './compute-fixtures.js';
 
 const AUTHZ = 'api-version=2022-04-01';
 
