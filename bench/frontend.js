@@ -54,11 +54,17 @@ function cpuMs(pid) {
 /** Starts a process with stdout to a file (as a container runtime does with the router's access log). */
 function spawnReady(command, args, env, isReady, stdoutFile) {
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', openSync(stdoutFile, 'w'), 'inherit'] });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
+  // A command that cannot start (nginx not installed) must fail the run, not leave the other processes behind.
+  let failed;
+  const exited = new Promise((resolve) => {
+    child.on('exit', resolve);
+    child.once('error', (err) => resolve((failed = err)));
+  });
   return {
     child,
     async ready() {
       for (let i = 0; i < 200; i++) {
+        if (failed) throw new Error(`${command} did not start: ${failed.message}`);
         if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode}`);
         if (await isReady().catch(() => false)) return;
         await sleep(50);
@@ -66,7 +72,7 @@ function spawnReady(command, args, env, isReady, stdoutFile) {
       throw new Error(`${command} did not start`);
     },
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode === null && !failed) child.kill(signal);
       await exited;
     },
   };
