@@ -6,14 +6,14 @@
 // Everything on 127.0.0.1. At 3,000 req/s it also reports the proxy's CPU time per request, and, one request at a time on
 // one connection, the latency with no client-side queueing (the steadiest view of what the proxy adds on a busy machine).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { loadOrCreateCa } from '@berth/pki';
-import { figures, percentile, postLoad, poster, round3, sequential } from './lib.js';
+import { cpuMs, figures, percentile, postLoad, poster, round3, sequential } from './lib.js';
 
 const BUNDLE = fileURLToPath(new URL('../packages/inference-frontend/dist/azureml-fe.mjs', import.meta.url));
 const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
@@ -41,15 +41,6 @@ const server = createServer((req, res) => {
 server.keepAliveTimeout = 65000;
 server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'));
 `;
-
-/** CPU time (user + system, ms) of a process and its children processes (nginx's worker), from /proc. */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  let ms = (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-  for (const child of children ? children.split(' ') : []) ms += cpuMs(Number(child));
-  return ms;
-}
 
 /** Starts a process with stdout to a file (as a container runtime does with the router's access log). */
 function spawnReady(command, args, env, isReady, stdoutFile) {

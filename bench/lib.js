@@ -209,9 +209,17 @@ export function childrenOf(pid) {
   return children;
 }
 
+/** CPU time (user + system, ms) of a process, and of its children processes unless `children` is false (nginx's worker), from /proc. */
+export function cpuMs(pid, { children = true } = {}) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  let ms = (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+  if (children) for (const child of childrenOf(pid)) ms += cpuMs(child);
+  return ms;
+}
+
 /**
  * The pods among a `berth up`'s child processes whose node process's command line holds `marker`: per pod, the node
- * process's memory and that of its whole process tree (a sandbox's bwrap processes too), in MiB.
+ * process's id and memory, and the memory of its whole process tree (a sandbox's bwrap processes too), in MiB.
  */
 export function podMemory(berthPid, marker) {
   const treeOf = (pid) => [pid, ...childrenOf(pid).flatMap(treeOf)];
@@ -227,7 +235,7 @@ export function podMemory(berthPid, marker) {
     const tree = treeOf(child);
     const node = tree.find((pid) => /(^|\/)node$/.test(cmdline(pid)[0] ?? '') && cmdline(pid).some((arg) => arg.includes(marker)));
     if (node === undefined) continue;
-    pods.push({ nodeRssMiB: rssMiB(node), treeRssMiB: +tree.reduce((sum, pid) => sum + rssMiB(pid), 0).toFixed(1), processes: tree.length });
+    pods.push({ nodePid: node, nodeRssMiB: rssMiB(node), treeRssMiB: +tree.reduce((sum, pid) => sum + rssMiB(pid), 0).toFixed(1), processes: tree.length });
   }
   return pods;
 }

@@ -3,13 +3,13 @@
 // unsandboxed (--run-workloads=unsandboxed: child processes on the machine's network), with sandboxed/unsandboxed ratios:
 // (a) scoring a node:20-alpine echo pod through the compute's front end (its local endpoint → the azureml-fe router pod →
 //     the scoring pod), and the same pod directly at its pod address: saturation with 10 connections, and one request at
-//     a time on one kept-alive connection;
+//     a time on one kept-alive connection; the CPU berth up, the router pod and the scoring pod spend per request;
 // (b) pod start: a Deployment of `pods` node pods created through the Kubernetes API until all are Ready (readiness
 //     probed over HTTP; the kubelet probes every 100 ms until first ready); one pod deleted until its replacement is
 //     Ready; a rollout restart until every new pod is Ready and the old ones are gone;
 // (c) memory with those pods running: berth up's RSS, and each pod's (its node process, and its whole process tree).
 import { performance } from 'node:perf_hooks';
-import { armOf, figures, kubeOf, podMemory, postLoad, rssMiB, sequential, startBerth } from './lib.js';
+import { armOf, cpuMs, figures, kubeOf, podMemory, postLoad, rssMiB, sequential, startBerth } from './lib.js';
 
 const DEVTEST = { clusterPurpose: 'DevTest', agentCount: 1, agentVmSize: 'Standard_D2_v2' };
 const ML_API = 'api-version=2022-10-01';
@@ -63,7 +63,8 @@ function deployment(name, replicas, file) {
   };
 }
 
-const ratio = (a, b) => (b ? +(a / b).toFixed(2) : null);
+// No ratio where the unsandboxed figure is 0 (berth up is not on the way to an unsandboxed pod's address).
+const ratio = (a, b) => (b ? +(a / b).toFixed(2) : undefined);
 
 /** The same shape as `a` and `b`, each number replaced by a/b. */
 function ratios(a, b) {
@@ -71,7 +72,7 @@ function ratios(a, b) {
   if (a && typeof a === 'object' && b && typeof b === 'object') {
     const out = {};
     for (const key of Object.keys(a)) {
-      if (['runs', 'pods', 'errors', 'podProcesses'].includes(key)) continue;
+      if (['runs', 'pods', 'errors', 'podProcesses', 'nodePid'].includes(key)) continue;
       const r = ratios(a[key], b[key]);
       if (r !== undefined) out[key] = r;
     }
@@ -131,9 +132,18 @@ async function measure(mode, { duration, pods, runs }) {
       await sleep(50);
     }
     const scoring = {};
+    // The CPU each process on the way spends per request at saturation: where the sandbox's cost goes, steadier than throughput.
+    const [router] = podMemory(berth.child.pid, 'azureml-fe.mjs');
+    const [scorer] = podMemory(berth.child.pid, '/app/score.mjs');
+    const cpu = { berthUp: () => cpuMs(berth.child.pid, { children: false }), router: () => cpuMs(router.nodePid), scoringPod: () => cpuMs(scorer.nodePid) };
     for (const [name, url] of Object.entries(targets)) {
       await postLoad(url, berth.ca, { connections: 10, duration: 2 }); // warm-up: the router's and the bridge's JIT
-      scoring[name] = { saturation: figures(await postLoad(url, berth.ca, { connections: 10, duration })), sequential: await sequential(url, berth.ca, 2000) };
+      const before = Object.fromEntries(Object.entries(cpu).map(([key, of]) => [key, of()]));
+      const saturation = await postLoad(url, berth.ca, { connections: 10, duration });
+      const cpuMicrosPerRequest = Object.fromEntries(
+        Object.entries(cpu).map(([key, of]) => [key, Math.round(((of() - before[key]) * 1000) / saturation.requests.total)]),
+      );
+      scoring[name] = { saturation: { ...figures(saturation), cpuMicrosPerRequest }, sequential: await sequential(url, berth.ca, 2000) };
     }
 
     // (b) Pod start, replacement and rollout restart.
