@@ -62,13 +62,22 @@ function listenOn(server: net.Server, port: number): Promise<number> {
  * `<NAME>_SERVICE_HOST` / `_PORT` variables name. Only loopback endpoints (pods the
  * workload runtime runs) are ever connected to; a simulated pod's cloud-like address never is.
  */
+/** Takes a client's connection for a pod's address and port, if it can: true when it did. */
+export type HandOver = (host: string, port: number, client: net.Socket) => boolean;
+
 export class LocalLoadBalancers {
   private readonly listeners = new Map<string, Listener[]>();
   private readonly backends = new Map<string, Map<string, string[]>>();
   private readonly turns = new Map<string, number>();
   private readonly onChange = (change: ObjectChange) => this.observe(change);
+  private handOver: HandOver = () => false;
 
   constructor(private readonly store: KubeObjectStore) {}
+
+  /** Lets the workload runtime take connections for the pods it serves itself (their bridges) instead of a TCP hop. */
+  handOverTo(handOver: HandOver): void {
+    this.handOver = handOver;
+  }
 
   start(): void {
     this.store.on('change', this.onChange);
@@ -159,6 +168,7 @@ export class LocalLoadBalancers {
     const attempt = (n: number) => {
       if (n >= targets.length || client.destroyed) return client.destroy();
       const [host, port] = targets[(turn + n) % targets.length].split(':');
+      if (this.handOver(host, Number(port), client)) return;
       const upstream = net.connect({ host, port: Number(port) });
       let connected = false;
       upstream.once('connect', () => {

@@ -13,6 +13,18 @@ const MAX_CONNECTIONS = 1024;
 /** Whether a pod may connect to this loopback address and port. */
 export type EgressPolicy = (host: string, port: number) => boolean;
 
+/** Where a connection comes from, as the pod that takes it is told. */
+interface Peer {
+  address: string;
+  port: number;
+}
+
+/**
+ * The bridges of the pods this `berth up` runs, by pod address: a connection from one of them (or from a
+ * Service's local port) to another is handed from bridge to bridge, not relayed through loopback TCP.
+ */
+export type BridgeDirectory = (podIp: string) => PodNetworkBridge | undefined;
+
 interface Exposure {
   server: net.Server;
   control: net.Socket;
@@ -31,7 +43,7 @@ interface Exposure {
 export class PodNetworkBridge {
   private readonly server = net.createServer((socket) => this.request(socket));
   private readonly exposures = new Map<number, Exposure>();
-  private readonly offered = new Map<string, { socket: net.Socket; timer: NodeJS.Timeout }>();
+  private readonly offered = new Map<string, { socket: net.Socket; timer: NodeJS.Timeout; head: Buffer }>();
   private readonly sockets = new Set<net.Socket>();
   private nextId = 0;
 
@@ -39,8 +51,20 @@ export class PodNetworkBridge {
     private readonly podIp: string,
     readonly path: string,
     private readonly allows: EgressPolicy,
+    private readonly bridges: BridgeDirectory,
     private readonly log?: { warn(obj: object, msg: string): void },
   ) {}
+
+  /**
+   * Takes a connection for one of this pod's ports as if it had come to its address from `from` (with
+   * `head`, bytes already read from it): false, and the connection untouched, if the pod serves no such port.
+   */
+  take(port: number, client: net.Socket, from: Peer, head: Buffer = Buffer.alloc(0)): boolean {
+    const exposure = this.exposures.get(port);
+    if (!exposure) return false;
+    this.offer(exposure.control, client, from, head);
+    return true;
+  }
 
   async start(): Promise<void> {
     await rm(this.path, { force: true });
@@ -103,6 +127,7 @@ export class PodNetworkBridge {
     const host = hostWord === 'localhost' ? '127.0.0.1' : hostWord;
     const port = /^\d{1,5}$/.test(portWord) ? Number(portWord) : 0;
     if (!net.isIP(host) || port < 1 || port > 65535 || !this.allows(host, port)) return void socket.destroy();
+    if (this.bridges(host)?.take(port, socket, { address: this.podIp, port: 0 }, rest)) return;
     const upstream = net.connect({ host, port, ...(net.isIPv4(host) ? { localAddress: this.podIp } : {}) });
     if (!this.track(upstream)) return void socket.destroy();
     upstream.once('connect', () => {
@@ -117,7 +142,9 @@ export class PodNetworkBridge {
   private listen(control: net.Socket, portWord: string): void {
     const port = /^\d{1,5}$/.test(portWord) ? Number(portWord) : 0;
     if (port < 1 || port > 65535 || this.exposures.has(port) || this.exposures.size >= MAX_LISTENERS) return void control.destroy();
-    const server = net.createServer({ pauseOnConnect: true }, (client) => this.offer(control, client));
+    const server = net.createServer({ pauseOnConnect: true }, (client) =>
+      this.offer(control, client, { address: client.remoteAddress ?? '', port: client.remotePort ?? 0 }),
+    );
     const exposure = { server, control };
     this.exposures.set(port, exposure);
     server.on('error', (err) => {
@@ -134,19 +161,19 @@ export class PodNetworkBridge {
     });
   }
 
-  private offer(control: net.Socket, client: net.Socket): void {
+  private offer(control: net.Socket, client: net.Socket, from: Peer, head: Buffer = Buffer.alloc(0)): void {
     if (!this.track(client)) return;
     const id = String(++this.nextId);
     const timer = setTimeout(() => {
       this.offered.delete(id);
       client.destroy();
     }, LINE_TIMEOUT_MS);
-    this.offered.set(id, { socket: client, timer });
+    this.offered.set(id, { socket: client, timer, head });
     client.once('close', () => {
       clearTimeout(timer);
       this.offered.delete(id);
     });
-    control.write(`ACCEPT ${id} ${client.remoteAddress ?? ''} ${client.remotePort ?? 0}\n`);
+    control.write(`ACCEPT ${id} ${from.address} ${from.port}\n`);
   }
 
   private accepted(socket: net.Socket, id: string, rest: Buffer): void {
@@ -156,6 +183,7 @@ export class PodNetworkBridge {
     clearTimeout(offer.timer);
     const client = offer.socket;
     client.setNoDelay(true);
+    if (offer.head.length) socket.write(offer.head);
     if (rest.length) client.write(rest);
     pipeBoth(client, socket);
     client.once('close', () => socket.destroy());

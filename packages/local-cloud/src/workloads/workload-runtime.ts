@@ -136,8 +136,8 @@ function serviceAccountOf(pod: KubeObject): ServiceAccountRef {
 export class WorkloadRuntime {
   private readonly pods = new Map<string, PodRun>();
   private readonly waiting = new Map<string, WaitingPod>();
-  /** The cluster of each running pod's address: what a pod's bridge lets it reach. */
-  private readonly podIps = new Map<string, string>();
+  /** The running pods by address: what a pod's bridge lets it reach, and hands connections to. */
+  private readonly podIps = new Map<string, PodRun>();
   private readonly addresses = new LoopbackAddresses();
   private readonly statusQueue: WorkQueue;
   /** Per pod, renews its token before it expires. */
@@ -149,6 +149,10 @@ export class WorkloadRuntime {
   private closing = false;
 
   constructor(private readonly options: WorkloadRuntimeOptions) {
+    // A Service's local port hands a connection straight to a sandboxed pod's bridge, rather than through loopback TCP.
+    options.loadBalancers.handOverTo((host, port, client) =>
+      Boolean(this.podIps.get(host)?.bridge?.take(port, client, { address: client.remoteAddress ?? '', port: client.remotePort ?? 0 })),
+    );
     this.statusQueue = new WorkQueue({
       reconcile: (key) => this.writeStatus(key),
       debounceMs: 10,
@@ -268,7 +272,7 @@ export class WorkloadRuntime {
     const apiHost = ['localhost', '0.0.0.0', '[::]'].includes(api.hostname) ? '127.0.0.1' : api.hostname.replace(/^\[|\]$/g, '');
     if (host === apiHost && port === Number(api.port || 443)) return true;
     if (host === '127.0.0.1' && this.options.loadBalancers.servesPort(clusterId, port)) return true;
-    return this.podIps.get(host) === clusterId;
+    return this.podIps.get(host)?.clusterId === clusterId;
   }
 
   /** Writes again the volumes of running pods that mount a ConfigMap or Secret that changed (as the kubelet refreshes them). */
@@ -360,7 +364,7 @@ export class WorkloadRuntime {
       stopped: false,
     };
     this.pods.set(key, run);
-    this.podIps.set(ip, clusterId);
+    this.podIps.set(ip, run);
     for (const folder of ['logs', 'home', 'volumes', 'etc']) await mkdir(join(dir, folder), { recursive: true, mode: 0o700 });
     await this.writeEtc(run, name!);
     const kubeconfigPath = join(dir, 'kubeconfig');
@@ -368,7 +372,13 @@ export class WorkloadRuntime {
     if (isolation.kind === 'sandboxed') {
       // Its own short folder: a Unix socket's path has at most 107 bytes. Berth's, so the pod cannot replace the socket.
       await mkdir(bridgeDir, { recursive: true, mode: 0o755 });
-      run.bridge = new PodNetworkBridge(ip, join(bridgeDir, 'bridge.sock'), (host, port) => this.egressAllowed(clusterId, host, port), this.options.log);
+      run.bridge = new PodNetworkBridge(
+        ip,
+        join(bridgeDir, 'bridge.sock'),
+        (host, port) => this.egressAllowed(clusterId, host, port),
+        (podIp) => this.podIps.get(podIp)?.bridge,
+        this.options.log,
+      );
       await run.bridge.start();
     }
     // Written once here, again when what they hold changes (sourceChanged); a missing source is retried at each container start.
