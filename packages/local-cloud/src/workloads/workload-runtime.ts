@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createHash } from 'node:crypto';
 import { lchown, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import type { SecretBox } from '@berth/pki';
 import { listKubeClusters, type Db } from '@berth/store';
@@ -464,7 +464,10 @@ export class WorkloadRuntime {
     this.pods.delete(key);
     run.stopped = true;
     await Promise.all(run.containers.map((c) => c.stop(graceMs)));
-    await run.bridge?.stop();
+    if (run.bridge) {
+      await run.bridge.stop();
+      await rm(dirname(run.bridge.path), { recursive: true, force: true });
+    }
     this.podIps.delete(run.ip);
     this.addresses.release(run.ip);
     // A volume refresh may still be writing into it: tried again, as Node retries a folder not yet empty.
