@@ -70,9 +70,12 @@ describe('berth up runs the front end (and --no-run-workloads does not)', () => 
     expect(await probe(`${url}/readyz`)).toBe('closed');
   });
 
-  it('documents running workloads and how to turn it off in `berth up --help`', async () => {
+  it('documents running workloads, their sandbox, and how to turn either off in `berth up --help`', async () => {
     const help = await runBerth(['up', '--help']);
     expect(help.stdout).toMatch(/--no-run-workloads/);
-    expect(help.stdout).toMatch(/runs code the clusters' users\s+deploy/);
+    expect(help.stdout).toMatch(/each in a bubblewrap sandbox/);
+    expect(help.stdout).toMatch(/Where no sandbox can be made, pods are simulated and the log says why/);
+    expect(help.stdout).toMatch(/--run-workloads=unsandboxed\s+runs them as plain child processes/);
+    expect(help.stdout).toMatch(/--max-running-pods <n>/);
   });
 });

@@ -437,10 +437,10 @@ describe.each(testStores())('an escape pod of a Contributor on one resource grou
       ],
       otherFiles: [
         join(pods.victim.dir, 'serviceaccount', 'token'),
-        join(pods.victim.dir, 'kubeconfig'),
+        join(pods.victim.dir, 'kube', 'config'),
         join(pods.victim.dir, 'volumes', 'code', 'main.mjs'),
         join(pods.neighbour.dir, 'serviceaccount', 'token'),
-        join(pods.neighbour.dir, 'kubeconfig'),
+        join(pods.neighbour.dir, 'kube', 'config'),
       ],
       writes: [join(berth.home, 'escaped'), join(pods.victim.dir, 'home', 'escaped'), join(pods.neighbour.dir, 'home', 'escaped')],
       closed: [

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createHash } from 'node:crypto';
-import { lchown, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { lchown, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import type { SecretBox } from '@berth/pki';
@@ -85,6 +85,9 @@ const ownerAlive = (name: string) => {
 };
 
 const podKey = (clusterId: string, namespace: string, name: string) => `${clusterId}/${namespace}/${name}`;
+
+/** Where a pod's KUBECONFIG is, in its folder. */
+const kubeconfigOf = (podDir: string) => join(podDir, 'kube', 'config');
 
 /** A pod's own user id where Berth is root: from its cluster and uid, above any account's, so no two pods (nor clusters) share one. */
 const podUserId = (clusterId: string, uid: string) => 1_000_000 + (createHash('sha256').update(`${clusterId}/${uid}`).digest().readUInt32BE(0) % 1_000_000_000);
@@ -257,7 +260,7 @@ export class WorkloadRuntime {
    */
   private async own(run: PodRun, pod: KubeObject): Promise<void> {
     if (run.user === undefined) return;
-    for (const entry of ['serviceaccount', 'kubeconfig', 'etc']) await chownTree(join(run.dir, entry), run.user);
+    for (const entry of ['serviceaccount', 'kube', 'etc']) await chownTree(join(run.dir, entry), run.user);
     for (const volume of podVolumes(pod)) {
       const path = join(run.dir, 'volumes', volume.name);
       if (volume.writable) await lchown(path, run.user, run.user).catch(() => undefined);
@@ -326,15 +329,26 @@ export class WorkloadRuntime {
     if (!pod || pod.metadata.uid !== run.uid) return;
     const token = await this.podToken(run, pod);
     await writeServiceAccountFiles(run.dir, pod, { token, caPem: this.options.caPem });
-    await writeFile(join(run.dir, 'kubeconfig'), this.kubeconfig(clusterId, token, run.dir), { mode: 0o600 });
+    await this.writeKubeconfig(run, token);
     await this.own(run, pod);
+  }
+
+  /**
+   * The pod's KUBECONFIG, `kube/config`, written whole (a new file renamed over the old one), so a process
+   * that reads it while its token is renewed never sees half of it; its folder is what the sandbox mounts.
+   */
+  private async writeKubeconfig(run: PodRun, token: string): Promise<void> {
+    const path = kubeconfigOf(run.dir);
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await writeFile(`${path}.tmp`, this.kubeconfig(run.clusterId, token, run.dir), { mode: 0o600 });
+    await rename(`${path}.tmp`, path);
   }
 
   private async writeVolumes(run: PodRun, pod: KubeObject): Promise<void> {
     try {
       const token = await this.podToken(run, pod);
       await writePodVolumes(run.dir, pod, this.sources(run.clusterId, pod), { token, caPem: this.options.caPem });
-      await writeFile(join(run.dir, 'kubeconfig'), this.kubeconfig(run.clusterId, token, run.dir), { mode: 0o600 });
+      await this.writeKubeconfig(run, token);
       await this.own(run, pod);
       run.volumesPending = false;
     } catch (err) {
@@ -367,7 +381,7 @@ export class WorkloadRuntime {
     this.podIps.set(ip, run);
     for (const folder of ['logs', 'home', 'volumes', 'etc']) await mkdir(join(dir, folder), { recursive: true, mode: 0o700 });
     await this.writeEtc(run, name!);
-    const kubeconfigPath = join(dir, 'kubeconfig');
+    const kubeconfigPath = kubeconfigOf(dir);
     const bridgeDir = join(this.root, 'net', String(++this.bridges));
     if (isolation.kind === 'sandboxed') {
       // Its own short folder: a Unix socket's path has at most 107 bytes. Berth's, so the pod cannot replace the socket.
@@ -433,7 +447,7 @@ export class WorkloadRuntime {
                   // A ConfigMap's or Secret's files are the kubelet's to write: read-only, as Kubernetes mounts them.
                   ...podVolumes(pod).map((v) => ({ source: join(dir, 'volumes', v.name), target: join(dir, 'volumes', v.name), readOnly: !v.writable })),
                   { source: join(dir, 'serviceaccount'), target: join(dir, 'serviceaccount'), readOnly: true },
-                  { source: kubeconfigPath, target: kubeconfigPath, readOnly: true },
+                  { source: dirname(kubeconfigPath), target: dirname(kubeconfigPath), readOnly: true },
                   { source: join(dir, 'etc'), target: '/etc', readOnly: true },
                 ],
                 bridgeDir,
