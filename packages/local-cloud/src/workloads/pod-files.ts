@@ -1,4 +1,4 @@
-import { mkdir, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { lchown, mkdir, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import type { KubeObject } from '../kube/kube-object.js';
 
@@ -138,45 +138,63 @@ async function volumeFiles(volume: VolumeSource, sources: PodSources): Promise<F
  * Writes a volume's files into `<podDir>/<folder>`, each atomically (a reader sees the old or the new content,
  * never half), and removes files no longer in it. Every path is checked to lie in the pod's folder.
  */
-async function writeVolume(podDir: string, dir: string, files: Files, mode: number): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+async function writeVolume(podDir: string, dir: string, files: Files, mode: number, owner: number | undefined): Promise<void> {
+  await makeFolder(dir, owner);
   await assertReallyUnder(podDir, dir);
   for (const [name, content] of files) {
     const path = under(dir, name);
     if (path === dir) throw new ContainerConfigError(`file name ${JSON.stringify(name)} names no file`);
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await makeFolder(dirname(path), owner);
     await assertReallyUnder(podDir, dirname(path));
     await writeFile(`${path}.tmp`, content, { mode });
+    // The pod's before it is in place: a pod reading it as it is replaced never finds it unreadable.
+    if (owner !== undefined) await lchown(`${path}.tmp`, owner, owner);
     await rename(`${path}.tmp`, path);
   }
   const wanted = new Set([...files.keys()].map((n) => posix.normalize(n).split('/')[0]));
   for (const entry of await readdir(dir)) if (!wanted.has(entry)) await rm(under(dir, entry), { recursive: true, force: true });
 }
 
+/** Makes a folder (and those leading to it), each given to `owner` (a sandboxed pod's user) before anything is put in it. */
+export async function makeFolder(path: string, owner: number | undefined): Promise<void> {
+  const first = await mkdir(path, { recursive: true, mode: 0o700 });
+  if (owner === undefined || first === undefined) return;
+  for (let folder = path; ; folder = dirname(folder)) {
+    await lchown(folder, owner, owner);
+    if (folder === first || folder === dirname(folder)) return;
+  }
+}
+
 /**
- * A pod's volumes as folders under its private directory, `volumes/<name>`, and
- * the service-account files; written again whenever what they hold changes.
+ * A pod's volumes as folders under its private directory, `volumes/<name>`, and the service-account files;
+ * written again whenever what they hold changes; `owner`, a sandboxed pod's user, owns what is written.
  */
-export async function writePodVolumes(podDir: string, pod: KubeObject, sources: PodSources, serviceAccount: ServiceAccountFiles): Promise<void> {
+export async function writePodVolumes(
+  podDir: string,
+  pod: KubeObject,
+  sources: PodSources,
+  serviceAccount: ServiceAccountFiles,
+  owner: number | undefined,
+): Promise<void> {
   const volumes = ((pod.spec as { volumes?: VolumeSource[] }).volumes ?? []) as VolumeSource[];
   for (const volume of volumes) {
     const mode = volume.configMap?.defaultMode ?? volume.secret?.defaultMode ?? 0o644;
     // Owner-readable whatever the mode: the process runs as Berth's user, and others must not read a Secret.
     const dir = volumeDir(podDir, volume.name);
-    if (!volume.emptyDir) await writeVolume(podDir, dir, await volumeFiles(volume, sources), (mode & 0o700) | 0o400);
-    else await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (!volume.emptyDir) await writeVolume(podDir, dir, await volumeFiles(volume, sources), (mode & 0o700) | 0o400, owner);
+    else await makeFolder(dir, owner);
   }
-  await writeServiceAccountFiles(podDir, pod, serviceAccount);
+  await writeServiceAccountFiles(podDir, pod, serviceAccount, owner);
 }
 
 /** The `serviceaccount` folder (token, CA, namespace): with the volumes, and again whenever the token is renewed. */
-export async function writeServiceAccountFiles(podDir: string, pod: KubeObject, serviceAccount: ServiceAccountFiles): Promise<void> {
+export async function writeServiceAccountFiles(podDir: string, pod: KubeObject, serviceAccount: ServiceAccountFiles, owner: number | undefined): Promise<void> {
   const account = new Map([
     ['token', text(serviceAccount.token)],
     ['ca.crt', text(serviceAccount.caPem)],
     ['namespace', text(pod.metadata.namespace)],
   ]);
-  await writeVolume(podDir, under(podDir, 'serviceaccount'), account, 0o400);
+  await writeVolume(podDir, under(podDir, 'serviceaccount'), account, 0o400, owner);
 }
 
 /** Whether a pod's volumes read this ConfigMap or Secret. */

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createHash } from 'node:crypto';
-import { lchown, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lchown, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import type { SecretBox } from '@berth/pki';
@@ -25,6 +25,7 @@ import {
   mountsSource,
   pathMap,
   writePodVolumes,
+  makeFolder,
   writeServiceAccountFiles,
   type ContainerEnvSpec,
   type PodSources,
@@ -96,13 +97,6 @@ const podUserId = (clusterId: string, uid: string) => 1_000_000 + (createHash('s
 const podVolumes = (pod: KubeObject) =>
   ((pod.spec as { volumes?: Array<{ name: string; emptyDir?: object }> }).volumes ?? []).map((v) => ({ name: v.name, writable: v.emptyDir !== undefined }));
 
-/** Gives a folder or file, and what it holds, to a pod's user (symbolic links are never followed). */
-async function chownTree(path: string, user: number): Promise<void> {
-  const stat = await lstat(path).catch(() => undefined);
-  if (!stat || stat.isSymbolicLink()) return;
-  await lchown(path, user, user);
-  if (stat.isDirectory()) for (const entry of await readdir(path)) await chownTree(join(path, entry), user);
-}
 const stamp = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export interface WorkloadRuntimeOptions {
@@ -253,22 +247,6 @@ export class WorkloadRuntime {
     }
   }
 
-  /**
-   * Gives the pod's files to its user (Berth writes them as its own), so that it can read them in its sandbox.
-   * Only what the pod cannot write is walked: those are mounted read-only, so it can plant no link there for
-   * Berth to follow. Its writable folders (home, emptyDir volumes) are handed over, not walked.
-   */
-  private async own(run: PodRun, pod: KubeObject): Promise<void> {
-    if (run.user === undefined) return;
-    for (const entry of ['serviceaccount', 'kube', 'etc']) await chownTree(join(run.dir, entry), run.user);
-    for (const volume of podVolumes(pod)) {
-      const path = join(run.dir, 'volumes', volume.name);
-      if (volume.writable) await lchown(path, run.user, run.user).catch(() => undefined);
-      else await chownTree(path, run.user);
-    }
-    await lchown(join(run.dir, 'home'), run.user, run.user);
-  }
-
   /** Whether a sandboxed pod of this cluster may connect here: its cluster's API, its cluster's Services and pods. */
   private egressAllowed(clusterId: string, host: string, port: number): boolean {
     const api = new URL(this.apiUrl);
@@ -328,28 +306,27 @@ export class WorkloadRuntime {
     const pod = await this.options.store.get(clusterId, PODS, namespace, name);
     if (!pod || pod.metadata.uid !== run.uid) return;
     const token = await this.podToken(run, pod);
-    await writeServiceAccountFiles(run.dir, pod, { token, caPem: this.options.caPem });
+    await writeServiceAccountFiles(run.dir, pod, { token, caPem: this.options.caPem }, run.user);
     await this.writeKubeconfig(run, token);
-    await this.own(run, pod);
   }
 
   /**
-   * The pod's KUBECONFIG, `kube/config`, written whole (a new file renamed over the old one), so a process
-   * that reads it while its token is renewed never sees half of it; its folder is what the sandbox mounts.
+   * The pod's KUBECONFIG, `kube/config`, written whole (a new file, the pod's, renamed over the old one), so a
+   * process that reads it while its token is renewed never sees half of it; its folder is what the sandbox mounts.
    */
   private async writeKubeconfig(run: PodRun, token: string): Promise<void> {
     const path = kubeconfigOf(run.dir);
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await makeFolder(dirname(path), run.user);
     await writeFile(`${path}.tmp`, this.kubeconfig(run.clusterId, token, run.dir), { mode: 0o600 });
+    if (run.user !== undefined) await lchown(`${path}.tmp`, run.user, run.user);
     await rename(`${path}.tmp`, path);
   }
 
   private async writeVolumes(run: PodRun, pod: KubeObject): Promise<void> {
     try {
       const token = await this.podToken(run, pod);
-      await writePodVolumes(run.dir, pod, this.sources(run.clusterId, pod), { token, caPem: this.options.caPem });
+      await writePodVolumes(run.dir, pod, this.sources(run.clusterId, pod), { token, caPem: this.options.caPem }, run.user);
       await this.writeKubeconfig(run, token);
-      await this.own(run, pod);
       run.volumesPending = false;
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
@@ -379,7 +356,9 @@ export class WorkloadRuntime {
     };
     this.pods.set(key, run);
     this.podIps.set(ip, run);
-    for (const folder of ['logs', 'home', 'volumes', 'etc']) await mkdir(join(dir, folder), { recursive: true, mode: 0o700 });
+    for (const folder of ['logs', 'volumes']) await mkdir(join(dir, folder), { recursive: true, mode: 0o700 });
+    // Its home (which it writes) and /etc are its own from the start; Berth never writes either again.
+    for (const folder of ['home', 'etc']) await makeFolder(join(dir, folder), run.user);
     await this.writeEtc(run, name!);
     const kubeconfigPath = kubeconfigOf(dir);
     const bridgeDir = join(this.root, 'net', String(++this.bridges));
@@ -497,7 +476,10 @@ export class WorkloadRuntime {
       passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\n${user === 0 ? '' : `pod:x:${user}:${user}:pod:${join(run.dir, 'home')}:/usr/sbin/nologin\n`}`,
       group: `root:x:0:\n${user === 0 ? '' : `pod:x:${user}:\n`}`,
     };
-    for (const [file, content] of Object.entries(files)) await writeFile(join(run.dir, 'etc', file), content, { mode: 0o644 });
+    for (const [file, content] of Object.entries(files)) {
+      await writeFile(join(run.dir, 'etc', file), content, { mode: 0o644 });
+      if (run.user !== undefined) await lchown(join(run.dir, 'etc', file), run.user, run.user);
+    }
   }
 
   /**
