@@ -15,9 +15,10 @@ async function adminOf(home: string) {
   return { token: (await readFile(join(home, 'token'), 'utf8')).trim(), ca: await readFile(join(home, 'ca.pem'), 'utf8') };
 }
 
+/** Stops `berth up` (its clean exit on SIGTERM is berth-up.test.ts's to check). */
 async function stop(p: BerthProcess): Promise<void> {
   p.child.kill('SIGTERM');
-  expect(await p.exited).toEqual({ code: 0, signal: null });
+  await p.exited;
 }
 
 describe('berth up: the store URL from BERTH_STORE or --store-file, not only the command line', () => {

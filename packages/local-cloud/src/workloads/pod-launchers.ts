@@ -20,16 +20,19 @@ export function memoryLimitOf(container: ContainerSpec): number | undefined {
 /** V8's heap limit for a memory limit: three quarters of it, leaving room for buffers and the runtime, as container images commonly set it. */
 const heapFlag = (bytes: number) => `--max-old-space-size=${Math.max(16, Math.floor((bytes * 0.75) / 1024 ** 2))}`;
 
-/** The processes below a sandbox's outer bwrap that are not bwrap: what a container runs. */
+/** Whether a process lives in a PID namespace below this one (its NSpid has more than one id): a sandbox's, never a host process. */
+const inSandbox = (status: string) => (/^NSpid:\s*(.*)$/m.exec(status)?.[1].trim().split(/\s+/).length ?? 0) > 1;
+
+/** The processes below a sandbox's outer bwrap that live in its PID namespace and are not bwrap: what a container runs. */
 async function processesInside(pid: number): Promise<number[]> {
   const found: number[] = [];
   const walk = async (parent: number): Promise<void> => {
-    const tasks = await readdir(`/proc/${parent}/task`).catch(() => [] as string[]);
-    for (const task of tasks) {
+    for (const task of await readdir(`/proc/${parent}/task`).catch(() => [] as string[])) {
       const children = (await readFile(`/proc/${parent}/task/${task}/children`, 'utf8').catch(() => '')).split(' ').filter(Boolean).map(Number);
       for (const child of children) {
-        const comm = (await readFile(`/proc/${child}/comm`, 'utf8').catch(() => '')).trim();
-        if (comm !== 'bwrap') found.push(child);
+        const status = await readFile(`/proc/${child}/status`, 'utf8').catch(() => '');
+        if (!inSandbox(status)) continue;
+        if (!/^Name:\s*bwrap$/m.test(status)) found.push(child);
         await walk(child);
       }
     }

@@ -365,14 +365,21 @@ export class WorkloadRuntime {
     if (isolation.kind === 'sandboxed') {
       // Its own short folder: a Unix socket's path has at most 107 bytes. Berth's, so the pod cannot replace the socket.
       await mkdir(bridgeDir, { recursive: true, mode: 0o755 });
-      run.bridge = new PodNetworkBridge(
+      const bridge = new PodNetworkBridge(
         ip,
         join(bridgeDir, 'bridge.sock'),
         (host, port) => this.egressAllowed(clusterId, host, port),
         (podIp) => this.podIps.get(podIp)?.bridge,
         this.options.log,
       );
-      await run.bridge.start();
+      await bridge.start();
+      // Stopped while its bridge was starting: stopPod could not close what it did not know of yet.
+      if (run.stopped) {
+        await bridge.stop();
+        await rm(bridgeDir, { recursive: true, force: true });
+        return;
+      }
+      run.bridge = bridge;
     }
     // Written once here, again when what they hold changes (sourceChanged); a missing source is retried at each container start.
     await this.writeVolumes(run, pod).catch((err) => {
