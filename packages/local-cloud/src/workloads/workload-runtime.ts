@@ -142,6 +142,8 @@ export class WorkloadRuntime {
   private readonly onChange = (change: ObjectChange) => this.observe(change);
   private root = '';
   private apiUrl = '';
+  /** Where pods reach their cluster's API (the address Berth listens on, as a pod's bridge sees it): read once from apiUrl. */
+  private api = { host: '', port: 0 };
   private bridges = 0;
   private closing = false;
 
@@ -168,6 +170,11 @@ export class WorkloadRuntime {
   /** Starts every runnable pod the clusters hold (after a restart of Berth, say), then follows changes. */
   async start(apiUrl: string): Promise<void> {
     this.apiUrl = apiUrl;
+    const api = new URL(apiUrl);
+    this.api = {
+      host: ['localhost', '0.0.0.0', '[::]'].includes(api.hostname) ? '127.0.0.1' : api.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(api.port || 443),
+    };
     // One folder per process: several `berth up` may share a home. What a process that died left (Secrets as files) goes.
     await mkdir(this.options.dir, { recursive: true, mode: 0o700 });
     for (const entry of await readdir(this.options.dir)) if (!ownerAlive(entry)) await rm(join(this.options.dir, entry), { recursive: true, force: true });
@@ -249,9 +256,7 @@ export class WorkloadRuntime {
 
   /** Whether a sandboxed pod of this cluster may connect here: its cluster's API, its cluster's Services and pods. */
   private egressAllowed(clusterId: string, host: string, port: number): boolean {
-    const api = new URL(this.apiUrl);
-    const apiHost = ['localhost', '0.0.0.0', '[::]'].includes(api.hostname) ? '127.0.0.1' : api.hostname.replace(/^\[|\]$/g, '');
-    if (host === apiHost && port === Number(api.port || 443)) return true;
+    if (host === this.api.host && port === this.api.port) return true;
     if (host === '127.0.0.1' && this.options.loadBalancers.servesPort(clusterId, port)) return true;
     return this.podIps.get(host)?.clusterId === clusterId;
   }
